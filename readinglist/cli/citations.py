@@ -1,0 +1,92 @@
+"""``export``, ``autoexport`` and ``rekey``: BibTeX out, kept in sync, keys changed on request."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from readinglist.cli.output import emit_json, message
+from readinglist.cli.papers import add_format
+from readinglist.services import citations
+from readinglist.services.library import Library
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="BibTeX to a file or stdout")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--tag")
+    p.add_argument("--list", dest="list_name", metavar="NAME")
+    p.add_argument("--saved", action="store_true", help="the whole saved library (the default with no ids)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_export, readonly=True)
+
+    p = sub.add_parser("autoexport", help="keep .bib files in sync with a tag, a list or the library")
+    asub = p.add_subparsers(dest="action", metavar="ACTION")
+    asub.required = True
+    a = asub.add_parser("add", help="register a .bib file")
+    a.add_argument("file", type=Path)
+    g = a.add_mutually_exclusive_group()
+    g.add_argument("--tag")
+    g.add_argument("--list", dest="list_name", metavar="NAME")
+    a.set_defaults(func=cmd_autoexport_add)
+    a = asub.add_parser("list", help="the registered files")
+    add_format(a)
+    a.set_defaults(func=cmd_autoexport_list, readonly=True)
+    a = asub.add_parser("remove", help="stop keeping a file in sync (the file itself is left alone)")
+    a.add_argument("file", type=Path)
+    a.set_defaults(func=cmd_autoexport_remove)
+
+    p = sub.add_parser("rekey", help="change a citation key (only ever on request)")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("newkey", nargs="?", help="the new key (default: the key pattern's)")
+    p.set_defaults(func=cmd_rekey)
+
+
+def cmd_export(lib: Library, args: argparse.Namespace) -> int:
+    ids = lib.resolve_many(args.ids)
+    saved = args.saved or not (ids or args.tag or args.list_name)
+    chosen = citations.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
+    text = citations.bibtex_for(lib, chosen)
+    if args.output:
+        changed = citations.write_text_atomically(args.output, text)
+        message(f"{len(chosen)} entries {'written to' if changed else 'unchanged in'} {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_autoexport_add(lib: Library, args: argparse.Namespace) -> int:
+    scope = "tag" if args.tag else "list" if args.list_name else "saved"
+    info = citations.add_autoexport(lib, args.file, scope, args.tag or args.list_name)
+    message(f"{info.path} now follows {scope}{' ' + repr(info.value) if info.value else ''}")
+    return 0
+
+
+def cmd_autoexport_list(lib: Library, args: argparse.Namespace) -> int:
+    items = citations.autoexports(lib)
+    if args.format == "json":
+        emit_json([a.__dict__ for a in items])
+    elif not items:
+        message("no auto-exported files")
+    for a in items if args.format == "table" else ():
+        what = a.scope + (f" {a.value}" if a.value else "")
+        print(
+            f"{a.path}\t{what}\t{a.last_written or 'never written'}"
+            + (f"\terror: {a.last_error}" if a.last_error else "")
+        )
+    return 0
+
+
+def cmd_autoexport_remove(lib: Library, args: argparse.Namespace) -> int:
+    citations.remove_autoexport(lib, args.file)
+    message(f"{args.file} is no longer kept in sync (the file is left as it is)")
+    return 0
+
+
+def cmd_rekey(lib: Library, args: argparse.Namespace) -> int:
+    pid = lib.resolve(args.id)
+    old = lib.get(pid).citekey
+    key = citations.rekey(lib, pid, args.newkey)
+    message(f"{old} -> {key}")
+    return 0

@@ -1,0 +1,85 @@
+"""``readinglist``: the command-line face of the library. One top-level error handler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from readinglist import __version__
+from readinglist.errors import Cancelled, ReadingListError
+
+COMMAND_MODULES = ("papers", "sync", "files", "citations", "maintenance")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readinglist",
+        description="A reading-list manager for the Hugging Face Daily Papers feed and arXiv.",
+    )
+    parser.add_argument(
+        "--library",
+        type=Path,
+        metavar="DIR",
+        help="library folder (default: $READINGLIST_HOME or the user data folder)",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"readinglist.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    lib = None
+    try:
+        if getattr(args, "needs_library", True):
+            from readinglist.services.library import Library
+
+            lib = Library.open(args.library)
+        code = int(args.func(lib, args) or 0)
+        if lib is not None and not getattr(args, "readonly", False):
+            _refresh_autoexports(lib)
+        return code
+    except Cancelled as exc:
+        print(f"cancelled: {exc}", file=sys.stderr)
+        return 1
+    except ReadingListError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        if lib is not None:
+            lib.close()
+
+
+def _refresh_autoexports(lib: object) -> None:
+    """Registered .bib files follow every change a command made (written only if different)."""
+    from readinglist.services.citations import autoexports, refresh_autoexports
+
+    if autoexports(lib):  # type: ignore[arg-type]
+        for path in refresh_autoexports(lib):  # type: ignore[arg-type]
+            print(f"updated {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

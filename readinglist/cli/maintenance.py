@@ -1,0 +1,70 @@
+"""``check`` and ``gui``: keeping the library healthy, and opening the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import entry_points
+
+from readinglist.cli.output import emit_json, message
+from readinglist.cli.papers import add_format
+from readinglist.errors import ReadingListError
+from readinglist.services.check import run_check
+from readinglist.services.library import Library
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="integrity check of the database and the PDF folder")
+    p.add_argument("--fix", action="store_true", help="rebuild the search index, relink moved PDFs")
+    add_format(p)
+    p.set_defaults(func=cmd_check, readonly=True)
+
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("--demo", action="store_true", help="a throwaway library filled with sample data")
+    p.add_argument("--screenshot", metavar="FILE", help="render the loaded window to a PNG and exit")
+    p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
+    p.set_defaults(func=cmd_gui, needs_library=False)
+
+
+def cmd_check(lib: Library, args: argparse.Namespace) -> int:
+    report = run_check(lib, fix=args.fix)
+    if args.format == "json":
+        emit_json(
+            {
+                "ok": report.ok,
+                "problems": report.problems,
+                "missing": report.missing,
+                "changed": report.changed,
+                "stray": report.stray,
+                "fixed": report.fixed,
+            }
+        )
+    else:
+        for line in report.fixed:
+            message(f"fixed: {line}")
+        for line in report.problems:
+            message(f"problem: {line}")
+        for rel in report.missing:
+            message(f"missing PDF: {rel}")
+        for rel in report.changed:
+            message(f"changed PDF (size or checksum differs): {rel}")
+        for rel in report.stray:
+            message(f"stray file (nothing refers to it; left alone): {rel}")
+        message("library OK" if report.ok else "library has problems (see above)")
+    return 0 if report.ok else 1
+
+
+def cmd_gui(lib: Library | None, args: argparse.Namespace) -> int:
+    eps = entry_points(group="readinglist.frontends", name="gui")
+    if not eps:
+        raise ReadingListError(
+            "the desktop app is not installed; install it with: pip install 'readinglist' (it needs PySide6)"
+        )
+    main = next(iter(eps)).load()
+    argv = []
+    if args.library:
+        argv += ["--library", str(args.library)]
+    if args.demo:
+        argv.append("--demo")
+    if args.screenshot:
+        argv += ["--screenshot", args.screenshot, "--size", args.size]
+    return int(main(argv) or 0)

@@ -1,0 +1,167 @@
+"""Commands on papers: add, list, search, show, save, dismiss, tag, status, note."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from readinglist.cli.output import emit_json, message, paper_detail, paper_table
+from readinglist.db.queries import PaperFilter
+from readinglist.services.library import STATUSES, Library
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
+
+
+def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
+    p.add_argument("--format", choices=choices, default=choices[0], help="output format")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("add", help="fetch metadata from arXiv and save papers")
+    p.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids or arxiv.org / huggingface.co URLs")
+    add_format(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("list", help="list papers")
+    p.add_argument("--saved", action="store_true", help="only saved papers")
+    p.add_argument("--tag", action="append", default=[], help="only papers with this tag (repeatable)")
+    p.add_argument(
+        "--list", dest="list_name", metavar="NAME", help="only papers of this reading list, in order"
+    )
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--date", type=_date, help="papers of this day's Daily Papers feed")
+    p.add_argument("--starred", action="store_true")
+    p.add_argument("--dismissed", action="store_true", help="show dismissed papers (hidden otherwise)")
+    p.add_argument("--sort", choices=("upvotes", "published", "title", "added", "feed", "author", "citekey"))
+    p.add_argument("--asc", action="store_true", help="ascending order")
+    p.add_argument("--limit", type=int, default=None)
+    add_format(p)
+    p.set_defaults(func=cmd_list, readonly=True)
+
+    p = sub.add_parser("search", help='full-text search: words, "phrases", prefix*, tag:, author:, year:')
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=int, default=50)
+    add_format(p)
+    p.set_defaults(func=cmd_search, readonly=True)
+
+    p = sub.add_parser("show", help="one paper in full")
+    p.add_argument("id", metavar="ID")
+    add_format(p)
+    p.set_defaults(func=cmd_show, readonly=True)
+
+    for name, helptext in (("save", "keep papers in the library"), ("dismiss", "hide papers from the feed")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("ids", nargs="+", metavar="ID")
+        p.add_argument("--undo", action="store_true", help=f"un-{name}")
+        p.set_defaults(func=cmd_save if name == "save" else cmd_dismiss)
+
+    p = sub.add_parser("tag", help="add or remove tags")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.add_argument("--remove", action="store_true")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("status", help="set the reading status")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("status", choices=STATUSES)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("note", help="append to the paper's note (Markdown)")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("text", nargs="+")
+    p.set_defaults(func=cmd_note)
+
+
+def cmd_add(lib: Library, args: argparse.Namespace) -> int:
+    ids = lib.add(args.ids)
+    rows = lib.get_many(ids)
+    if args.format == "json":
+        emit_json([r.to_json() for r in rows])
+    else:
+        for r in rows:
+            message(f"saved {r.arxiv_id} as {r.citekey}: {r.title}")
+    return 0
+
+
+def cmd_list(lib: Library, args: argparse.Namespace) -> int:
+    f = PaperFilter(
+        saved=True if args.saved else None,
+        dismissed=None if args.dismissed else False,
+        starred=True if args.starred else None,
+        status=args.status,
+        tags=tuple(args.tag),
+        list_name=args.list_name,
+        feed_date=args.date,
+    )
+    if args.dismissed:
+        f = PaperFilter(**{**f.__dict__, "dismissed": True})
+    rows = lib.list_papers(f, sort=args.sort, descending=not args.asc, limit=args.limit)
+    if args.format == "json":
+        emit_json([r.to_json() for r in rows])
+    else:
+        paper_table(rows)
+    return 0
+
+
+def cmd_search(lib: Library, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    results = lib.search_papers(query, limit=args.limit)
+    if args.format == "json":
+        out = []
+        for row, hit in results:
+            d = row.to_json()
+            d["pdf_pages"] = list(hit.pages)
+            out.append(d)
+        emit_json(out)
+    else:
+        extra = {row.id: "PDF p. " + ", ".join(map(str, hit.pages[:8])) for row, hit in results if hit.pages}
+        paper_table([r for r, _ in results], extra)
+    return 0
+
+
+def cmd_show(lib: Library, args: argparse.Namespace) -> int:
+    row = lib.get(lib.resolve(args.id))
+    if args.format == "json":
+        emit_json(row.to_json())
+    else:
+        paper_detail(row)
+    return 0
+
+
+def cmd_save(lib: Library, args: argparse.Namespace) -> int:
+    ids = lib.resolve_many(args.ids)
+    lib.save(ids, saved=not args.undo)
+    message(f"{'un' if args.undo else ''}saved {len(ids)} paper(s)")
+    return 0
+
+
+def cmd_dismiss(lib: Library, args: argparse.Namespace) -> int:
+    ids = lib.resolve_many(args.ids)
+    lib.dismiss(ids, dismissed=not args.undo)
+    message(f"{'un' if args.undo else ''}dismissed {len(ids)} paper(s)")
+    return 0
+
+
+def cmd_tag(lib: Library, args: argparse.Namespace) -> int:
+    pid = lib.resolve(args.id)
+    lib.tag([pid], args.tags, remove=args.remove)
+    row = lib.get(pid)
+    message(f"{row.citekey}: tags now {', '.join(row.tags) or '(none)'}")
+    return 0
+
+
+def cmd_status(lib: Library, args: argparse.Namespace) -> int:
+    pid = lib.resolve(args.id)
+    lib.set_status([pid], args.status)
+    return 0
+
+
+def cmd_note(lib: Library, args: argparse.Namespace) -> int:
+    pid = lib.resolve(args.id)
+    lib.append_note(pid, " ".join(args.text))
+    return 0

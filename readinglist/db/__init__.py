@@ -1,0 +1,1 @@
+"""Storage: the SQLite engine, the typed schema, migrations, FTS and query functions."""

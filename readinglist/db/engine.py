@@ -1,0 +1,130 @@
+"""The SQLite engine: pragmas (WAL, foreign keys, busy timeout), sessions, migrations, backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from readinglist.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Keep in step with the newest file in migrations/versions: a fast path that avoids importing
+# Alembic (about 100 ms) on every start when the library is already current.
+HEAD_REVISION = "0001_initial"
+BACKUPS_KEPT = 3
+
+
+def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False, "timeout": 10})
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def current_revision(db_path: Path) -> str | None:
+    """The Alembic revision of a library file, or None for a new or empty file."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return None
+    try:
+        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise StorageError(f"cannot read the library database {db_path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{db_path} is not a readinglist library (or it is damaged): {exc}") from exc
+    return row[0] if row else None
+
+
+def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)  # type: ignore[arg-type]
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
+    """Bring the database to the newest schema, backing it up first if it holds data.
+
+    Returns the path of the backup taken, if any.
+    """
+    rev = current_revision(db_path)
+    if rev == HEAD_REVISION:
+        return None
+    if rev is not None and rev not in known_revisions():
+        raise StorageError(
+            f"this library was written by a newer readinglist (schema {rev}); "
+            "upgrade readinglist to open it. Nothing was changed."
+        )
+    backup = None
+    if rev is not None:
+        backup = str(backup_database(db_path, backups_dir, reason=f"before-upgrade-{rev}"))
+    from alembic import command
+
+    command.upgrade(_alembic_config(engine), "head")
+    return backup
+
+
+def backup_database(
+    db_path: Path, backups_dir: Path, *, reason: str = "daily", keep: int = BACKUPS_KEPT
+) -> Path:
+    """Copy the database with SQLite's online backup API, verify the copy, keep the newest ``keep``."""
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = backups_dir / f"library-{stamp}-{reason}.sqlite3"
+    tmp = target.with_suffix(".tmp")
+    src = sqlite3.connect(str(db_path))
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)
+            ok = dst.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if not ok or ok[0] != "ok":
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"the backup of {db_path} failed its integrity check; nothing was changed")
+    tmp.replace(target)
+    backups = sorted(backups_dir.glob("library-*.sqlite3"))
+    for old in backups[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def latest_backup(backups_dir: Path) -> Path | None:
+    backups = sorted(backups_dir.glob("library-*.sqlite3"))
+    return backups[-1] if backups else None

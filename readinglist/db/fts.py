@@ -1,0 +1,73 @@
+"""FTS5 indexes: one row per paper (metadata and user text) and one row per PDF page.
+
+The service layer keeps them current by calling :func:`refresh_papers` after every change to a
+paper's indexed text (SQL triggers cannot see tag and annotation joins cheaply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+TOKENIZE = "unicode61 remove_diacritics 2"
+
+CREATE_STATEMENTS = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS papers_fts USING fts5("
+    f"title, abstract, authors, tags, notes, annots, tokenize='{TOKENIZE}')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS pdf_fts USING fts5("
+    f"body, paper_id UNINDEXED, page UNINDEXED, tokenize='{TOKENIZE}')",
+)
+DROP_STATEMENTS = ("DROP TABLE IF EXISTS papers_fts", "DROP TABLE IF EXISTS pdf_fts")
+
+_ROW_SELECT = """
+SELECT p.id, p.title, p.abstract,
+       (SELECT group_concat(value, ', ') FROM json_each(p.authors)),
+       (SELECT group_concat(t.name, ' ') FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
+         WHERE pt.paper_id = p.id),
+       p.note,
+       (SELECT group_concat(a.text || ' ' || a.comment, ' ') FROM annotations a WHERE a.paper_id = p.id)
+FROM papers p
+"""
+
+_CHUNK = 500
+
+
+def refresh_papers(session: Session, paper_ids: Iterable[int]) -> None:
+    """Rewrite the index rows of these papers (deleted papers just lose their row)."""
+    ids = sorted(set(paper_ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        marks = ",".join(str(int(x)) for x in chunk)
+        session.execute(text(f"DELETE FROM papers_fts WHERE rowid IN ({marks})"))
+        session.execute(
+            text(
+                "INSERT INTO papers_fts(rowid, title, abstract, authors, tags, notes, annots) "
+                + _ROW_SELECT
+                + f" WHERE p.id IN ({marks})"
+            )
+        )
+
+
+def rebuild_all(session: Session) -> None:
+    """Rebuild the paper index from scratch (used by ``check --fix`` and migrations)."""
+    session.execute(text("DELETE FROM papers_fts"))
+    session.execute(
+        text("INSERT INTO papers_fts(rowid, title, abstract, authors, tags, notes, annots) " + _ROW_SELECT)
+    )
+
+
+def replace_pdf_text(session: Session, paper_id: int, pages: Iterable[str]) -> int:
+    """Index a paper's PDF text, one row per page (1-based page numbers). Returns pages indexed."""
+    session.execute(text("DELETE FROM pdf_fts WHERE paper_id = :pid"), {"pid": paper_id})
+    rows = [
+        {"body": body, "pid": paper_id, "page": n} for n, body in enumerate(pages, start=1) if body.strip()
+    ]
+    if rows:
+        session.execute(text("INSERT INTO pdf_fts(body, paper_id, page) VALUES (:body, :pid, :page)"), rows)
+    return len(rows)
+
+
+def drop_pdf_text(session: Session, paper_id: int) -> None:
+    session.execute(text("DELETE FROM pdf_fts WHERE paper_id = :pid"), {"pid": paper_id})

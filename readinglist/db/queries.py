@@ -1,0 +1,391 @@
+"""Query functions: take a Session, return plain ids and records. All filtering and sorting is SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from readinglist.records import PaperMeta, PaperRow
+from readinglist.search import ParsedQuery, parse_query
+
+# When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
+# number of hits: PITFALLS.md measured 184 ms for a term in 98% of 100k papers), so such
+# queries are ordered by recency instead.
+RANK_LIMIT = 4000
+BM25_WEIGHTS = "10.0, 2.0, 4.0, 5.0, 2.0, 2.0"  # title, abstract, authors, tags, notes, annots
+
+SORTS = {
+    "upvotes": "p.upvotes",
+    "published": "p.published",
+    "title": "p.title COLLATE NOCASE",
+    "added": "p.added_at",
+    "feed": "p.last_feed_date",
+    "status": "p.status",
+    "author": "json_extract(p.authors, '$[0]') COLLATE NOCASE",
+    "citekey": "p.citekey",
+    "comments": "p.num_comments",
+}
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """What to show. ``None`` means "do not filter on this"."""
+
+    saved: bool | None = None
+    dismissed: bool | None = False
+    starred: bool | None = None
+    status: str | None = None
+    tags: tuple[str, ...] = ()
+    list_name: str | None = None
+    feed_date: dt.date | None = None
+    query: str | None = None
+    has_pdf: bool | None = None
+    needs_review: bool | None = None
+    alert: str | None = None  # name of a saved search whose alert matches to show
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper_id: int
+    pages: tuple[int, ...] = ()  # PDF pages (1-based) where the query matched
+    in_metadata: bool = True
+
+
+class _Where:
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: dict[str, object] = {}
+
+    def add(self, clause: str, **params: object) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def _apply_filters(w: _Where, f: PaperFilter, q: ParsedQuery | None) -> None:
+    saved = q.saved if q and q.saved is not None else f.saved
+    starred = q.starred if q and q.starred is not None else f.starred
+    status = (q.status if q else None) or f.status
+    has_pdf = q.has_pdf if q and q.has_pdf is not None else f.has_pdf
+    dismissed = q.dismissed if q and q.dismissed is not None else f.dismissed
+    if saved is not None:
+        w.add("p.saved = :saved", saved=saved)
+    if dismissed is not None:
+        w.add("p.dismissed = :dismissed", dismissed=dismissed)
+    if starred is not None:
+        w.add("p.starred = :starred", starred=starred)
+    if status:
+        w.add("p.status = :status", status=status)
+    if f.needs_review is not None:
+        w.add("p.needs_review = :needs_review", needs_review=f.needs_review)
+    if has_pdf is not None:
+        w.add(("" if has_pdf else "NOT ") + "EXISTS (SELECT 1 FROM attachments a WHERE a.paper_id = p.id)")
+    tags = list(f.tags) + list(q.tags if q else ())
+    for i, tag in enumerate(tags):
+        w.add(
+            f"EXISTS (SELECT 1 FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
+            f"WHERE pt.paper_id = p.id AND t.name = :tag{i})",
+            **{f"tag{i}": tag},
+        )
+    for i, tag in enumerate(q.exclude_tags if q else ()):
+        w.add(
+            f"NOT EXISTS (SELECT 1 FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
+            f"WHERE pt.paper_id = p.id AND t.name = :xtag{i})",
+            **{f"xtag{i}": tag},
+        )
+    if f.list_name:
+        w.add(
+            "EXISTS (SELECT 1 FROM list_items li JOIN reading_lists rl ON rl.id = li.list_id "
+            "WHERE li.paper_id = p.id AND rl.name = :list_name)",
+            list_name=f.list_name,
+        )
+    if f.feed_date:
+        w.add(
+            "EXISTS (SELECT 1 FROM feed_appearances fa WHERE fa.paper_id = p.id AND fa.feed_date = :feed_date)",
+            feed_date=f.feed_date,
+        )
+    if f.alert:
+        w.add(
+            "EXISTS (SELECT 1 FROM alert_matches am JOIN saved_searches s ON s.id = am.search_id "
+            "WHERE am.paper_id = p.id AND s.name = :alert)",
+            alert=f.alert,
+        )
+    if q and q.year_from is not None:
+        w.add("COALESCE(p.year, CAST(strftime('%Y', p.published) AS INTEGER)) >= :y0", y0=q.year_from)
+    if q and q.year_to is not None:
+        w.add("COALESCE(p.year, CAST(strftime('%Y', p.published) AS INTEGER)) <= :y1", y1=q.year_to)
+
+
+def _order_sql(f: PaperFilter, sort: str | None, descending: bool) -> str:
+    direction = "DESC" if descending else "ASC"
+    if sort == "position" and f.list_name:
+        return (
+            "(SELECT li.position FROM list_items li JOIN reading_lists rl ON rl.id = li.list_id "
+            f"WHERE li.paper_id = p.id AND rl.name = :list_name) {direction}, p.id"
+        )
+    if sort is None or sort not in SORTS:
+        if f.feed_date:  # a feed day: that day's upvotes
+            return (
+                "(SELECT fa.upvotes FROM feed_appearances fa WHERE fa.paper_id = p.id "
+                "AND fa.feed_date = :feed_date) DESC, p.id DESC"
+            )
+        if f.list_name:
+            return _order_sql(f, "position", False)
+        return "p.last_feed_date DESC, p.upvotes DESC, p.id DESC"
+    nulls = " NULLS LAST" if descending else " NULLS FIRST"
+    return f"{SORTS[sort]} {direction}{nulls}, p.id {direction}"
+
+
+def select_ids(
+    session: Session,
+    f: PaperFilter,
+    *,
+    sort: str | None = None,
+    descending: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[int]:
+    """Ids of the papers matching ``f``, sorted in SQL. A query (``f.query``) orders by relevance
+    unless an explicit sort is given."""
+    if f.query and f.query.strip():
+        parsed = parse_query(f.query)
+        if parsed.text:
+            hits = search(session, parsed, replace(f, query=None), limit=None if sort else limit)
+            ids = [h.paper_id for h in hits]
+            if sort:
+                ids = _reorder(session, ids, f, sort, descending)
+            return ids[offset : offset + limit if limit else None]
+        return _select(session, f, parsed, sort, descending, limit, offset)
+    return _select(session, f, None, sort, descending, limit, offset)
+
+
+def _select(
+    session: Session,
+    f: PaperFilter,
+    parsed: ParsedQuery | None,
+    sort: str | None,
+    descending: bool,
+    limit: int | None,
+    offset: int,
+) -> list[int]:
+    w = _Where()
+    _apply_filters(w, f, parsed)
+    sql = f"SELECT p.id FROM papers p{w.sql()} ORDER BY {_order_sql(f, sort, descending)}"
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        w.params.update(limit=limit, offset=offset)
+    if f.feed_date:
+        w.params.setdefault("feed_date", f.feed_date)
+    if f.list_name:
+        w.params.setdefault("list_name", f.list_name)
+    return list(session.execute(text(sql), w.params).scalars())
+
+
+def _reorder(session: Session, ids: list[int], f: PaperFilter, sort: str, descending: bool) -> list[int]:
+    if not ids:
+        return []
+    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _ids (id INTEGER PRIMARY KEY)"))
+    session.execute(text("DELETE FROM _ids"))
+    session.execute(text("INSERT INTO _ids(id) VALUES (:id)"), [{"id": i} for i in ids])
+    params: dict[str, object] = {"feed_date": f.feed_date, "list_name": f.list_name}
+    sql = f"SELECT p.id FROM papers p JOIN _ids ON _ids.id = p.id ORDER BY {_order_sql(f, sort, descending)}"
+    out = list(session.execute(text(sql), params).scalars())
+    session.execute(text("DELETE FROM _ids"))
+    return out
+
+
+def count(session: Session, f: PaperFilter) -> int:
+    if f.query and f.query.strip():
+        return len(select_ids(session, f))
+    w = _Where()
+    _apply_filters(w, f, None)
+    return int(session.execute(text(f"SELECT count(*) FROM papers p{w.sql()}"), w.params).scalar_one())
+
+
+def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | None = 200) -> list[SearchHit]:
+    """Full-text search over paper metadata, user text and PDF pages.
+
+    Metadata hits come first, ranked by bm25 (or by recency when there are more than
+    :data:`RANK_LIMIT` of them), then papers found only in their PDF text.
+    """
+    w = _Where()
+    _apply_filters(w, f, q)
+    filters = (" AND " + " AND ".join(w.clauses)) if w.clauses else ""
+    params = dict(w.params, match=q.text)
+    base = f"FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{filters}"
+    probe = session.execute(text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {RANK_LIMIT + 1})"), params)
+    many = probe.scalar_one() > RANK_LIMIT
+    order = "p.last_feed_date DESC, p.id DESC" if many else f"bm25(papers_fts, {BM25_WEIGHTS})"
+    lim = f" LIMIT {int(limit)}" if limit else ""
+    meta_ids = list(session.execute(text(f"SELECT p.id {base} ORDER BY {order}{lim}"), params).scalars())
+    hits = [SearchHit(pid) for pid in meta_ids]
+    if q.free and (limit is None or len(hits) < limit):
+        hits.extend(_pdf_hits(session, q, filters, w.params, set(meta_ids), limit and limit - len(hits)))
+    return hits
+
+
+def _pdf_hits(
+    session: Session,
+    q: ParsedQuery,
+    filters: str,
+    params: dict[str, object],
+    exclude: set[int],
+    limit: int | None,
+) -> list[SearchHit]:
+    author = ""
+    p = dict(params, pmatch=q.free)
+    if q.authors:
+        author = " AND p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :amatch)"
+        p["amatch"] = q.authors
+    sql = (
+        "SELECT pdf_fts.paper_id, group_concat(pdf_fts.page) FROM pdf_fts "
+        "JOIN papers p ON p.id = pdf_fts.paper_id "
+        f"WHERE pdf_fts MATCH :pmatch{filters}{author} "
+        "GROUP BY pdf_fts.paper_id ORDER BY min(pdf_fts.rank)"
+    )
+    out: list[SearchHit] = []
+    for pid, pages in session.execute(text(sql), p):
+        if pid in exclude:
+            continue
+        out.append(
+            SearchHit(int(pid), tuple(sorted(int(x) for x in str(pages).split(","))), in_metadata=False)
+        )
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
+    """The PDF pages (1-based) of one paper that match an FTS5 expression."""
+    rows = session.execute(
+        text("SELECT page FROM pdf_fts WHERE pdf_fts MATCH :m AND paper_id = :pid ORDER BY page"),
+        {"m": free, "pid": paper_id},
+    )
+    return tuple(int(r[0]) for r in rows)
+
+
+_ROW_COLUMNS = (
+    "id, arxiv_id, version, title, authors, published, upvotes, saved, dismissed, starred, status, "
+    "citekey, abstract, num_comments, doi, primary_category, categories, github_repo, project_page, "
+    "note, rating, needs_review, added_at, updated, journal_ref, comment, ai_summary, ai_keywords, "
+    "entry_type, journal, booktitle, volume, number, pages, publisher, year, month, url"
+)
+
+
+def _date(v: object) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v  # type: ignore[return-value]
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _datetime(v: object) -> dt.datetime | None:
+    if v is None or isinstance(v, dt.datetime):
+        return v  # type: ignore[return-value]
+    return dt.datetime.fromisoformat(str(v))
+
+
+def rows(session: Session, ids: Sequence[int], root: Path) -> list[PaperRow]:
+    """Full records for these paper ids, in the given order (missing ids are dropped)."""
+    if not ids:
+        return []
+    idset = ",".join(str(int(i)) for i in ids)
+    tags: dict[int, list[str]] = {}
+    for pid, name in session.execute(
+        text(
+            f"SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
+            f"WHERE pt.paper_id IN ({idset}) ORDER BY t.name COLLATE NOCASE"
+        )
+    ):
+        tags.setdefault(pid, []).append(name)
+    dates: dict[int, list[dt.date]] = {}
+    for pid, d in session.execute(
+        text(
+            f"SELECT paper_id, feed_date FROM feed_appearances WHERE paper_id IN ({idset}) ORDER BY feed_date"
+        )
+    ):
+        dates.setdefault(pid, []).append(_date(d))  # type: ignore[arg-type]
+    pdfs: dict[int, str] = {}
+    for pid, path in session.execute(
+        text(f"SELECT paper_id, path FROM attachments WHERE paper_id IN ({idset}) ORDER BY id")
+    ):
+        pdfs.setdefault(pid, str((root / path).resolve()))
+    lists: dict[int, list[str]] = {}
+    for pid, name in session.execute(
+        text(
+            f"SELECT li.paper_id, rl.name FROM list_items li JOIN reading_lists rl ON rl.id = li.list_id "
+            f"WHERE li.paper_id IN ({idset}) ORDER BY rl.position, rl.name"
+        )
+    ):
+        lists.setdefault(pid, []).append(name)
+    by_id = {}
+    for r in session.execute(text(f"SELECT {_ROW_COLUMNS} FROM papers WHERE id IN ({idset})")).mappings():
+        authors = tuple(json.loads(r["authors"] or "[]"))
+        meta = PaperMeta(
+            title=r["title"],
+            authors=authors,
+            arxiv_id=r["arxiv_id"],
+            version=r["version"],
+            abstract=r["abstract"] or "",
+            published=_date(r["published"]),
+            updated=_date(r["updated"]),
+            primary_category=r["primary_category"],
+            categories=tuple((r["categories"] or "").split()),
+            doi=r["doi"],
+            journal_ref=r["journal_ref"],
+            comment=r["comment"],
+            github_repo=r["github_repo"],
+            project_page=r["project_page"],
+            ai_summary=r["ai_summary"],
+            ai_keywords=tuple(json.loads(r["ai_keywords"] or "[]")),
+            entry_type=r["entry_type"],
+            journal=r["journal"],
+            booktitle=r["booktitle"],
+            volume=r["volume"],
+            number=r["number"],
+            pages=r["pages"],
+            publisher=r["publisher"],
+            year=r["year"],
+            month=r["month"],
+            url=r["url"],
+            citekey=r["citekey"],
+        )
+        pid = r["id"]
+        by_id[pid] = PaperRow(
+            id=pid,
+            arxiv_id=r["arxiv_id"],
+            version=r["version"],
+            title=r["title"],
+            authors=authors,
+            published=meta.published,
+            upvotes=r["upvotes"] or 0,
+            feed_dates=tuple(dates.get(pid, ())),
+            saved=bool(r["saved"]),
+            dismissed=bool(r["dismissed"]),
+            starred=bool(r["starred"]),
+            status=r["status"],
+            tags=tuple(tags.get(pid, ())),
+            citekey=r["citekey"],
+            pdf=pdfs.get(pid),
+            abstract=r["abstract"] or "",
+            num_comments=r["num_comments"] or 0,
+            doi=r["doi"],
+            primary_category=r["primary_category"],
+            categories=meta.categories,
+            github_repo=r["github_repo"],
+            project_page=r["project_page"],
+            note=r["note"] or "",
+            rating=r["rating"] or 0,
+            needs_review=bool(r["needs_review"]),
+            added=_datetime(r["added_at"]),
+            lists=tuple(lists.get(pid, ())),
+            meta=meta,
+        )
+    return [by_id[i] for i in ids if i in by_id]

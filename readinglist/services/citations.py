@@ -1,0 +1,246 @@
+"""Citations: BibTeX export and import with stable keys, re-keying, and auto-exported .bib files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+
+from readinglist.db.queries import PaperFilter
+from readinglist.db.schema import AutoExport, Paper, utcnow
+from readinglist.errors import BibtexError, NotFoundError, ReadingListError
+from readinglist.records import Changes
+from readinglist.services.library import Library
+
+log = logging.getLogger(__name__)
+SCOPES = ("saved", "tag", "list")
+
+
+@dataclass
+class ImportReport:
+    added: list[int] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
+    """BibTeX for these papers, sorted by key, deterministic (byte-identical when nothing changed)."""
+    from readinglist.bibtex.writer import write_bibtex
+
+    rows = lib.get_many(list(paper_ids))
+    entries = [(r.citekey or f"paper{r.id}", r.meta) for r in rows if r.meta is not None]
+    return write_bibtex(entries)
+
+
+def scope_ids(
+    lib: Library, *, ids: Sequence[int] = (), tag: str | None = None, list_name: str | None = None,
+    saved: bool = False,
+) -> list[int]:  # fmt: skip
+    """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
+    if ids:
+        return list(ids)
+    if tag:
+        if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
+            raise NotFoundError(f"no tag named {tag!r}")
+        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
+    if list_name:
+        if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
+            raise NotFoundError(f"no reading list named {list_name!r}")
+        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
+    if saved:
+        return lib.paper_ids(PaperFilter(saved=True))
+    raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
+
+
+def write_text_atomically(path: Path, content: str) -> bool:
+    """Write via a temp file in the same folder, fsync, replace. Returns False when unchanged."""
+    path = Path(path).expanduser()
+    data = content.encode("utf-8")
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    if path.is_dir():
+        raise BibtexError(f"{path} is a folder; give a file name such as {path / 'refs.bib'}")
+    if not path.parent.is_dir():
+        raise BibtexError(f"the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BibtexError(f"cannot write {path}: {exc.strerror}") from exc
+    return True
+
+
+def import_bib(lib: Library, path: Path) -> ImportReport:
+    """Import a .bib file in one transaction: match, merge without overwriting, save the rest."""
+    from readinglist.bibtex.reader import parse_bibtex_file
+    from readinglist.services import ingest
+
+    parsed = parse_bibtex_file(Path(path))
+    report = ImportReport(problems=[f"{Path(path).name}:{p.line}: {p.message}" for p in parsed.problems])
+    metas = [e.meta for e in parsed.entries]
+    if not metas:
+        return report
+    with lib.session() as s:
+        existing = ingest.find_existing(s, metas)
+        res = ingest.upsert_papers(s, metas, make_key=lib.make_citekey, fill_only=True)
+        s.execute(update(Paper).where(Paper.id.in_(res.ids)).values(saved=True, dismissed=False))
+    seen: set[int] = set()
+    for pid, old in zip(res.ids, existing, strict=True):
+        if pid in seen:
+            continue
+        seen.add(pid)
+        (report.merged if old is not None else report.added).append(pid)
+    lib._notify(Changes(papers=frozenset(res.ids)))
+    return report
+
+
+def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
+    """Change a citation key, on request only: to ``new_key`` or to the pattern's key."""
+    from readinglist.bibtex.citekeys import validate_citekey
+
+    row = lib.get(paper_id)
+    with lib.session() as s:
+        others = set(
+            s.execute(select(Paper.citekey).where(Paper.id != paper_id, Paper.citekey.is_not(None))).scalars()
+        )
+        if new_key is not None:
+            key = validate_citekey(new_key)
+            if key in others:
+                raise BibtexError(f"the key {key!r} is already used by another paper")
+        else:
+            assert row.meta is not None
+            key = lib.make_citekey(row.meta, others.__contains__)
+        s.execute(update(Paper).where(Paper.id == paper_id).values(citekey=key, modified_at=utcnow()))
+    lib._notify(Changes(papers=frozenset({paper_id})))
+    return key
+
+
+# -- auto-export -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutoExportInfo:
+    path: str
+    scope: str
+    value: str | None
+    last_written: str | None
+    last_error: str | None
+
+
+def autoexports(lib: Library) -> list[AutoExportInfo]:
+    with lib.session() as s:
+        return [
+            AutoExportInfo(
+                a.path, a.scope, a.value, a.last_written.isoformat() if a.last_written else None, a.last_error
+            )
+            for a in s.execute(select(AutoExport).order_by(AutoExport.path)).scalars()
+        ]
+
+
+def add_autoexport(lib: Library, path: Path | str, scope: str, value: str | None = None) -> AutoExportInfo:
+    if scope not in SCOPES:
+        raise ReadingListError(f"scope must be one of {', '.join(SCOPES)}")
+    if scope != "saved" and not value:
+        raise ReadingListError(f"an auto-export of a {scope} needs its name")
+    target = Path(path).expanduser().resolve()
+    if target.suffix.lower() != ".bib":
+        raise BibtexError(f"{target} does not end in .bib; auto-export only writes .bib files")
+    scope_ids(
+        lib,
+        tag=value if scope == "tag" else None,
+        list_name=value if scope == "list" else None,
+        saved=scope == "saved",
+    )  # fmt: skip  (validates the tag or list exists)
+    with lib.session() as s:
+        s.execute(delete(AutoExport).where(AutoExport.path == str(target)))
+        s.add(AutoExport(path=str(target), scope=scope, value=value if scope != "saved" else None))
+    refresh_autoexports(lib)
+    return next(a for a in autoexports(lib) if a.path == str(target))
+
+
+def remove_autoexport(lib: Library, path: Path | str) -> None:
+    target = str(Path(path).expanduser().resolve())
+    with lib.session() as s:
+        n = s.execute(delete(AutoExport).where(AutoExport.path == target))
+        if n.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFoundError(f"{target} is not auto-exported")
+
+
+def refresh_autoexports(lib: Library) -> list[str]:
+    """Rewrite every registered .bib whose content changed. Returns the paths written.
+
+    A failure on one file is recorded with that target and does not stop the others.
+    """
+    written = []
+    for a in autoexports(lib):
+        try:
+            ids = scope_ids(lib, tag=a.value if a.scope == "tag" else None,
+                            list_name=a.value if a.scope == "list" else None, saved=a.scope == "saved")  # fmt: skip
+            content = bibtex_for(lib, ids)
+            changed = write_text_atomically(Path(a.path), content)
+            error = None
+        except ReadingListError as exc:
+            changed, error = False, str(exc)
+            log.warning("auto-export to %s failed: %s", a.path, exc)
+        with lib.session() as s:
+            values: dict[str, object] = {"last_error": error}
+            if changed:
+                values.update(
+                    last_written=utcnow(), content_hash=hashlib.sha256(content.encode()).hexdigest()
+                )
+                written.append(a.path)
+            s.execute(update(AutoExport).where(AutoExport.path == a.path).values(**values))
+    return written
+
+
+class AutoExporter:
+    """Debounced auto-export for long-running processes (the GUI): listens to library changes."""
+
+    def __init__(self, lib: Library, delay: float = 2.0) -> None:
+        self.lib = lib
+        self.delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        lib.on_change.append(self._changed)
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.papers or changes.tags or changes.lists:
+            with self._lock:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer = threading.Timer(self.delay, self._run)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _run(self) -> None:
+        try:
+            refresh_autoexports(self.lib)
+        except Exception:
+            log.exception("auto-export failed")
+
+    def flush(self) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            self._run()
+
+    def close(self) -> None:
+        self.flush()
+        if self._changed in self.lib.on_change:
+            self.lib.on_change.remove(self._changed)

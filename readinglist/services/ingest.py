@@ -1,0 +1,293 @@
+"""Upserting paper metadata from any source, without ever touching user data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from readinglist.db import fts
+from readinglist.db.schema import FeedAppearance, Paper, utcnow
+from readinglist.records import FeedItem, PaperMeta
+from readinglist.textutil import normalize_title
+
+# Columns a source may write. User columns (saved, status, note, citekey, ...) are never here.
+META_COLUMNS = (
+    "version",
+    "doi",
+    "title",
+    "title_norm",
+    "authors",
+    "abstract",
+    "published",
+    "updated",
+    "primary_category",
+    "categories",
+    "journal_ref",
+    "comment",
+    "github_repo",
+    "project_page",
+    "ai_summary",
+    "ai_keywords",
+    "entry_type",
+    "journal",
+    "booktitle",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "year",
+    "month",
+    "url",
+)
+_CHUNK = 500
+
+
+def meta_columns(m: PaperMeta) -> dict[str, object]:
+    """The database values of a source's metadata (empty values as None / '')."""
+    return {
+        "version": m.version,
+        "doi": (m.doi or "").lower() or None,
+        "title": m.title,
+        "title_norm": normalize_title(m.title),
+        "authors": json.dumps(list(m.authors), ensure_ascii=False),
+        "abstract": m.abstract or "",
+        "published": m.published,
+        "updated": m.updated,
+        "primary_category": m.primary_category,
+        "categories": " ".join(m.categories),
+        "journal_ref": m.journal_ref,
+        "comment": m.comment,
+        "github_repo": m.github_repo,
+        "project_page": m.project_page,
+        "ai_summary": m.ai_summary,
+        "ai_keywords": json.dumps(list(m.ai_keywords), ensure_ascii=False),
+        "entry_type": m.entry_type,
+        "journal": m.journal,
+        "booktitle": m.booktitle,
+        "volume": m.volume,
+        "number": m.number,
+        "pages": m.pages,
+        "publisher": m.publisher,
+        "year": m.year,
+        "month": m.month,
+        "url": m.url,
+    }
+
+
+_EMPTY = (None, "", "[]")
+
+
+def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: bool) -> dict[str, object]:
+    """Columns to change. A source never blanks a known value; ``fill_only`` also never replaces one.
+
+    The version only moves forward.
+    """
+    out: dict[str, object] = {}
+    for col in META_COLUMNS:
+        nv, ov = new.get(col), old.get(col)
+        if nv in _EMPTY or nv == ov:
+            continue
+        if col == "version" and ov is not None and int(nv) <= int(ov):  # type: ignore[call-overload]
+            continue
+        if col == "title_norm":
+            continue
+        if fill_only and ov not in _EMPTY and col != "version":
+            continue
+        out[col] = nv
+        if col == "title":
+            out["title_norm"] = new["title_norm"]
+    return out
+
+
+@dataclass
+class UpsertResult:
+    ids: list[int] = field(default_factory=list)  # one per input meta, in order
+    new: set[int] = field(default_factory=set)
+    updated: set[int] = field(default_factory=set)
+
+
+def find_existing(session: Session, metas: Sequence[PaperMeta]) -> list[int | None]:
+    """Match each meta to a library paper: by arXiv id, then DOI, then normalized title."""
+    ids: list[int | None] = [None] * len(metas)
+    by_arxiv: dict[str, int] = {}
+    arxiv_ids = sorted({m.arxiv_id for m in metas if m.arxiv_id})
+    for i in range(0, len(arxiv_ids), _CHUNK):
+        chunk = arxiv_ids[i : i + _CHUNK]
+        for pid, aid in session.execute(select(Paper.id, Paper.arxiv_id).where(Paper.arxiv_id.in_(chunk))):
+            by_arxiv[aid] = pid
+    for n, m in enumerate(metas):
+        if m.arxiv_id and m.arxiv_id in by_arxiv:
+            ids[n] = by_arxiv[m.arxiv_id]
+            continue
+        if m.doi:
+            pid = session.execute(
+                select(Paper.id).where(Paper.doi == m.doi.lower()).limit(1)
+            ).scalar_one_or_none()
+            if pid is not None:
+                ids[n] = pid
+                continue
+        if not m.arxiv_id or m.doi:
+            norm = normalize_title(m.title)
+            if len(norm) >= 12:  # very short titles ("Introduction") are not evidence
+                pid = session.execute(
+                    select(Paper.id).where(Paper.title_norm == norm).limit(1)
+                ).scalar_one_or_none()
+                if pid is not None:
+                    ids[n] = pid
+    return ids
+
+
+def upsert_papers(
+    session: Session,
+    metas: Sequence[PaperMeta],
+    *,
+    make_key: Callable[[PaperMeta, Callable[[str], bool]], str],
+    fill_only: bool = False,
+    user_defaults: dict[str, object] | None = None,
+) -> UpsertResult:
+    """Insert new papers (with a fresh citation key) and update known ones from ``metas``.
+
+    ``user_defaults`` sets user columns on NEW papers only (e.g. ``saved=True`` for ``add``).
+    Runs inside the caller's transaction; refreshes the FTS rows of what changed.
+    """
+    result = UpsertResult()
+    existing = find_existing(session, metas)
+    # Deduplicate the batch itself: the same paper twice in one input becomes one row.
+    first_index: dict[str, int] = {}
+    old_rows: dict[int, dict[str, object]] = {}
+    known = sorted({pid for pid in existing if pid is not None})
+    for i in range(0, len(known), _CHUNK):
+        cols = ", ".join(("id", *META_COLUMNS))
+        marks = ",".join(str(x) for x in known[i : i + _CHUNK])
+        for row in session.execute(text(f"SELECT {cols} FROM papers WHERE id IN ({marks})")).mappings():
+            old_rows[row["id"]] = dict(row)
+    taken: set[str] | None = None
+    inserts: list[dict[str, object]] = []
+    insert_slots: list[int] = []
+    updates: dict[int, dict[str, object]] = {}
+    slot_of_batch_dup: dict[int, int] = {}
+    now = utcnow()
+    for n, m in enumerate(metas):
+        key = m.arxiv_id or (m.doi or "").lower() or normalize_title(m.title)
+        if key in first_index:
+            slot_of_batch_dup[n] = first_index[key]
+            continue
+        first_index[key] = n
+        cols = meta_columns(m)
+        pid = existing[n]
+        if pid is None:
+            if taken is None:
+                taken = set(
+                    session.execute(select(Paper.citekey).where(Paper.citekey.is_not(None))).scalars()
+                )
+            wanted = m.citekey if m.citekey and m.citekey not in taken else None
+            citekey = wanted or make_key(m, taken.__contains__)
+            taken.add(citekey)
+            row = dict(cols, arxiv_id=m.arxiv_id, citekey=citekey, added_at=now, modified_at=now)
+            if user_defaults:
+                row.update(user_defaults)
+            inserts.append(row)
+            insert_slots.append(n)
+        else:
+            old = old_rows.get(pid, {})
+            if m.version is not None and old.get("version") is not None and m.version < int(old["version"]):  # type: ignore[call-overload]
+                changes = {}  # an older version never overwrites a newer one
+            else:
+                changes = merged_update(old, cols, fill_only=fill_only)
+            if changes:
+                prior = updates.setdefault(pid, {"id": pid})
+                prior.update(changes)
+                prior["modified_at"] = now
+    ids: list[int | None] = list(existing)
+    if inserts:
+        new_rows = session.execute(
+            insert(Paper).returning(Paper.id, sort_by_parameter_order=True), inserts
+        ).all()
+        for slot, (pid,) in zip(insert_slots, new_rows, strict=True):
+            ids[slot] = pid
+            result.new.add(pid)
+    if updates:
+        session.execute(update(Paper), list(updates.values()))
+        result.updated.update(updates)
+    for n, first in slot_of_batch_dup.items():
+        ids[n] = ids[first]
+    result.ids = [int(i) for i in ids]  # type: ignore[arg-type]
+    fts.refresh_papers(session, result.new | result.updated)
+    return result
+
+
+@dataclass
+class FeedIngest:
+    new: set[int]
+    updated: set[int]
+    unchanged: set[int]
+
+
+def ingest_feed_items(
+    session: Session,
+    day: dt.date,
+    items: Sequence[FeedItem],
+    *,
+    make_key: Callable[[PaperMeta, Callable[[str], bool]], str],
+) -> FeedIngest:
+    """Upsert one feed day: papers, their appearance on ``day``, and the denormalized counts."""
+    if not items:
+        return FeedIngest(set(), set(), set())
+    up = upsert_papers(session, [it.paper for it in items], make_key=make_key)
+    pids = up.ids
+    before = {
+        pid: (upv, com)
+        for pid, upv, com in session.execute(
+            select(FeedAppearance.paper_id, FeedAppearance.upvotes, FeedAppearance.num_comments).where(
+                FeedAppearance.feed_date == day, FeedAppearance.paper_id.in_(pids)
+            )
+        )
+    }
+    now = utcnow()
+    rows = [
+        {
+            "paper_id": pid,
+            "feed_date": day,
+            "upvotes": it.upvotes,
+            "num_comments": it.num_comments,
+            "submitted_by": it.submitted_by,
+            "first_seen": now,
+            "last_seen": now,
+        }
+        for pid, it in zip(pids, items, strict=True)
+    ]
+    stmt = sqlite_insert(FeedAppearance)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["paper_id", "feed_date"],
+        set_={
+            "upvotes": stmt.excluded.upvotes,
+            "num_comments": stmt.excluded.num_comments,
+            "submitted_by": stmt.excluded.submitted_by,
+            "last_seen": stmt.excluded.last_seen,
+        },
+    )
+    session.execute(stmt, rows)
+    marks = ",".join(str(p) for p in set(pids))
+    session.execute(
+        text(
+            "UPDATE papers SET "
+            "upvotes = (SELECT max(upvotes) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
+            "num_comments = (SELECT max(num_comments) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
+            "last_feed_date = (SELECT max(feed_date) FROM feed_appearances fa WHERE fa.paper_id = papers.id) "
+            f"WHERE id IN ({marks})"
+        )
+    )
+    counts_changed = {
+        pid
+        for pid, it in zip(pids, items, strict=True)
+        if pid not in up.new and before.get(pid) != (it.upvotes, it.num_comments)
+    }
+    updated = (up.updated | counts_changed) - up.new
+    unchanged = set(pids) - up.new - updated
+    return FeedIngest(up.new, updated, unchanged)

@@ -1,0 +1,1 @@
+"""Network sources: each splits fetching (HTTP) from a pure parse of the recorded body."""

@@ -1,0 +1,28 @@
+"""Small text helpers shared by the sources, the library and the exporters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FOLD = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "œ": "oe"}
+)
+
+
+def ascii_fold(s: str) -> str:
+    """Strip accents: 'Günther Łukasz' -> 'Gunther Lukasz'."""
+    s = s.translate(_FOLD)
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+
+
+def normalize_title(title: str) -> str:
+    """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter."""
+    s = ascii_fold(title.replace("{", "").replace("}", "")).casefold()
+    s = re.sub(r"\\[a-zA-Z]+", " ", s)
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    return " ".join(s.split())
+
+
+def collapse_ws(s: str) -> str:
+    return " ".join(s.split())
