@@ -41,3 +41,92 @@ def lib(library_dir: Path) -> Iterator[object]:
     )
     yield library
     library.close()
+
+
+# -- a local server playing Hugging Face and arXiv, from tests/fixtures ----------------------
+
+FEED_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+    'xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">\n'
+    "  <id>https://arxiv.org/api/local</id>\n  <title>arXiv Query</title>\n"
+    "  <updated>2026-05-12T09:14:27Z</updated>\n"
+    "  <opensearch:itemsPerPage>100</opensearch:itemsPerPage>\n"
+    "  <opensearch:totalResults>{n}</opensearch:totalResults>\n"
+    "  <opensearch:startIndex>0</opensearch:startIndex>\n"
+)
+
+
+def arxiv_entry_xml(arxiv_id: str) -> str | None:
+    """The <entry> of one recorded id (versioned or not) from tests/fixtures/arxiv/query."""
+    import re
+
+    base = re.sub(r"v\d+$", "", arxiv_id).replace("/", "_")
+    for path in sorted((FIXTURES / "arxiv" / "query").glob("*.xml")):
+        if "," in path.stem:
+            continue
+        if re.sub(r"v\d+$", "", path.stem) == base:
+            m = re.search(r"<entry>.*?</entry>", path.read_text(encoding="utf-8"), re.S)
+            if m:
+                return m.group(0)
+    return None
+
+
+class FixtureServer:
+    """Serves Daily Papers days and arXiv metadata from the fixtures; counts requests."""
+
+    def __init__(self, httpserver: object) -> None:
+        from werkzeug import Request, Response
+
+        self.server = httpserver
+        self.requests: list[str] = []
+        self.days: dict[str, bytes] = {}
+        for path in (FIXTURES / "hf" / "daily_papers").glob("*.json"):
+            self.days[path.stem] = path.read_bytes()
+        self.fail_with: int | None = None
+
+        def daily(req: Request) -> Response:
+            day = req.args.get("date", "")
+            self.requests.append(f"daily {day}")
+            if self.fail_with:
+                return Response("server trouble", status=self.fail_with)
+            body = self.days.get(day, b"[]")
+            return Response(body, content_type="application/json")
+
+        def query(req: Request) -> Response:
+            ids = [i for i in req.args.get("id_list", "").split(",") if i]
+            self.requests.append("arxiv " + ",".join(ids))
+            entries = [e for e in (arxiv_entry_xml(i) for i in ids) if e]
+            xml = FEED_HEAD.format(n=len(entries)) + "\n".join(entries) + "\n</feed>\n"
+            return Response(xml, content_type="application/atom+xml")
+
+        httpserver.expect_request("/api/daily_papers").respond_with_handler(daily)  # type: ignore[attr-defined]
+        httpserver.expect_request("/api/query").respond_with_handler(query)  # type: ignore[attr-defined]
+
+    @property
+    def base(self) -> str:
+        return self.server.url_for("").rstrip("/")  # type: ignore[attr-defined]
+
+    def endpoints(self) -> object:
+        from readinglist.config import Endpoints
+
+        return Endpoints(hf=self.base, arxiv=self.base, arxiv_api=self.base + "/api/query", arxiv_delay=0)
+
+    def env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("HF_ENDPOINT", self.base)
+        monkeypatch.setenv("READINGLIST_ARXIV_ENDPOINT", self.base)
+        monkeypatch.setenv("READINGLIST_ARXIV_API", self.base + "/api/query")
+
+
+@pytest.fixture
+def fixture_server(httpserver: object) -> FixtureServer:
+    return FixtureServer(httpserver)
+
+
+@pytest.fixture
+def served_lib(fixture_server: FixtureServer, library_dir: Path) -> Iterator[object]:
+    from readinglist.services.library import Library
+
+    library = Library.open(library_dir, fixture_server.endpoints())  # type: ignore[arg-type]
+    yield library
+    library.close()

@@ -83,6 +83,11 @@ def meta_columns(m: PaperMeta) -> dict[str, object]:
 _EMPTY = (None, "", "[]")
 
 
+def _plain(v: object) -> object:
+    """Raw SQL gives dates back as ISO strings; compare like with like."""
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
 def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: bool) -> dict[str, object]:
     """Columns to change. A source never blanks a known value; ``fill_only`` also never replaces one.
 
@@ -91,7 +96,7 @@ def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: 
     out: dict[str, object] = {}
     for col in META_COLUMNS:
         nv, ov = new.get(col), old.get(col)
-        if nv in _EMPTY or nv == ov:
+        if nv in _EMPTY or _plain(nv) == _plain(ov):
             continue
         if col == "version" and ov is not None and int(nv) <= int(ov):  # type: ignore[call-overload]
             continue

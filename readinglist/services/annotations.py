@@ -1,0 +1,319 @@
+"""Annotations of a paper: the service the reader, the CLI and imports call.
+
+Functions take a :class:`Library` and plain values and return :class:`AnnotationRecord`s. Each
+mutation is one transaction that also refreshes the paper's search row and notifies listeners.
+With the library setting ``write_annotations_to_pdf`` on, the stored PDF is rewritten after each
+change so other viewers see the annotations too (off by default: the PDF stays pristine).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from readinglist.db import fts
+from readinglist.db.schema import Annotation, Paper, utcnow
+from readinglist.errors import NotFoundError, PdfError, ReadingListError
+from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Rect
+from readinglist.services.library import Library
+
+log = logging.getLogger(__name__)
+
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+# --- conversion and validation ------------------------------------------------------------------
+
+
+def _to_record(row: Annotation) -> AnnotationRecord:
+    return AnnotationRecord(
+        id=row.id,
+        page=row.page,
+        kind=row.kind,
+        color=row.color,
+        rects=tuple(tuple(float(v) for v in r) for r in json.loads(row.rects or "[]")),  # type: ignore[misc]
+        ink=tuple(tuple((float(x), float(y)) for x, y in s) for s in json.loads(row.ink or "[]")),
+        text=row.text or "",
+        comment=row.comment or "",
+        created=row.created,
+        modified=row.modified,
+        fingerprint=row.fingerprint,
+    )
+
+
+def _rects_json(rects: Sequence[Rect]) -> str:
+    return json.dumps([[float(v) for v in r] for r in rects])
+
+
+def _check_color(color: str) -> str:
+    if not _COLOR_RE.match(color or ""):
+        raise ReadingListError(f"annotation colour {color!r} is not of the form #rrggbb")
+    return color.lower()
+
+
+def _check_rects(rects: Sequence[Rect]) -> None:
+    for r in rects:
+        if len(r) != 4:
+            raise ReadingListError(f"an annotation rectangle needs four numbers (x0, y0, x1, y1), not {r!r}")
+
+
+def _validate(record: AnnotationRecord) -> None:
+    if record.kind not in ANNOTATION_KINDS:
+        raise ReadingListError(
+            f"unknown annotation kind {record.kind!r}; expected one of {', '.join(ANNOTATION_KINDS)}"
+        )
+    if record.page < 0:
+        raise ReadingListError(f"annotation page must be 0 or more, not {record.page}")
+    _check_color(record.color)
+    _check_rects(record.rects)
+    if not record.rects and not record.ink:
+        raise ReadingListError(f"a {record.kind} annotation needs a position on the page")
+
+
+def _sort_key(r: AnnotationRecord) -> tuple[int, float, float, int]:
+    """Page order, then top-to-bottom and left-to-right by the first rect (or ink point)."""
+    if r.rects:
+        return (r.page, r.rects[0][1], r.rects[0][0], r.id or 0)
+    points = [p for stroke in r.ink for p in stroke] or [(0.0, 0.0)]
+    return (r.page, min(p[1] for p in points), min(p[0] for p in points), r.id or 0)
+
+
+def _row(s: Session, annotation_id: int) -> Annotation:
+    row = s.get(Annotation, annotation_id)
+    if row is None:
+        raise NotFoundError(f"no annotation #{annotation_id} (it may have been deleted)")
+    return row
+
+
+def _check_paper(s: Session, paper_id: int) -> None:
+    if s.get(Paper, paper_id) is None:
+        raise NotFoundError(f"no paper #{paper_id} in the library")
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _list(s: Session, paper_id: int) -> list[AnnotationRecord]:
+    rows = s.execute(select(Annotation).where(Annotation.paper_id == paper_id)).scalars()
+    return sorted((_to_record(r) for r in rows), key=_sort_key)
+
+
+def list_annotations(lib: Library, paper_id: int) -> list[AnnotationRecord]:
+    """The paper's annotations in page order, then top to bottom."""
+    with lib.session() as s:
+        _check_paper(s, paper_id)
+        return _list(s, paper_id)
+
+
+def annotations_markdown_for(lib: Library, paper_id: int) -> str:
+    """The paper's annotations as a Markdown digest (see :mod:`readinglist.annotations_md`)."""
+    from readinglist.annotations_md import annotations_markdown
+
+    paper = lib.get(paper_id)
+    return annotations_markdown(paper.citekey, paper.title, list_annotations(lib, paper_id))
+
+
+# --- changing -----------------------------------------------------------------------------------
+
+
+def _done(lib: Library, paper_id: int) -> None:
+    """After a committed change: keep the stored PDF in step (if asked to), tell listeners."""
+    if lib.setting("write_annotations_to_pdf"):
+        try:
+            _write_back(lib, paper_id)
+        except PdfError as exc:  # the database holds the truth; a locked PDF must not undo it
+            log.warning("could not write annotations into the PDF of paper #%s: %s", paper_id, exc)
+    lib._notify(Changes(papers=frozenset({paper_id})))
+
+
+def _insert(s: Session, paper_id: int, record: AnnotationRecord, *, keep_id: bool) -> Annotation:
+    now = utcnow()
+    row = Annotation(
+        paper_id=paper_id,
+        page=record.page,
+        kind=record.kind,
+        color=record.color.lower(),
+        rects=_rects_json(record.rects),
+        ink=json.dumps([[[float(x), float(y)] for x, y in stroke] for stroke in record.ink]),
+        text=record.text,
+        comment=record.comment,
+        fingerprint=record.fingerprint,
+        created=record.created or now,
+        modified=record.modified or now,
+    )
+    # Undo re-inserts under the old id when it is free, so the ids the reader holds stay valid.
+    if keep_id and record.id is not None and s.get(Annotation, record.id) is None:
+        row.id = record.id
+    s.add(row)
+    s.flush()
+    return row
+
+
+def add_annotation(lib: Library, paper_id: int, record: AnnotationRecord) -> AnnotationRecord:
+    """Store a new annotation; returns it with its id and timestamps."""
+    _validate(record)
+    with lib.session() as s:
+        _check_paper(s, paper_id)
+        out = _to_record(_insert(s, paper_id, replace(record, created=None, modified=None), keep_id=False))
+        fts.refresh_papers(s, [paper_id])
+    _done(lib, paper_id)
+    return out
+
+
+def restore_annotation(lib: Library, paper_id: int, record: AnnotationRecord) -> AnnotationRecord:
+    """Re-insert a deleted annotation with the same content (and id, when free) for undo/redo."""
+    _validate(record)
+    with lib.session() as s:
+        _check_paper(s, paper_id)
+        out = _to_record(_insert(s, paper_id, record, keep_id=True))
+        fts.refresh_papers(s, [paper_id])
+    _done(lib, paper_id)
+    return out
+
+
+def update_annotation(
+    lib: Library,
+    annotation_id: int,
+    *,
+    color: str | None = None,
+    comment: str | None = None,
+    rects: Sequence[Rect] | None = None,
+    text: str | None = None,
+) -> AnnotationRecord:
+    """Change an annotation's colour, comment, geometry or quoted text; returns the new record."""
+    if color is not None:
+        color = _check_color(color)
+    if rects is not None:
+        _check_rects(rects)
+    with lib.session() as s:
+        row = _row(s, annotation_id)
+        if color is not None:
+            row.color = color
+        if comment is not None:
+            row.comment = comment
+        if rects is not None:
+            row.rects = _rects_json(rects)
+        if text is not None:
+            row.text = text
+        row.modified = utcnow()
+        s.flush()
+        fts.refresh_papers(s, [row.paper_id])
+        out, paper_id = _to_record(row), row.paper_id
+    _done(lib, paper_id)
+    return out
+
+
+def delete_annotation(lib: Library, annotation_id: int) -> AnnotationRecord:
+    """Delete an annotation; returns what was deleted so undo can restore it."""
+    with lib.session() as s:
+        row = _row(s, annotation_id)
+        out, paper_id = _to_record(row), row.paper_id
+        s.delete(row)
+        s.flush()
+        fts.refresh_papers(s, [paper_id])
+    _done(lib, paper_id)
+    return out
+
+
+# --- PDFs ---------------------------------------------------------------------------------------
+
+
+def _pdf_of(lib: Library, paper_id: int) -> Path:
+    paper = lib.get(paper_id)
+    if not paper.pdf:
+        raise NotFoundError(f"{paper.citekey or f'paper #{paper_id}'} has no PDF (download it first)")
+    path = Path(paper.pdf)
+    if not path.is_file():
+        raise PdfError(f"the PDF of {paper.citekey or f'paper #{paper_id}'} is missing: {path}")
+    return path
+
+
+def _own(records: Sequence[AnnotationRecord]) -> list[AnnotationRecord]:
+    # Imported annotations are still in the PDF as their author wrote them; writing them again
+    # would show each twice in other viewers.
+    return [r for r in records if r.fingerprint is None]
+
+
+def _write_back(lib: Library, paper_id: int) -> None:
+    from readinglist.pdf.annotations import write_annotations
+
+    paper = lib.get(paper_id)
+    if not paper.pdf or not Path(paper.pdf).is_file():
+        return
+    write_annotations(Path(paper.pdf), Path(paper.pdf), _own(list_annotations(lib, paper_id)))
+
+
+def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
+    """Write a copy of the paper's PDF with its annotations to ``dst``; returns how many were written."""
+    from readinglist.pdf.annotations import write_annotations
+
+    src = _pdf_of(lib, paper_id)
+    dst = Path(dst).expanduser()
+    if dst.is_dir():
+        raise PdfError(f"{dst} is a folder; give a file name such as {dst / src.name}")
+    if not dst.parent.is_dir():
+        raise PdfError(f"cannot write {dst}: the folder {dst.parent} does not exist")
+    if dst.resolve() == src.resolve():
+        raise PdfError("export to a new file: the stored PDF itself is never overwritten by an export")
+    return write_annotations(src, dst, _own(list_annotations(lib, paper_id)))
+
+
+def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
+    """Import the annotations other viewers left in a PDF; returns how many were new.
+
+    Each keeps the fingerprint the PDF layer computes, so importing the same file again adds
+    nothing. Annotations readinglist wrote itself are skipped.
+    """
+    from readinglist.pdf.annotations import read_annotations
+
+    found = [r for r in read_annotations(Path(pdf_path)) if r.fingerprint and (r.rects or r.ink)]
+    added = 0
+    with lib.session() as s:
+        _check_paper(s, paper_id)
+        known = set(
+            s.execute(
+                select(Annotation.fingerprint).where(
+                    Annotation.paper_id == paper_id, Annotation.fingerprint.is_not(None)
+                )
+            ).scalars()
+        )
+        for rec in found:
+            if rec.fingerprint in known or rec.kind not in ANNOTATION_KINDS:
+                continue
+            known.add(rec.fingerprint)
+            try:
+                color = _check_color(rec.color)
+            except ReadingListError:
+                color = "#ffd400"
+            _insert(s, paper_id, replace(rec, id=None, color=color), keep_id=False)
+            added += 1
+        if added:
+            fts.refresh_papers(s, [paper_id])
+    if added:
+        lib._notify(Changes(papers=frozenset({paper_id})))
+    return added
+
+
+def append_annotations_to_note(lib: Library, paper_id: int) -> Changes:
+    """Append the Markdown digest of the paper's annotations to its note."""
+    return lib.append_note(paper_id, annotations_markdown_for(lib, paper_id))
+
+
+__all__ = [
+    "add_annotation",
+    "annotations_markdown_for",
+    "append_annotations_to_note",
+    "delete_annotation",
+    "export_annotated_pdf",
+    "import_pdf_annotations",
+    "list_annotations",
+    "restore_annotation",
+    "update_annotation",
+]

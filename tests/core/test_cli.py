@@ -1,0 +1,102 @@
+"""The command line end to end: the issue's morning session, JSON contracts, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from readinglist.cli.main import main
+from tests.conftest import FixtureServer
+
+
+@pytest.fixture
+def cli(fixture_server: FixtureServer, library_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    fixture_server.env(monkeypatch)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--library", str(library_dir), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_the_issue_walkthrough(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("sync", "--date", "2024-05-31")
+    assert code == 0, err
+    assert "2024-05-31: 6 papers (6 new" in err
+    code, out, _ = cli("list", "--date", "2024-05-31", "--format", "json")
+    papers = json.loads(out)
+    assert code == 0 and [p["arxiv_id"] for p in papers][0] == "2405.20204"
+    first = papers[0]
+    for key in ("arxiv_id", "title", "authors", "published", "upvotes", "feed_dates", "saved", "status", "tags",
+                "citekey", "pdf"):  # fmt: skip
+        assert key in first
+    assert first["feed_dates"] == ["2024-05-31"] and first["pdf"] is None and isinstance(first["authors"], list)
+    code, out, _ = cli("search", "contrastive retrieval")
+    assert code == 0 and "2405.20204" in out
+    code, _, err = cli("add", "2405.20204", "https://arxiv.org/abs/1706.03762v7")
+    assert code == 0, err
+    assert "1706.03762" in err and "Attention" in err
+    assert cli("save", "2405.20204")[0] == 0
+    assert cli("tag", "2405.20204", "retrieval", "clip")[0] == 0
+    assert cli("status", "2405.20204", "reading")[0] == 0
+    assert cli("note", "2405.20204", "Compare with SigLIP.")[0] == 0
+    code, out, _ = cli("list", "--saved", "--tag", "clip", "--format", "json")
+    rows = json.loads(out)
+    assert [r["arxiv_id"] for r in rows] == ["2405.20204"]
+    assert rows[0]["status"] == "reading" and rows[0]["tags"] == ["clip", "retrieval"]
+    assert rows[0]["note"].strip() == "Compare with SigLIP."
+    # A second sync of the same day changes nothing the user made.
+    assert cli("sync", "--date", "2024-05-31")[0] == 0
+    code, out, _ = cli("show", "2405.20204", "--format", "json")
+    again = json.loads(out)
+    assert again["tags"] == ["clip", "retrieval"] and again["saved"] and again["status"] == "reading"
+    code, out, err = cli("show", "1706.03762")
+    assert code == 0 and "Attention Is All You Need" in out
+    assert cli("check")[0] == 0
+
+
+def test_errors_exit_1_with_a_message_and_usage_errors_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("show", "2405.20204")
+    assert code == 1 and err.startswith("error: ") and "not in the library" in err
+    code, _, err = cli("add", "not-an-id")
+    assert code == 1 and "not an arXiv id" in err
+    with pytest.raises(SystemExit) as exc:
+        cli("status", "2405.20204", "skimmed")
+    assert exc.value.code == 2
+    assert cli("check")[0] == 0  # a failed command leaves the library healthy
+
+
+def test_add_unknown_id_adds_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("add", "2405.99999")
+    assert code == 1 and "2405.99999" in err
+    code, out, _ = cli("list", "--format", "json")
+    assert json.loads(out) == []
+
+
+def test_sync_failure_exit_code(cli, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.sources import http
+
+    monkeypatch.setattr(http.HttpPolicy, "backoff", 0.01)
+    fixture_server.fail_with = 500
+    code, _, err = cli("sync", "--date", "2024-05-31")
+    assert code == 1 and "500" in err
+    assert cli("check")[0] == 0
+
+
+def test_gui_without_frontend_says_how_to_get_it(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import readinglist.cli.maintenance as m
+
+    monkeypatch.setattr(m, "entry_points", lambda **kw: [])
+    code, _, err = cli("gui")
+    assert code == 1 and "not installed" in err
+
+
+def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        cli("--debug", "show", "2405.20204")

@@ -1,0 +1,154 @@
+"""Daily Papers sync against a local server: idempotent, user data untouched, honest reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from readinglist.db.queries import PaperFilter
+from readinglist.services import sync
+from readinglist.services.check import run_check
+from readinglist.services.library import Library
+from tests.conftest import FixtureServer
+
+D30, D31 = dt.date(2024, 5, 30), dt.date(2024, 5, 31)
+
+
+def snapshot(lib: Library) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(lib.db_path)
+    try:
+        papers = con.execute(
+            "SELECT arxiv_id, title, authors, abstract, upvotes, saved, status, note, citekey, starred "
+            "FROM papers ORDER BY arxiv_id"
+        ).fetchall()
+        feed = con.execute("SELECT paper_id, feed_date, upvotes, num_comments FROM feed_appearances ORDER BY 1, 2").fetchall()
+        tags = con.execute("SELECT paper_id, tag_id FROM paper_tags ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    return papers + feed + tags
+
+
+def test_sync_two_days_then_resync_changes_nothing(served_lib: Library, fixture_server: FixtureServer) -> None:
+    lib = served_lib
+    report = sync.sync_days(lib, [D30, D31])
+    assert report.ok
+    assert [(d.date, d.new) for d in report.days] == [(D30, 4), (D31, 5)]  # 2405.19107 is on both days
+    assert report.days[1].updated == 1
+    assert lib.count(PaperFilter()) == 9
+    pid = lib.resolve("2405.20204")
+    lib.save([pid])
+    lib.tag([pid], ["retrieval", "clip"])
+    lib.set_status([pid], "reading")
+    lib.append_note(pid, "Compare with SigLIP.")
+    before = snapshot(lib)
+    again = sync.sync_days(lib, [D30, D31])
+    assert again.ok and again.new == 0 and again.updated == 0
+    assert snapshot(lib) == before
+    row = lib.get(pid)
+    assert row.saved and row.tags == ("clip", "retrieval") and row.status == "reading"
+    assert row.note.startswith("Compare with SigLIP.")
+
+
+def test_paper_on_two_days_keeps_both_appearances(served_lib: Library) -> None:
+    sync.sync_days(served_lib, [D30, D31])
+    row = served_lib.get(served_lib.resolve("2405.19107"))
+    assert row.feed_dates == (D30, D31)
+    assert row.upvotes == 17  # the highest count seen
+
+
+def test_list_of_a_day_is_ordered_by_that_days_upvotes(served_lib: Library) -> None:
+    sync.sync_days(served_lib, [D31])
+    rows = served_lib.list_papers(PaperFilter(feed_date=D31))
+    assert [r.arxiv_id for r in rows] == ["2405.20204", "2405.19107", "2405.20341", "2405.19988", "2405.20077", "2405.18702"]
+
+
+def test_upvote_updates_are_applied_and_user_data_kept(served_lib: Library, fixture_server: FixtureServer) -> None:
+    lib = served_lib
+    sync.sync_days(lib, [D31])
+    pid = lib.resolve("2405.20204")
+    lib.save([pid])
+    lib.append_note(pid, "mine")
+    day = json.loads(fixture_server.days["2024-05-31"])
+    day[0]["paper"]["upvotes"] = 99
+    day[0]["numComments"] = 12
+    day[0]["paper"]["title"] = "A corrected title"
+    fixture_server.days["2024-05-31"] = json.dumps(day).encode()
+    report = sync.sync_days(lib, [D31])
+    assert report.days[0].updated == 1 and report.days[0].new == 0
+    row = lib.get(pid)
+    assert (row.upvotes, row.num_comments, row.title) == (99, 12, "A corrected title")
+    assert row.saved and row.note == "mine\n"
+    assert row.citekey == lib.get(pid).citekey
+
+
+def test_empty_day_is_normal(served_lib: Library) -> None:
+    report = sync.sync_days(served_lib, [dt.date(2025, 1, 18)])
+    assert report.ok and report.days[0].new == 0 and report.days[0].error is None
+
+
+def test_malformed_item_is_skipped_with_a_reason(served_lib: Library, fixture_server: FixtureServer) -> None:
+    day = json.loads(fixture_server.days["2024-05-31"])
+    day[1]["paper"]["upvotes"] = "many"
+    del day[2]["paper"]["title"]
+    fixture_server.days["2024-05-31"] = json.dumps(day).encode()
+    report = sync.sync_days(served_lib, [D31])
+    assert report.ok
+    assert report.days[0].new == 4 and len(report.days[0].skipped) == 2
+    assert any("upvotes" in s for s in report.days[0].skipped)
+
+
+def test_malformed_day_is_reported_and_other_days_still_sync(served_lib: Library, fixture_server: FixtureServer) -> None:
+    fixture_server.days["2024-05-30"] = b'{"error": "not a list"}'
+    report = sync.sync_days(served_lib, [D30, D31])
+    assert not report.ok
+    assert report.days[0].error and report.days[1].error is None and report.days[1].new == 6
+    assert run_check(served_lib).ok
+
+
+def test_server_error_stops_cleanly_and_writes_nothing(served_lib: Library, fixture_server: FixtureServer) -> None:
+    served_lib.http.policy.backoff = 0.01
+    fixture_server.fail_with = 503
+    report = sync.sync_days(served_lib, [D30, D31])
+    assert not report.ok and "503" in (report.days[0].error or "")
+    assert served_lib.count(PaperFilter()) == 0
+    assert served_lib.setting("last_sync") is None
+    assert run_check(served_lib).ok
+
+
+def test_offline_is_a_clear_error(lib: Library) -> None:
+    lib.http.policy.retries = 0
+    report = sync.sync_days(lib, [D31])
+    assert not report.ok and "could not be reached" in (report.days[0].error or "")
+
+
+def test_days_to_sync_defaults(served_lib: Library) -> None:
+    today = dt.date(2024, 6, 3)
+    assert sync.days_to_sync(served_lib, date=D31) == [D31]
+    assert sync.days_to_sync(served_lib, days=3, today=today) == [dt.date(2024, 6, 1), dt.date(2024, 6, 2), today]
+    assert len(sync.days_to_sync(served_lib, today=today)) == 7  # a new library back-fills a week
+    served_lib.set_setting("last_sync", "2024-06-01")
+    assert sync.days_to_sync(served_lib, today=today) == [dt.date(2024, 6, 1), dt.date(2024, 6, 2), today]
+    served_lib.set_setting("last_sync", "2024-01-01")
+    assert len(sync.days_to_sync(served_lib, today=today)) == 7  # at most a week back
+    with pytest.raises(ValueError):
+        sync.days_to_sync(served_lib, days=0)
+
+
+def test_sync_records_last_successful_day(served_lib: Library) -> None:
+    sync.sync_days(served_lib, [D30, D31])
+    assert served_lib.setting("last_sync") == "2024-05-31"
+
+
+def test_unicode_and_hidden_authors_are_kept_in_order(served_lib: Library) -> None:
+    sync.sync_days(served_lib, [dt.date(2024, 6, 27)])
+    names = [a for r in served_lib.list_papers(PaperFilter()) for a in r.authors]
+    assert any(not n.isascii() for n in names)
+
+
+def test_search_finds_synced_papers(served_lib: Library) -> None:
+    sync.sync_days(served_lib, [D31])
+    hits = served_lib.search("contrastive retrieval")
+    assert hits and hits[0].paper_id == served_lib.resolve("2405.20204")
