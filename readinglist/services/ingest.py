@@ -211,14 +211,16 @@ def upsert_papers(
                 prior["modified_at"] = now
     ids: list[int | None] = list(existing)
     if inserts:
+        # Core insert on the table: the ORM's bulk path costs about a third more here.
+        table = Paper.__table__
         new_rows = session.execute(
-            insert(Paper).returning(Paper.id, sort_by_parameter_order=True), inserts
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), inserts
         ).all()
         for slot, (pid,) in zip(insert_slots, new_rows, strict=True):
             ids[slot] = pid
             result.new.add(pid)
     if updates:
-        session.execute(update(Paper), list(updates.values()))
+        session.execute(update(Paper), list(updates.values()))  # ORM bulk update by primary key
         result.updated.update(updates)
     for n, first in slot_of_batch_dup.items():
         ids[n] = ids[first]
@@ -267,7 +269,7 @@ def ingest_feed_items(
         }
         for pid, it in zip(pids, items, strict=True)
     ]
-    stmt = sqlite_insert(FeedAppearance)
+    stmt = sqlite_insert(FeedAppearance.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=["paper_id", "feed_date"],
         set_={

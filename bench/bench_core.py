@@ -1,0 +1,167 @@
+"""Core benchmarks (issue 2): sync ingest rate, and search latency over 100,000 papers.
+
+Prints JSON. Run: python bench/bench_core.py [--days 200] [--papers 100000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from readinglist.config import Endpoints  # noqa: E402
+from readinglist.records import FeedItem, PaperMeta  # noqa: E402
+from readinglist.services import ingest, sync  # noqa: E402
+from readinglist.services.library import Library  # noqa: E402
+
+WORDS = (
+    "contrastive retrieval transformer diffusion agent reasoning sparse attention mixture experts vision "
+    "language model scaling benchmark alignment reward policy graph token efficient robust multimodal video "
+    "speech protein molecule planning memory latent quantization distillation synthetic data evaluation"
+).split()
+NAMES = [
+    "Jörg Günther",
+    "Ana Martínez",
+    "Wei Zhang",
+    "Priya Natarajan",
+    "Lù Chen",
+    "Tomasz Cłapa",
+    "Sam Okafor",
+]
+START = dt.date(2024, 1, 1)
+
+
+def day_json(day_index: int, per_day: int, rng: random.Random) -> bytes:
+    day = START + dt.timedelta(days=day_index)
+    items = []
+    for j in range(per_day):
+        n = day_index * per_day + j
+        title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+        items.append({
+            "paper": {
+                "id": f"{day:%y%m}.{10000 + n % 90000:05d}",
+                "authors": [{"_id": f"a{n}{k}", "name": rng.choice(NAMES), "hidden": False} for k in range(4)],
+                "publishedAt": f"{day.isoformat()}T00:00:00.000Z",
+                "title": title,
+                "summary": " ".join(rng.choice(WORDS) for _ in range(150)),
+                "upvotes": rng.randint(0, 200),
+                "discussionId": "0" * 24,
+            },
+            "publishedAt": f"{day.isoformat()}T04:00:00.000Z",
+            "title": title,
+            "numComments": rng.randint(0, 9),
+        })  # fmt: skip
+    return json.dumps(items).encode()
+
+
+def serve(days: dict[str, bytes]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            date = parse_qs(urlsplit(self.path).query).get("date", [""])[0]
+            body = days.get(date, b"[]")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def bench_sync(n_days: int, per_day: int, runs: int) -> dict[str, object]:
+    rng = random.Random(1)
+    days = {(START + dt.timedelta(days=i)).isoformat(): day_json(i, per_day, rng) for i in range(n_days)}
+    server = serve(days)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    rates = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            lib = Library.open(Path(tmp), Endpoints(hf=base, arxiv=base, arxiv_api=base, arxiv_delay=0))
+            t0 = time.perf_counter()
+            report = sync.sync_days(lib, [START + dt.timedelta(days=i) for i in range(n_days)])
+            elapsed = time.perf_counter() - t0
+            assert report.ok and report.new == n_days * per_day, report.new
+            rates.append(n_days * per_day / elapsed)
+            lib.close()
+    server.shutdown()
+    return {"days": n_days, "papers_per_day": per_day, "papers_per_s_runs": [round(r) for r in rates],
+            "papers_per_s_median": round(statistics.median(rates)), "target": 2000}  # fmt: skip
+
+
+def build_big_library(root: Path, n: int) -> Library:
+    lib = Library.open(root, Endpoints(arxiv_delay=0))
+    rng = random.Random(2)
+    batch = 2000
+    for b in range(0, n, batch):
+        day = START + dt.timedelta(days=b // batch)
+        items = []
+        for j in range(b, min(n, b + batch)):
+            title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+            meta = PaperMeta(
+                title=title, authors=tuple(rng.choice(NAMES) for _ in range(4)),
+                arxiv_id=f"{2300 + j // 90000:04d}.{10000 + j % 90000:05d}", version=1,
+                abstract=" ".join(rng.choice(WORDS) for _ in range(150)), published=day,
+            )  # fmt: skip
+            items.append(FeedItem(meta, day, rng.randint(0, 300), 0))
+        with lib.session() as s:
+            ingest.ingest_feed_items(s, day, items, make_key=lib.make_citekey)
+    return lib
+
+
+def bench_search(n: int, runs: int) -> dict[str, object]:
+    queries = ["contrastive retrieval", '"sparse attention"', "transf*", "protein", "author:günther diffusion",
+               "retrieval year:2024", "quantization distillation video", "zzzunmatched", "mod*", "model"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        lib = build_big_library(Path(tmp), n)
+        build_s = time.perf_counter() - t0
+        per_query: dict[str, float] = {}
+        all_times = []
+        for q in queries:
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                lib.search(q, limit=50)
+                times.append((time.perf_counter() - t) * 1000)
+            per_query[q] = round(statistics.median(times), 2)
+            all_times += times
+        lib.close()
+    return {"papers": n, "build_s": round(build_s, 1), "median_ms_per_query": per_query,
+            "median_ms_all": round(statistics.median(all_times), 2),
+            "max_ms": round(max(all_times), 2), "target_median_ms": 50}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=200)
+    ap.add_argument("--per-day", type=int, default=50)
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    out = {
+        "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}",
+        "sync": bench_sync(args.days, args.per_day, max(1, args.runs // 2)),
+        "search": bench_search(args.papers, args.runs),
+    }
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
