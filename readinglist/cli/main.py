@@ -11,7 +11,7 @@ from pathlib import Path
 from readinglist import __version__
 from readinglist.errors import Cancelled, ReadingListError
 
-COMMAND_MODULES = ("papers", "sync", "files", "citations", "maintenance", "annotations")
+COMMAND_MODULES = ("papers", "sync", "files", "citations", "maintenance", "annotations", "discovery")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,9 @@ def cmd_sync(lib: Library, args: argparse.Namespace) -> int:
         message("error: --days must be at least 1")
         return 2
     days = sync.days_to_sync(lib, date=args.date, days=args.days)
-    report = sync.sync_days(lib, days, progress=ProgressBar("sync"))
+    from readinglist.services import alerts
+
+    report = sync.sync_days(lib, days, progress=ProgressBar("sync"), after_day=alerts.sync_hook(lib))
     if args.format == "json":
         emit_json(
             [

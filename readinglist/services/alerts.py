@@ -32,6 +32,7 @@ from readinglist.services.library import Library
 
 log = logging.getLogger(__name__)
 _CHUNK = 500
+_DIRECT = 1000  # above this many papers, run each alert once over the whole index
 
 _RECORD = text(
     "INSERT INTO alert_matches(search_id, paper_id, feed_date, seen, matched_at) "
@@ -60,6 +61,25 @@ def new_feed_paper_ids(session: Session, start: dt.date, end: dt.date) -> list[i
     return [int(r[0]) for r in rows]
 
 
+def synced_days_in(session: Session, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    """Days of ``start..end`` that have been synced (an empty feed day counts), oldest first."""
+    res = session.execute(
+        text(
+            "SELECT feed_date FROM synced_days WHERE feed_date BETWEEN :a AND :b UNION "
+            "SELECT DISTINCT feed_date FROM feed_appearances WHERE feed_date BETWEEN :a AND :b "
+            "ORDER BY 1"
+        ),
+        {"a": start.isoformat(), "b": end.isoformat()},
+    )
+    return tuple(dt.date.fromisoformat(str(d)[:10]) for (d,) in res)
+
+
+def synced_days(lib: Library, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    """Days of ``start..end`` that have been synced, oldest first."""
+    with lib.session() as s:
+        return synced_days_in(s, start, end)
+
+
 def _alerts(session: Session) -> list[tuple[int, str, str]]:
     res = session.execute(
         text("SELECT id, name, query FROM saved_searches WHERE is_alert ORDER BY position, name")
@@ -68,23 +88,30 @@ def _alerts(session: Session) -> list[tuple[int, str, str]]:
 
 
 def _matching(session: Session, parsed: ParsedQuery, ids: Sequence[int]) -> list[int]:
-    """Which of ``ids`` the query matches: FTS restricted by rowid (one lookup per id)."""
+    """Which of ``ids`` the query matches.
+
+    A few ids: FTS restricted by rowid (one index lookup per id, ~0.03 ms each). Many ids
+    (``alerts check`` over every day): the whole query once, intersected in Python.
+    """
     w = queries._Where()
     queries._apply_filters(w, PaperFilter(dismissed=False), parsed)
     filters = "".join(f" AND {c}" for c in w.clauses)
     params = dict(w.params)
-    out: list[int] = []
+    if parsed.text:
+        params["match"] = parsed.text
+        base = "SELECT p.id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match"
+        restrict = " AND papers_fts.rowid IN ({marks})"
+    else:
+        base, restrict = "SELECT p.id FROM papers p WHERE 1", " AND p.id IN ({marks})"
+    if len(ids) > _DIRECT:
+        wanted = set(ids)
+        found = {int(r[0]) for r in session.execute(text(base + filters), params)}
+        return sorted(found & wanted)
+    out: set[int] = set()
     for marks in _chunks(ids):
-        if parsed.text:
-            sql = (
-                "SELECT p.id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
-                f"WHERE papers_fts MATCH :match AND papers_fts.rowid IN ({marks}){filters}"
-            )
-            params["match"] = parsed.text
-        else:
-            sql = f"SELECT p.id FROM papers p WHERE p.id IN ({marks}){filters}"
-        out.extend(int(r[0]) for r in session.execute(text(sql), params))
-    return sorted(set(out))
+        sql = base + restrict.format(marks=marks) + filters
+        out.update(int(r[0]) for r in session.execute(text(sql), params))
+    return sorted(out)
 
 
 def _first_days(session: Session, ids: Sequence[int]) -> dict[int, dt.date]:
@@ -131,10 +158,7 @@ def match_alerts(lib: Library, paper_ids: Iterable[int], feed_date: dt.date | No
             before = _count(s, sid)
             s.execute(
                 _RECORD,
-                [
-                    {"s": sid, "p": pid, "d": _iso(feed_date or first.get(pid)), "now": now}
-                    for pid in matched
-                ],
+                [{"s": sid, "p": pid, "d": _iso(feed_date or first.get(pid)), "now": now} for pid in matched],
             )
             added += _count(s, sid) - before
     if added:

@@ -21,7 +21,6 @@ from readinglist.errors import FeedFormatError, InvalidIdentifier, NetworkError
 from readinglist.records import PaperRow, RemoteResult
 from readinglist.search import QueryError
 from readinglist.services.library import Library
-from readinglist.sources.http import RateLimiter
 
 SOURCES = ("hf", "arxiv")
 SOURCE_NAMES = {"hf": "Hugging Face", "arxiv": "arXiv"}
@@ -72,23 +71,11 @@ class _TTLCache:
 
 
 _cache = _TTLCache(CACHE_TTL, CACHE_SIZE)
-# arXiv's rule (one call per 3 s) is per machine, so one limiter per API URL for the process.
-_limiters: dict[str, RateLimiter] = {}
-_limiters_lock = threading.Lock()
 
 
 def clear_cache() -> None:
     """Forget every cached result (tests, or a "refresh" button)."""
     _cache.clear()
-
-
-def _limiter(api_url: str, delay: float) -> RateLimiter:
-    with _limiters_lock:
-        lim = _limiters.get(api_url)
-        if lim is None:
-            lim = _limiters[api_url] = RateLimiter(delay)
-        lim.interval = delay
-        return lim
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -130,8 +117,6 @@ def _fetch_arxiv(
     from readinglist.sources.arxiv import ArxivClient
 
     e = lib.endpoints
-    _limiter(e.arxiv_api, e.arxiv_delay).wait(cancelled)
-    # A fresh client's own limiter lets its first call through; the shared one above paces us.
     client = ArxivClient(lib.http, e.arxiv_api, e.arxiv_delay)
     try:
         feed = client.search(query, start=start, max_results=limit, cancelled=cancelled)
@@ -139,9 +124,7 @@ def _fetch_arxiv(
         raise QueryError(f"arXiv could not run the search {query!r}: {exc}. Use {ARXIV_SYNTAX}.") from exc
     except FeedFormatError as exc:
         if str(exc).startswith("arXiv rejected"):
-            raise QueryError(
-                f"arXiv could not run the search {query!r}: {exc}. Use {ARXIV_SYNTAX}."
-            ) from exc
+            raise QueryError(f"arXiv could not run the search {query!r}: {exc}. Use {ARXIV_SYNTAX}.") from exc
         raise
     results = tuple(RemoteResult(paper=m, source="arxiv") for m in feed.entries)
     return results, feed.total

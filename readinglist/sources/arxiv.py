@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -288,6 +289,21 @@ def parse_feed(raw: bytes) -> ArxivFeed:
 # --- client ------------------------------------------------------------------------------------
 
 
+# arXiv's rule (one call per 3 s) holds per machine, not per client object: every client of
+# the same API URL in this process shares one limiter.
+_limiters: dict[str, RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(api_url: str, delay: float) -> RateLimiter:
+    with _limiters_lock:
+        lim = _limiters.get(api_url)
+        if lim is None:
+            lim = _limiters[api_url] = RateLimiter(delay)
+        lim.interval = delay
+        return lim
+
+
 class ArxivClient:
     """The arXiv export API under arXiv's rule: at most one call per ``delay`` seconds."""
 
@@ -295,7 +311,7 @@ class ArxivClient:
         self.http = http
         self.api_url = api_url
         self.delay = delay
-        self._limiter = RateLimiter(delay)  # shared by every thread using this client
+        self._limiter = shared_limiter(api_url, delay)
 
     def _query(self, params: dict[str, str | int], cancelled: Callable[[], bool] | None) -> ArxivFeed:
         self._limiter.wait(cancelled)

@@ -1,0 +1,189 @@
+"""``discover``, ``alerts`` and ``digest``: looking beyond the library and keeping up with the feed."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from readinglist.cli.output import emit_json, first_author, message
+from readinglist.cli.papers import _date, add_format
+from readinglist.errors import ReadingListError
+from readinglist.records import RemoteResult
+from readinglist.services import alerts, digest, discovery
+from readinglist.services.library import Library
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return n
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("discover", help="search Hugging Face Papers or arXiv beyond the library")
+    p.add_argument(
+        "query", nargs="+", help="words (hf), or arXiv syntax: ti:, au:, abs:, cat:, AND/OR/ANDNOT"
+    )
+    p.add_argument("--source", choices=discovery.SOURCES, default="hf", help="where to search (default hf)")
+    p.add_argument("--start", type=_positive, default=0, help="index of the first result (paging)")
+    p.add_argument("--limit", type=_positive, default=25, help="results per page (1-200)")
+    add_format(p)
+    p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("alerts", help="saved searches that watch the feed")
+    asub = p.add_subparsers(dest="alerts_command", metavar="ACTION")
+    asub.required = True
+    a = asub.add_parser("add", help="add an alert (or change its query)")
+    a.add_argument("name")
+    a.add_argument("--query", required=True, help="library search syntax: words, tag:, author:, year:")
+    a.set_defaults(func=cmd_alerts_add)
+    a = asub.add_parser("list", help="the alerts and their unseen matches")
+    add_format(a)
+    a.set_defaults(func=cmd_alerts_list)
+    a = asub.add_parser("remove", help="delete an alert and its matches")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_alerts_remove)
+    a = asub.add_parser("check", help="run the alerts over already-synced days")
+    a.add_argument("--date", type=_date, help="only the new papers of this feed day")
+    add_format(a)
+    a.set_defaults(func=cmd_alerts_check)
+    a = asub.add_parser("seen", help="mark an alert's matches as seen")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_alerts_seen)
+
+    p = sub.add_parser("digest", help="new papers, top upvoted, alert matches and your unread queue")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--date", type=_date, help="one feed day (default: the newest synced day)")
+    g.add_argument("--days", type=int, help="the last N days up to today")
+    p.add_argument("--format", choices=digest.FORMATS, default="markdown", help="output format")
+    p.add_argument("--top", type=_positive, default=10, help="how many top-upvoted papers (default 10)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.set_defaults(func=cmd_digest)
+
+
+# --- discover --------------------------------------------------------------------------------
+
+
+def _result_line(r: RemoteResult, title_w: int) -> str:
+    m = r.paper
+    mark = "L" if r.in_library else "·"
+    title = m.title if len(m.title) <= title_w else m.title[: title_w - 1] + "…"
+    year = m.published.isoformat() if m.published else "          "
+    upv = f"{r.upvotes:>4}" if r.source == "hf" else "    "
+    return f"{mark} {(m.arxiv_id or '-'):<16} {upv}  {year}  {title:<{title_w}}  {first_author(m.authors)}".rstrip()
+
+
+def cmd_discover(lib: Library, args: argparse.Namespace) -> int:
+    page = discovery.discover(
+        lib, " ".join(args.query), source=args.source, start=args.start, limit=args.limit
+    )
+    if args.format == "json":
+        rows = discovery.library_rows(lib, page.results)
+        emit_json([discovery.result_json(r, rows.get(r.paper.arxiv_id or "")) for r in page.results])
+    else:
+        width = shutil.get_terminal_size((120, 20)).columns
+        title_w = max(20, width - 60)
+        for r in page.results:
+            print(_result_line(r, title_w))
+    shown = len(page.results)
+    where = discovery.SOURCE_NAMES[page.source]
+    if not shown:
+        message(f"{where} found nothing" + (" on this page" if page.start else ""))
+        return 0
+    of = f" of {page.total}" if page.total is not None else ""
+    line = f"{where}: results {page.start + 1}-{page.start + shown}{of}; L = in your library"
+    more = page.total is None and shown == args.limit
+    if more or (page.total is not None and page.start + shown < page.total):
+        line += f"; next page: --start {page.start + shown}"
+    message(line)
+    return 0
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def cmd_alerts_add(lib: Library, args: argparse.Namespace) -> int:
+    alerts.add_alert(lib, args.name, args.query)
+    message(f"alert {args.name!r} watches the feed for: {args.query}")
+    message("it runs after every sync; run it over days already synced with: readinglist alerts check")
+    return 0
+
+
+def cmd_alerts_list(lib: Library, args: argparse.Namespace) -> int:
+    items = [s for s in lib.saved_searches() if s.is_alert]
+    if args.format == "json":
+        emit_json([{"name": s.name, "query": s.query, "unseen": s.unseen} for s in items])
+        return 0
+    if not items:
+        message("no alerts (add one with: readinglist alerts add NAME --query Q)")
+        return 0
+    name_w = max(len(s.name) for s in items)
+    for s in items:
+        print(f"{s.name:<{name_w}}  {s.unseen:>4} unseen  {s.query}")
+    return 0
+
+
+def cmd_alerts_remove(lib: Library, args: argparse.Namespace) -> int:
+    alerts.remove_alert(lib, args.name)
+    message(f"removed alert {args.name!r}")
+    return 0
+
+
+def cmd_alerts_check(lib: Library, args: argparse.Namespace) -> int:
+    if args.date is not None and not alerts.synced_days(lib, args.date, args.date):
+        message(
+            f"no papers synced for {args.date.isoformat()} (sync it: readinglist sync --date {args.date})"
+        )
+    found = alerts.check_alerts(lib, args.date)
+    counts = alerts.alert_counts(lib)
+    if args.format == "json":
+        emit_json([{"name": n, "matched": len(found.get(n, [])), "unseen": c} for n, c in counts.items()])
+        return 0
+    if not counts:
+        message("no alerts (add one with: readinglist alerts add NAME --query Q)")
+    for name, unseen in counts.items():
+        message(f"{name}: {len(found.get(name, []))} matching paper(s), {unseen} unseen")
+    return 0
+
+
+def cmd_alerts_seen(lib: Library, args: argparse.Namespace) -> int:
+    n = alerts.mark_seen(lib, args.name)
+    message(f"{args.name}: {n} match(es) marked seen")
+    return 0
+
+
+# --- digest ----------------------------------------------------------------------------------
+
+
+def cmd_digest(lib: Library, args: argparse.Namespace) -> int:
+    if args.days is not None and args.days < 1:
+        message("error: --days must be at least 1")
+        return 2
+    d = digest.build_digest(lib, date=args.date, days=args.days, top=args.top)
+    if not d.has_data:
+        if args.date is not None:
+            raise ReadingListError(
+                f"no Daily Papers synced for {args.date.isoformat()}; "
+                f"sync that day first: readinglist sync --date {args.date.isoformat()}"
+            )
+        if args.days is not None:
+            raise ReadingListError(
+                f"no Daily Papers synced in the last {args.days} day(s); sync first: readinglist sync --days {args.days}"
+            )
+        raise ReadingListError("nothing synced yet; sync the feed first: readinglist sync")
+    if d.missing_days:
+        message(f"note: {len(d.missing_days)} day(s) of {d.label} not synced; they are not in the digest")
+    if args.date is not None and not d.new:
+        message(f"{args.date.isoformat()} was synced but had no new papers in the feed")
+    content = digest.render(d, args.format)
+    if args.output:
+        path = digest.write_atomically(args.output, content)
+        message(f"wrote the digest of {d.label} to {path}")
+    else:
+        sys.stdout.write(content)
+    return 0
