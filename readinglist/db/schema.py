@@ -43,7 +43,8 @@ class Paper(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     arxiv_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     version: Mapped[int | None] = mapped_column(Integer)
-    doi: Mapped[str | None] = mapped_column(String(200), index=True)
+    # DOIs are case-insensitive (the DOI handbook says so): compare them without case.
+    doi: Mapped[str | None] = mapped_column(String(200, collation="NOCASE"), index=True)
     title: Mapped[str] = mapped_column(Text)
     title_norm: Mapped[str] = mapped_column(Text, index=True, default="")
     authors: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names, in order
@@ -79,7 +80,8 @@ class Paper(Base):
     status: Mapped[str] = mapped_column(String(10), default="unread", index=True)
     rating: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
-    citekey: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Keys differing only in case are one key to biber and pybtex: unique without case.
+    citekey: Mapped[str | None] = mapped_column(String(200, collation="NOCASE"), unique=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

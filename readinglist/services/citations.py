@@ -115,16 +115,17 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
 
     row = lib.get(paper_id)
     with lib.session() as s:
-        others = set(
-            s.execute(select(Paper.citekey).where(Paper.id != paper_id, Paper.citekey.is_not(None))).scalars()
-        )
+        rows = s.execute(
+            select(Paper.citekey).where(Paper.id != paper_id, Paper.citekey.is_not(None))
+        ).scalars()
+        others = {k.casefold() for k in rows}
         if new_key is not None:
             key = validate_citekey(new_key)
-            if key in others:
-                raise BibtexError(f"the key {key!r} is already used by another paper")
+            if key.casefold() in others:
+                raise BibtexError(f"the key {key!r} is already used by another paper (keys ignore case)")
         else:
             assert row.meta is not None
-            key = lib.make_citekey(row.meta, others.__contains__)
+            key = lib.make_citekey(row.meta, lambda k: k.casefold() in others)
         s.execute(update(Paper).where(Paper.id == paper_id).values(citekey=key, modified_at=utcnow()))
     lib._notify(Changes(papers=frozenset({paper_id})))
     return key

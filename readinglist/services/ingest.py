@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, text, update
@@ -52,7 +52,7 @@ def meta_columns(m: PaperMeta) -> dict[str, object]:
     """The database values of a source's metadata (empty values as None / '')."""
     return {
         "version": m.version,
-        "doi": (m.doi or "").lower() or None,
+        "doi": m.doi or None,
         "title": m.title,
         "title_norm": normalize_title(m.title),
         "authors": json.dumps(list(m.authors), ensure_ascii=False),
@@ -110,6 +110,30 @@ def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: 
     return out
 
 
+class _KeySet(set[str]):
+    """Citation keys compared without case."""
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        super().__init__(k.casefold() for k in keys)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(str(key).casefold())
+
+    def add(self, key: str) -> None:
+        super().add(key.casefold())
+
+
+def _usable_key(key: str) -> bool:
+    from readinglist.bibtex.citekeys import validate_citekey
+    from readinglist.errors import BibtexError
+
+    try:
+        validate_citekey(key)
+    except BibtexError:
+        return False
+    return True
+
+
 @dataclass
 class UpsertResult:
     ids: list[int] = field(default_factory=list)  # one per input meta, in order
@@ -131,9 +155,7 @@ def find_existing(session: Session, metas: Sequence[PaperMeta]) -> list[int | No
             ids[n] = by_arxiv[m.arxiv_id]
             continue
         if m.doi:
-            pid = session.execute(
-                select(Paper.id).where(Paper.doi == m.doi.lower()).limit(1)
-            ).scalar_one_or_none()
+            pid = session.execute(select(Paper.id).where(Paper.doi == m.doi).limit(1)).scalar_one_or_none()
             if pid is not None:
                 ids[n] = pid
                 continue
@@ -172,7 +194,7 @@ def upsert_papers(
         marks = ",".join(str(x) for x in known[i : i + _CHUNK])
         for row in session.execute(text(f"SELECT {cols} FROM papers WHERE id IN ({marks})")).mappings():
             old_rows[row["id"]] = dict(row)
-    taken: set[str] | None = None
+    taken: _KeySet | None = None
     inserts: list[dict[str, object]] = []
     insert_slots: list[int] = []
     updates: dict[int, dict[str, object]] = {}
@@ -187,11 +209,10 @@ def upsert_papers(
         cols = meta_columns(m)
         pid = existing[n]
         if pid is None:
-            if taken is None:
-                taken = set(
-                    session.execute(select(Paper.citekey).where(Paper.citekey.is_not(None))).scalars()
-                )
-            wanted = m.citekey if m.citekey and m.citekey not in taken else None
+            if taken is None:  # casefolded: keys differing only in case clash in biber and pybtex
+                rows = session.execute(select(Paper.citekey).where(Paper.citekey.is_not(None))).scalars()
+                taken = _KeySet(rows)
+            wanted = m.citekey if m.citekey and _usable_key(m.citekey) and m.citekey not in taken else None
             citekey = wanted or make_key(m, taken.__contains__)
             taken.add(citekey)
             row = dict(cols, arxiv_id=m.arxiv_id, citekey=citekey, added_at=now, modified_at=now)

@@ -1,0 +1,441 @@
+"""BibTeX import: bibtexparser 2 splits the file; macros, crossrefs, TeX and names are ours.
+
+bibtexparser runs with an empty middleware stack: its LaTeX decoding is far too slow and its
+@string resolution skips concatenations (``jan # "~1"``). Broken blocks never raise; each becomes
+a :class:`BibProblem` with its 1-based start line. Container entries (@proceedings, @book …)
+that other entries crossref are venues, not papers, and are not imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser import model
+
+from readinglist.bibtex.citekeys import validate_citekey
+from readinglist.bibtex.latex import decode_latex
+from readinglist.errors import BibtexError, InvalidIdentifier
+from readinglist.records import PaperMeta
+
+# bibtexparser logs a WARNING per broken block; without any handler Python's last-resort handler
+# would print them to stderr. We report them as BibProblems instead; apps may still log them.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december")  # fmt: skip
+_MONTH_MACROS = {name[:3]: name.capitalize() for name in MONTH_NAMES}
+_MONTH_NUMBERS = {name[:3]: i for i, name in enumerate(MONTH_NAMES, 1)}
+_VERBATIM = frozenset({"url", "doi", "eprint", "file", "pdf", "arxivid", "arxiv", "urldate"})
+_CONTAINERS = frozenset({
+    "proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "periodical",
+    "reference"
+})  # fmt: skip
+_NOT_INHERITED = frozenset({
+    "title", "subtitle", "titleaddon", "shorttitle", "abstract", "crossref", "doi", "url",
+    "urldate", "eprint", "eprinttype", "archiveprefix", "primaryclass", "eprintclass", "arxivid",
+    "note", "file", "keywords", "ids", "pages"
+})  # fmt: skip
+_PREPRINT_TYPES = frozenset({
+    "misc", "article", "online", "unpublished", "preprint", "electronic", "www"
+})  # fmt: skip
+_ARXIV_VENUE = re.compile(r"\s*(?:arxiv|corr)\b|.*\barxiv (?:preprint|e-prints)", re.IGNORECASE)
+_ARXIV_CANDIDATE = re.compile(
+    r"(?<![\d.])(\d{4}\.\d{4,5}(?:v\d+)?)(?![\d])"
+    r"|(?<![A-Za-z.-])([a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?/\d{7}(?:v\d+)?)(?!\d)",
+    re.IGNORECASE,
+)
+_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_VERBATIM_ESCAPE = re.compile(r"\\([%#_&{}$~])")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_AND_OR_BRACE = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
+_YEAR = re.compile(r"\d{4}")
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_BLOCK_HEAD = re.compile(r"@(\w*)\s*[{(]\s*([^,\s{}()]*)")
+_NON_WORD = re.compile(r"[\W_]+")
+_FOLD = str.maketrans({"ß": "ss", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae",
+                       "œ": "oe", "Œ": "oe", "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One imported entry: its metadata plus every field, decoded, for anything extra."""
+
+    key: str
+    meta: PaperMeta
+    line: int
+    entry_type: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class BibProblem:
+    """Something skipped or repaired, at a 1-based line of the file."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class BibImport:
+    entries: tuple[BibEntry, ...]
+    problems: tuple[BibProblem, ...]
+
+
+@dataclass
+class _Raw:
+    key: str
+    kind: str
+    line: int
+    fields: dict[str, str]  # macros resolved, enclosing removed, TeX still in
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+def _split_top(value: str, sep: str, *, quotes: bool = True) -> list[str]:
+    """Split at ``sep`` outside braces (and outside quotes when ``quotes``)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0 and quotes:
+            quoted = not quoted
+        elif ch == sep and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    return parts
+
+
+def _resolve(raw: str, macros: dict[str, str], undefined: list[str]) -> str:
+    """A raw field value without its delimiters, @string macros and ``#`` concatenation applied."""
+    raw = raw.strip()
+    parts = _split_top(raw, "#") if "#" in raw else [raw]
+    out = []
+    for part in parts:
+        part = part.strip()
+        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+            out.append(part[1:-1])
+        elif part.isdigit() or not part:
+            out.append(part)
+        elif part.lower() in macros:
+            out.append(macros[part.lower()])
+        else:
+            undefined.append(part)
+            out.append(part)
+    return "".join(out)
+
+
+def _text(value: str) -> str:
+    return " ".join(decode_latex(value).split())
+
+
+def _verbatim(value: str) -> str:
+    value = " ".join(value.split())
+    if "\\" in value:
+        value = _VERBATIM_ESCAPE.sub(r"\1", value)
+    return value.strip("{}")
+
+
+def _enclosed(value: str) -> bool:
+    """True when the first ``{`` of ``value`` closes at its last character."""
+    if len(value) < 2 or value[0] != "{" or value[-1] != "}":
+        return False
+    depth = 0
+    for i, ch in enumerate(value):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0:
+            return i == len(value) - 1
+    return False
+
+
+def split_authors(value: str) -> list[str]:
+    """Split a raw author field at " and " outside braces."""
+    if "{" not in value:
+        return _AND.split(value.strip())
+    names, depth, start = [], 0, 0
+    for m in _AND_OR_BRACE.finditer(value):
+        token = m.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0:
+            names.append(value[start : m.start()])
+            start = m.end()
+    names.append(value[start:])
+    return [n.strip() for n in names]
+
+
+def display_name(raw: str) -> str:
+    """A BibTeX name ("von Last, Jr, First", "First Last", "{Org}") in display order, decoded."""
+    raw = raw.strip()
+    if _enclosed(raw):
+        return _text(raw[1:-1])
+    if "," not in raw:
+        return _text(raw)
+    parts = [_text(p) for p in (_split_top(raw, ",", quotes=False) if "{" in raw else raw.split(","))]
+    if len(parts) <= 2:
+        return " ".join(parts[::-1]).strip()
+    return " ".join(p for p in (", ".join(parts[2:]), parts[0], parts[1]) if p)
+
+
+def _arxiv_normalize(candidate: str) -> tuple[str, int | None] | None:
+    try:
+        from readinglist.sources.arxiv import parse_id
+    except ImportError:  # pragma: no cover - the sources package is optional for this module
+        m = re.fullmatch(r"(.+?)(?:v(\d+))?", candidate)
+        assert m is not None
+        ident = m.group(1)
+        if "/" in ident:
+            archive, number = ident.split("/")
+            ident = archive.split(".")[0].lower() + "/" + number
+        return ident, int(m.group(2)) if m.group(2) else None
+    try:
+        return parse_id(candidate)
+    except InvalidIdentifier:
+        return None
+
+
+def _find_arxiv(text: str) -> tuple[str, int | None] | None:
+    for m in _ARXIV_CANDIDATE.finditer(text):
+        found = _arxiv_normalize(m.group(1) or m.group(2))
+        if found:
+            return found
+    return None
+
+
+def _arxiv_id(f: dict[str, str]) -> tuple[str, int | None] | None:
+    prefix = (f.get("archiveprefix") or f.get("eprinttype") or "arxiv").strip().lower()
+    sources = [f.get("eprint", "") if prefix == "arxiv" else "", f.get("arxivid", ""), f.get("arxiv", "")]
+    doi = _ARXIV_DOI.search(f.get("doi", ""))
+    sources.append(doi.group(1) if doi else "")
+    url = f.get("url", "")
+    sources.append(url if "arxiv.org/" in url.lower() else "")
+    journal = f.get("journal") or f.get("journaltitle") or ""
+    for name in ("journal", "journaltitle", "note", "howpublished", "number", "volume"):
+        value = f.get(name, "")
+        if "arxiv" in value.lower() or (name == "volume" and _ARXIV_VENUE.match(journal)):
+            sources.append(value)
+    for source in sources:
+        found = _find_arxiv(source) if source else None
+        if found:
+            return found
+    return None
+
+
+def _month(value: str) -> int | None:
+    value = value.strip().lower()
+    if value.isdigit():
+        return int(value) if 1 <= int(value) <= 12 else None
+    word = re.match(r"[a-z]+", value)
+    return _MONTH_NUMBERS.get(word.group()[:3]) if word else None
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+
+def _inherit(raw: _Raw, by_key: dict[str, _Raw], seen: set[str]) -> None:
+    """Fill missing fields of ``raw`` from its crossref parent (recursively), biber style."""
+    parent_key = raw.fields.get("crossref", "").strip().casefold()
+    parent = by_key.get(parent_key)
+    if parent is None or parent_key in seen:
+        return
+    seen.add(parent_key)
+    _inherit(parent, by_key, seen)
+    for name, value in parent.fields.items():
+        if name not in _NOT_INHERITED:
+            raw.fields.setdefault(name, value)
+    if parent.kind in _CONTAINERS and "title" in parent.fields:
+        raw.fields.setdefault("booktitle", parent.fields["title"])
+
+
+def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
+    kind: str | None = raw.kind
+    arxiv = _arxiv_id(f)
+    journal = f.get("journal") or f.get("journaltitle") or None
+    volume, number, pages = f.get("volume") or None, f.get("number") or None, f.get("pages") or None
+    publisher = f.get("publisher") or f.get("institution") or f.get("school") or None
+    if arxiv and journal and _ARXIV_VENUE.match(journal):
+        journal = volume = number = pages = None
+    if publisher and publisher.lower() == "arxiv":
+        publisher = None
+    if number and "arxiv" in number.lower():
+        number = None
+    booktitle = f.get("booktitle") or None
+    if arxiv and not journal and not booktitle and kind in _PREPRINT_TYPES:
+        kind = None
+    year_match = _YEAR.search(f.get("year", ""))
+    date = _DATE.match(f.get("date", "").strip())
+    year = int(year_match.group()) if year_match else (int(date.group(1)) if date else None)
+    month = _month(f.get("month", ""))
+    if month is None and date and date.group(2):
+        month = _month(date.group(2))
+    published = None
+    if date and date.group(3):
+        try:
+            published = dt.date(int(date.group(1)), int(date.group(2)), int(date.group(3)))
+        except ValueError:
+            published = None
+    doi = _DOI_PREFIX.sub("", f.get("doi", "")).strip() or None
+    primary = f.get("primaryclass") or f.get("eprintclass") or None
+    names = split_authors(raw.fields.get("author", ""))
+    authors = tuple(n for n in (display_name(r) for r in names if r.lower() != "others") if n)
+    return PaperMeta(
+        title=f["title"],
+        authors=authors,
+        arxiv_id=arxiv[0] if arxiv else None,
+        version=arxiv[1] if arxiv else None,
+        abstract=f.get("abstract", ""),
+        published=published,
+        primary_category=primary,
+        categories=(primary,) if primary else (),
+        doi=doi,
+        entry_type=kind,
+        journal=journal,
+        booktitle=booktitle,
+        volume=volume,
+        number=number,
+        pages=pages,
+        publisher=publisher,
+        year=year,
+        month=month,
+        url=f.get("url") or None,
+        citekey=raw.key,
+    )
+
+
+def _failure(block: model.ParsingFailedBlock, line: int) -> BibProblem:
+    head = _BLOCK_HEAD.match(block.raw or "")
+    kind, key = (head.group(1).lower(), head.group(2)) if head else ("", "")
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    if "comma after entry key" in reason:
+        reason = "expected a comma after the citation key"
+    elif "Unexpected block start" in reason:
+        reason = "a brace or quote is not closed before the next entry starts"
+    elif "end of file" in reason:
+        reason = "the file ends inside this entry (an unclosed brace?)"
+    what = f"@{kind} entry {key!r}" if key else f"@{kind} block"
+    return BibProblem(line, f"could not read the {what}: {reason}; skipped")
+
+
+def _read_entry(block: model.Entry, line: int, macros: dict[str, str], problems: list[BibProblem]) -> _Raw:
+    key = block.key.strip()
+    fields: dict[str, str] = {}
+    for field in block.fields:
+        name = field.key.strip().lower()
+        if name in fields:
+            continue  # BibTeX keeps the first of repeated fields
+        undefined: list[str] = []
+        fields[name] = _resolve(field.value, macros, undefined)
+        for macro in undefined:
+            problems.append(BibProblem(line, f"{key}: undefined @string {macro!r} in {name}; kept as text"))
+    return _Raw(key, block.entry_type.strip().lower(), line, fields)
+
+
+def _key_problem(key: str, kind: str, by_key: dict[str, _Raw]) -> str | None:
+    if not key:
+        return f"@{kind} entry without a citation key; skipped"
+    try:
+        validate_citekey(key)
+    except BibtexError as e:
+        return f"{e}; entry skipped"
+    if key.casefold() in by_key:
+        return f"duplicate key {key!r} (first on line {by_key[key.casefold()].line}); skipped"
+    return None
+
+
+def _crossrefs(raws: list[_Raw], by_key: dict[str, _Raw], problems: list[BibProblem]) -> set[str]:
+    """Resolve every crossref in place; return the (casefolded) keys of the parents."""
+    parents = set()
+    for raw in raws:
+        if "crossref" not in raw.fields:
+            continue
+        parent_key = raw.fields["crossref"].strip().casefold()
+        if parent_key not in by_key:
+            problems.append(BibProblem(raw.line, f"{raw.key}: crossref {raw.fields['crossref']!r} not found"))
+            continue
+        parents.add(parent_key)
+        _inherit(raw, by_key, {raw.key.casefold()})
+    return parents
+
+
+def parse_bibtex(text: str) -> BibImport:
+    """Entries and problems of a .bib text; never raises for bad BibTeX."""
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    problems: list[BibProblem] = []
+    macros: dict[str, str] = dict(_MONTH_MACROS)
+    raws: list[_Raw] = []
+    by_key: dict[str, _Raw] = {}
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, model.DuplicateFieldKeyBlock):
+            names = ", ".join(sorted(block.duplicate_keys))
+            problems.append(BibProblem(line, f"field {names} repeated in one entry; the first is kept"))
+            block = block.ignore_error_block
+        elif isinstance(block, model.DuplicateBlockKeyBlock):
+            block = block.ignore_error_block  # a later @string wins; entries are checked below
+        elif isinstance(block, model.ParsingFailedBlock):
+            problems.append(_failure(block, line))
+            continue
+        if isinstance(block, model.String):
+            macros[block.key.strip().lower()] = _resolve(block.value, macros, [])
+        elif isinstance(block, model.Entry):  # comments and @preamble are ignored
+            problem = _key_problem(block.key.strip(), block.entry_type.strip().lower(), by_key)
+            if problem:
+                problems.append(BibProblem(line, problem))
+                continue
+            raw = _read_entry(block, line, macros, problems)
+            raws.append(raw)
+            by_key[raw.key.casefold()] = raw
+    parents = _crossrefs(raws, by_key, problems)
+    entries = []
+    for raw in raws:
+        if raw.key.casefold() in parents and raw.kind in _CONTAINERS:
+            continue
+        decoded = {n: _verbatim(v) if n in _VERBATIM else _text(v) for n, v in raw.fields.items()}
+        if not decoded.get("title"):
+            problems.append(BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped"))
+            continue
+        entries.append(BibEntry(raw.key, _meta(raw, decoded), raw.line, raw.kind, decoded))
+    problems.sort(key=lambda p: p.line)
+    return BibImport(tuple(entries), tuple(problems))
+
+
+def parse_bibtex_file(path: Path) -> BibImport:
+    """Read a .bib file as UTF-8 (Latin-1 as a fallback, with a problem noted) and parse it."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise BibtexError(f"{path} is a folder, not a .bib file") from None
+    except FileNotFoundError:
+        raise BibtexError(f"{path} does not exist") from None
+    except OSError as e:
+        raise BibtexError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return parse_bibtex(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        result = parse_bibtex(data.decode("latin-1"))
+        note = BibProblem(line, f"{path.name} is not UTF-8 (first bad byte here); read as Latin-1")
+        return BibImport(result.entries, (note, *result.problems))
+
+
+def normalize_title(title: str) -> str:
+    """A title reduced for duplicate matching: no TeX, accents or punctuation, casefolded."""
+    text = decode_latex(title).replace("$", " ")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_FOLD).casefold()
+    return " ".join(_NON_WORD.sub(" ", text).split())
