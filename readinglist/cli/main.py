@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(lib, args) or 0)
         if lib is not None and not getattr(args, "readonly", False):
             _refresh_autoexports(lib)
+            lib.maybe_daily_backup()  # verified, newest three kept; a no-op after the first of the day
         return code
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)

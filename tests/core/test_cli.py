@@ -100,3 +100,11 @@ def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
 
     with pytest.raises(NotFoundError):
         cli("--debug", "show", "2405.20204")
+
+
+def test_a_changing_command_takes_the_daily_backup_once(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("sync", "--date", "2024-05-31")[0] == 0
+    assert cli("save", "2405.20204")[0] == 0
+    assert cli("list")[0] == 0
+    backups = list((library_dir / "backups").glob("library-*-daily.sqlite3"))
+    assert len(backups) == 1
