@@ -181,6 +181,8 @@ class Library:
             validate_pattern(str(value))
         with self.session() as s:
             s.merge(Setting(key=key, value=json.dumps(value)))
+        if key == "citekey_pattern":
+            self.__dict__.pop("_pattern_cache", None)  # new papers use the new pattern at once
 
     # -- identifiers -----------------------------------------------------------------------
     def resolve(self, ident: str) -> int:

@@ -270,3 +270,15 @@ def test_settings_are_declared_and_travel_with_the_library(library_dir: Path) ->
     assert lib.setting("sync_backfill_days") == 3
     assert lib.setting("citekey_pattern") == "{auth}{year}{title}"
     lib.close()
+
+
+def test_a_new_key_pattern_applies_to_new_papers_at_once(lib: Library) -> None:
+    (a,), _ = lib.upsert([meta(1, title="Deep Retrieval")])
+    lib.set_setting("citekey_pattern", "{Auth}{shortyear}")
+    (b,), _ = lib.upsert([meta(2, title="Other")])
+    assert lib.get(a).citekey == "gunther2024deep"  # existing keys are stable
+    assert lib.get(b).citekey == "Gunther24"
+    from readinglist.errors import BibtexError
+
+    with pytest.raises(BibtexError):
+        lib.set_setting("citekey_pattern", "{nosuch}")

@@ -1,0 +1,251 @@
+"""Start the desktop app: QApplication, appearance, the library and its services, the main window.
+
+``readinglist gui`` calls :func:`main` with ``["--library", DIR, "--demo", "--screenshot", FILE,
+"--size", "WxH"]``; the ``readinglist-gui`` script calls it with ``sys.argv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QFile, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+from readinglist import __version__
+from readinglist.errors import ReadingListError
+from readinglist.services.library import Library
+from ui import settings as keys
+from ui.bus import Bus
+from ui.models.context import AppContext
+from ui.settings import Settings
+from ui.tasks import Tasks
+from ui.views import icons
+
+log = logging.getLogger(__name__)
+_SYSTEM_FONT_PT: float | None = None
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="readinglist-gui", description="The readinglist desktop app.")
+    p.add_argument("--library", type=Path, metavar="DIR", help="library folder")
+    p.add_argument("--demo", action="store_true", help="a throwaway library filled with sample data")
+    p.add_argument("--screenshot", metavar="FILE", help="render the loaded window to a PNG and exit")
+    p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
+    p.add_argument("--theme", choices=("light", "dark", "system"), help="override the theme setting")
+    p.add_argument("--no-sync", action="store_true", help="do not sync at start")
+    p.add_argument("--version", action="version", version=f"readinglist {__version__}")
+    return p.parse_args(list(argv) if argv is not None else None)
+
+
+def _palette(dark: bool) -> QPalette:
+    """A restrained palette on the Fusion style: slate greys, one blue accent."""
+    if dark:
+        colors = {
+            QPalette.ColorRole.Window: "#1f2329", QPalette.ColorRole.WindowText: "#e6e8eb",
+            QPalette.ColorRole.Base: "#181b20", QPalette.ColorRole.AlternateBase: "#1d2026",
+            QPalette.ColorRole.Text: "#e6e8eb", QPalette.ColorRole.Button: "#2a2f37",
+            QPalette.ColorRole.ButtonText: "#e6e8eb", QPalette.ColorRole.Highlight: "#2f6fd6",
+            QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2a2f37",
+            QPalette.ColorRole.ToolTipText: "#e6e8eb", QPalette.ColorRole.PlaceholderText: "#8b94a3",
+            QPalette.ColorRole.Link: "#7fb0ff", QPalette.ColorRole.LinkVisited: "#b39dff",
+            QPalette.ColorRole.Mid: "#3a404a", QPalette.ColorRole.Midlight: "#333842",
+            QPalette.ColorRole.Dark: "#121418", QPalette.ColorRole.Light: "#3d434d",
+            QPalette.ColorRole.BrightText: "#ffffff",
+        }  # fmt: skip
+        disabled = "#6b7280"
+    else:
+        colors = {
+            QPalette.ColorRole.Window: "#f4f5f7", QPalette.ColorRole.WindowText: "#1f2937",
+            QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f8f9fb",
+            QPalette.ColorRole.Text: "#1f2937", QPalette.ColorRole.Button: "#f4f5f7",
+            QPalette.ColorRole.ButtonText: "#1f2937", QPalette.ColorRole.Highlight: "#2563eb",
+            QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#ffffff",
+            QPalette.ColorRole.ToolTipText: "#1f2937", QPalette.ColorRole.PlaceholderText: "#6b7280",
+            QPalette.ColorRole.Link: "#1d4ed8", QPalette.ColorRole.LinkVisited: "#6d28d9",
+        }  # fmt: skip
+        disabled = "#9ca3af"
+    pal = QPalette()
+    for role, c in colors.items():
+        pal.setColor(role, QColor(c))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
+    return pal
+
+
+def is_dark(settings: Settings, override: str | None = None) -> bool:
+    theme = override or settings.get(keys.THEME)
+    if theme == "system":
+        from PySide6.QtCore import Qt
+
+        return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    return theme == "dark"
+
+
+def apply_appearance(settings: Settings, theme: str | None = None) -> None:
+    """Style, palette, stylesheet and font size from the settings (again after a change)."""
+    global _SYSTEM_FONT_PT
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setStyle(QStyleFactory.create("Fusion"))
+    dark = is_dark(settings, theme)
+    app.setPalette(_palette(dark))
+    font = app.font()
+    if _SYSTEM_FONT_PT is None:
+        _SYSTEM_FONT_PT = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+    size = settings.get(keys.FONT_SIZE)
+    font.setPointSizeF(float(size) if size > 0 else _SYSTEM_FONT_PT)
+    app.setFont(font)
+    qss = ""
+    for name in ("base.qss", "dark.qss" if dark else "light.qss"):
+        f = QFile(f"styles:{name}")
+        if f.open(QFile.OpenModeFlag.ReadOnly):
+            qss += bytes(f.readAll().data()).decode("utf-8") + "\n"
+            f.close()
+    app.setStyleSheet(qss)
+    icons.clear_cache()
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "readinglist"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("readinglist")
+    app.setOrganizationName("readinglist")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("readinglist")
+    icons.register_search_paths()
+    app.setWindowIcon(QIcon(str(icons.RESOURCES / "icons" / "app.svg")))
+    return app
+
+
+def build_context(lib: Library, settings: Settings) -> AppContext:
+    bus = Bus()
+    bus.attach(lib)
+    return AppContext(lib=lib, tasks=Tasks(), bus=bus, settings=settings)
+
+
+def open_window(ctx: AppContext, *, sync: bool = True):  # type: ignore[no-untyped-def]
+    """Create, show and start the main window for ``ctx``."""
+    from ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    if not sync:
+        win.sync.start_if_enabled = lambda: None  # type: ignore[method-assign]
+    win.show()
+    win.start()
+    return win
+
+
+def tune_gc() -> None:
+    """Fewer, shorter garbage-collector pauses: a full collection walks every tracked object and
+    holds the GIL, stalling the event loop for 50-100 ms mid-sync. The objects alive once the
+    window is up (modules, Qt wrappers) live as long as the app, so they are frozen out of the
+    collector's walks, and young collections run less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
+def _demo_library() -> Library:
+    from readinglist.demo import populate_demo
+
+    root = Path(tempfile.mkdtemp(prefix="readinglist-demo-"))
+    lib = Library.open(root)
+    populate_demo(lib)
+    return lib
+
+
+def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-untyped-def]
+    """Save the window as a PNG once its data is shown (or after 20 s whatever it shows)."""
+    done = {"saved": False}
+
+    def grab() -> None:
+        if done["saved"]:
+            return
+        done["saved"] = True
+        win.repaint()
+        app.processEvents()
+        ok = win.grab().save(path)
+        print(f"screenshot: {path}" if ok else f"could not write {path}", file=sys.stderr)
+        app.exit(0 if ok else 1)
+
+    win.ready.connect(lambda: QTimer.singleShot(400, grab))
+    QTimer.singleShot(20_000, grab)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    app = make_app()
+    throwaway = args.demo or bool(args.screenshot)
+    # A demo or a screenshot must not read or overwrite the user's window layout.
+    settings = (
+        Settings(Path(tempfile.mkdtemp(prefix="readinglist-ui-")) / "ui.ini") if throwaway else Settings()
+    )
+    apply_appearance(settings, args.theme)
+    from ui.dialogs.errors import install_excepthook
+
+    install_excepthook()
+    # "Follow the system": re-theme live when the desktop switches between light and dark.
+    QGuiApplication.styleHints().colorSchemeChanged.connect(
+        lambda *_: (
+            apply_appearance(settings, args.theme)
+            if (args.theme or settings.get(keys.THEME)) == "system"
+            else None
+        )
+    )
+    try:
+        if args.demo:
+            lib = _demo_library()
+        else:
+            root = args.library or (
+                Path(settings.get(keys.LAST_LIBRARY)) if settings.get(keys.LAST_LIBRARY) else None
+            )
+            lib = Library.open(root)
+    except ReadingListError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not throwaway:
+        settings.set(keys.LAST_LIBRARY, str(lib.root))
+    state = {"ctx": build_context(lib, settings)}
+    sync = not (args.no_sync or throwaway)
+    win = open_window(state["ctx"], sync=sync)
+    if args.screenshot:
+        w, _, h = args.size.partition("x")
+        win.resize(int(w), int(h))
+        _screenshot(win, args.screenshot, app)
+
+    def switch(path: str) -> None:
+        old = state["ctx"]
+        try:
+            new_lib = Library.open(Path(path))
+        except ReadingListError as exc:
+            old.bus.error(str(exc))
+            return
+        state["win"].close()
+        old.bus.detach()
+        old.lib.close()
+        settings.set(keys.LAST_LIBRARY, str(new_lib.root))
+        state["ctx"] = build_context(new_lib, settings)
+        state["win"] = open_window(state["ctx"], sync=sync)
+        state["win"].switch_library.connect(switch)
+
+    state["win"] = win
+    win.switch_library.connect(switch)
+    win.ready.connect(tune_gc)
+    code = app.exec()
+    state["ctx"].bus.detach()
+    state["ctx"].lib.close()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

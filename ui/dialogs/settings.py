@@ -1,0 +1,244 @@
+"""Settings: library folder, sync, PDFs, citation keys and auto-export, appearance.
+
+Window and UI preferences go to QSettings (:mod:`ui.settings`); library-level ones (back-fill
+days, citation-key pattern) to the library. The dialog reads them on open and writes on OK.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import settings as keys
+from ui.dialogs import prompt
+from ui.models.context import AppContext
+
+THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a citation-key pattern is unusable, or None."""
+    try:
+        from readinglist.bibtex.citekeys import validate_pattern
+    except ImportError:
+        return None
+    try:
+        validate_pattern(pattern)
+    except Exception as exc:  # the core raises its own error kinds with a readable message
+        return str(exc)
+    return None
+
+
+class SettingsDialog(QDialog):
+    switch_library = Signal(str)
+
+    def __init__(
+        self, ctx: AppContext, tags: list[str], lists: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.ctx = ctx
+        self.tags, self.lists = tags, lists
+        lay = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._general(), "General")
+        self.tabs.addTab(self._sync(), "Sync and PDFs")
+        self.tabs.addTab(self._citations(), "Citations")
+        lay.addWidget(self.tabs)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.resize(620, 480)
+        self._check_pattern()
+        self._load_autoexports()
+
+    # -- tabs --------------------------------------------------------------------------------
+    def _general(self) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        folder = QLineEdit(str(self.ctx.lib.root))
+        folder.setReadOnly(True)
+        folder.setAccessibleName("Library folder")
+        row = QHBoxLayout()
+        row.addWidget(folder, 1)
+        open_btn = QPushButton("Open folder")
+        open_btn.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.lib.root))))
+        switch = QPushButton("Switch library…")
+        switch.clicked.connect(self._switch)
+        row.addWidget(open_btn)
+        row.addWidget(switch)
+        form.addRow("Library folder:", row)
+        self.theme = QComboBox()
+        for key, label in THEMES:
+            self.theme.addItem(label, key)
+        self.theme.setCurrentIndex(
+            max(
+                0,
+                [k for k, _ in THEMES].index(self.ctx.settings.get(keys.THEME))
+                if self.ctx.settings.get(keys.THEME) in dict(THEMES)
+                else 0,
+            )
+        )
+        form.addRow("Theme:", self.theme)
+        self.font_size = QSpinBox()
+        self.font_size.setRange(0, 24)
+        self.font_size.setSpecialValueText("System default")
+        self.font_size.setSuffix(" pt")
+        self.font_size.setValue(self.ctx.settings.get(keys.FONT_SIZE))
+        form.addRow("Font size:", self.font_size)
+        return w
+
+    def _sync(self) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        self.sync_on_start = QCheckBox("Sync the Daily Papers when the app starts")
+        self.sync_on_start.setChecked(self.ctx.settings.get(keys.SYNC_ON_START))
+        form.addRow(self.sync_on_start)
+        self.interval = QSpinBox()
+        self.interval.setRange(0, 48)
+        self.interval.setSpecialValueText("Never while running")
+        self.interval.setSuffix(" h")
+        self.interval.setValue(self.ctx.settings.get(keys.SYNC_INTERVAL_HOURS))
+        form.addRow("Sync again every:", self.interval)
+        self.backfill = QSpinBox()
+        self.backfill.setRange(1, 7)
+        self.backfill.setSuffix(" days")
+        self.backfill.setValue(int(self.ctx.lib.setting("sync_backfill_days") or 7))  # type: ignore[call-overload]
+        form.addRow("A new library fetches the last:", self.backfill)
+        self.auto_download = QCheckBox("Download the PDF when I save a paper")
+        self.auto_download.setChecked(self.ctx.settings.get(keys.AUTO_DOWNLOAD))
+        form.addRow(self.auto_download)
+        return w
+
+    def _citations(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        form = QFormLayout()
+        self.pattern = QLineEdit(str(self.ctx.lib.setting("citekey_pattern") or ""))
+        self.pattern.setAccessibleName("Citation key pattern")
+        self.pattern.textChanged.connect(self._check_pattern)
+        form.addRow("Citation key pattern:", self.pattern)
+        self.pattern_error = QLabel()
+        self.pattern_error.setObjectName("errorLabel")
+        self.pattern_error.setWordWrap(True)
+        form.addRow("", self.pattern_error)
+        hint = QLabel("For new papers only; existing keys stay as they are. Example: {auth}{year}{title}")
+        hint.setWordWrap(True)
+        hint.setObjectName("hintLabel")
+        form.addRow("", hint)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("Auto-export: .bib files kept up to date as the library changes"))
+        self.exports = QTableWidget(0, 3)
+        self.exports.setHorizontalHeaderLabels(["File", "Scope", "Last written"])
+        self.exports.horizontalHeader().setStretchLastSection(True)
+        self.exports.verticalHeader().setVisible(False)
+        self.exports.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.exports.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.exports)
+        row = QHBoxLayout()
+        self.export_scope = QComboBox()
+        self.export_scope.addItem("Saved library", ("saved", None))
+        for t in self.tags:
+            self.export_scope.addItem(f"Tag: {t}", ("tag", t))
+        for name in self.lists:
+            self.export_scope.addItem(f"List: {name}", ("list", name))
+        add = QPushButton("Add…")
+        add.clicked.connect(self._add_export)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_export)
+        row.addWidget(self.export_scope, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        lay.addLayout(row)
+        return w
+
+    # -- behaviour ---------------------------------------------------------------------------
+    def _check_pattern(self) -> None:
+        problem = pattern_problem(self.pattern.text().strip())
+        self.pattern_error.setText(problem or "")
+        self.pattern_error.setVisible(bool(problem))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+
+    def _switch(self) -> None:
+        path = prompt.pick_folder(self, "Open or create a library folder", str(self.ctx.lib.root.parent))
+        if path:
+            self.switch_library.emit(path)
+            self.reject()
+
+    def _load_autoexports(self) -> None:
+        try:
+            from readinglist.services import citations
+        except ImportError:
+            self.exports.setEnabled(False)
+            return
+        self.ctx.tasks.run(
+            citations.autoexports, self.ctx.lib, on_done=self._show_exports, on_error=self.ctx.report_error
+        )
+
+    def _show_exports(self, items: list) -> None:  # type: ignore[type-arg]
+        self.exports.setRowCount(len(items))
+        for r, a in enumerate(items):
+            scope = "saved library" if a.scope == "saved" else f"{a.scope}: {a.value}"
+            when = (a.last_error and f"error: {a.last_error}") or (a.last_written or "never")
+            for c, v in enumerate((a.path, scope, when)):
+                self.exports.setItem(r, c, QTableWidgetItem(v))
+
+    def _add_export(self) -> None:
+        from readinglist.services import citations
+
+        scope, value = self.export_scope.currentData()
+        path = prompt.save_file(
+            self, "Keep this .bib file up to date", str(self.ctx.lib.root.parent / "library.bib")
+        )
+        if path:
+            self.ctx.tasks.run(
+                citations.add_autoexport, self.ctx.lib, path, scope, value,
+                on_done=lambda _a: self._load_autoexports(), on_error=self.ctx.report_error,
+            )  # fmt: skip
+
+    def _remove_export(self) -> None:
+        from readinglist.services import citations
+
+        rows = sorted({i.row() for i in self.exports.selectedIndexes()})
+        for r in rows:
+            item = self.exports.item(r, 0)
+            if item is not None:
+                self.ctx.tasks.run(
+                    citations.remove_autoexport, self.ctx.lib, item.text(),
+                    on_done=lambda _a: self._load_autoexports(), on_error=self.ctx.report_error,
+                )  # fmt: skip
+
+    def apply(self) -> None:
+        """Store the choices (call after the dialog was accepted)."""
+        s = self.ctx.settings
+        s.set(keys.THEME, self.theme.currentData())
+        s.set(keys.FONT_SIZE, self.font_size.value())
+        s.set(keys.SYNC_ON_START, self.sync_on_start.isChecked())
+        s.set(keys.SYNC_INTERVAL_HOURS, self.interval.value())
+        s.set(keys.AUTO_DOWNLOAD, self.auto_download.isChecked())
+        s.sync()
+        lib = self.ctx.lib
+        self.ctx.write(lib.set_setting, "sync_backfill_days", self.backfill.value())
+        pattern = self.pattern.text().strip()
+        if pattern and pattern != lib.setting("citekey_pattern"):
+            self.ctx.write(lib.set_setting, "citekey_pattern", pattern)

@@ -1,0 +1,389 @@
+"""The main window: lays out the sidebar, paper list, details pane and panels, and wires them.
+
+Behaviour lives in the views and controllers; this module only connects signals to slots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+
+from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperRow
+from ui import settings as keys
+from ui.actions import ActionId, Actions, Scope
+from ui.dialogs import prompt
+from ui.dialogs.export import ExportDialog, run_export
+from ui.dialogs.save_search import SaveSearchDialog
+from ui.dialogs.settings import SettingsDialog
+from ui.dialogs.shortcuts import ShortcutsWindow
+from ui.models.context import AppContext
+from ui.models.papers import PaperTableModel
+from ui.models.sidebar import Snapshot
+from ui.views.details import DetailsPane
+from ui.views.downloads import DownloadsController, DownloadsPanel
+from ui.views.importer import ImportController, importable
+from ui.views.jobs import JobsIndicator
+from ui.views.notifications import NotificationBar
+from ui.views.paper_list import PaperListView
+from ui.views.pdfs import PdfActions
+from ui.views.search import SearchBox
+from ui.views.sidebar import SidebarView
+from ui.views.sync import SyncController
+from ui.views.triage import Triage
+
+A = ActionId
+MENUS = (
+    ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
+    ("&Edit", (A.UNDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH)),
+    ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
+                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.OPEN_IN_BROWSER)),
+    ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
+    ("&View", (A.SHOW_DOWNLOADS,)),
+    ("&Help", (A.SHORTCUTS, A.ABOUT)),
+)  # fmt: skip
+TOOLBAR = (A.SYNC_NOW, A.IMPORT, A.EXPORT, A.SHOW_DOWNLOADS)
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # once: sidebar, first rows and the first paper's details are shown
+    switch_library = Signal(str)
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(f"readinglist — {ctx.lib.root.name}")
+        self.setAcceptDrops(True)
+        self.actions_ = Actions(self)
+        self.papers = PaperTableModel(ctx, self)
+        self.sidebar = SidebarView(ctx)
+        self.list = PaperListView(self.papers)
+        self.details = DetailsPane(ctx.lib.endpoints.arxiv)
+        self.search = SearchBox()
+        self.notice = NotificationBar()
+        self.jobs = JobsIndicator()
+        self.downloads = DownloadsController(ctx, self.papers.set_downloading, self)
+        self.downloads_panel = DownloadsPanel(self.downloads.model, self)
+        self.sync = SyncController(ctx, self.jobs, self)
+        self.importer = ImportController(ctx, self.jobs, self)
+        self.pdfs = PdfActions(ctx, self.list, self.downloads, self.downloads_panel, self)
+        self.triage = Triage(ctx, self.list, self.pdfs.maybe_autodownload)
+        self.autoexport = self._autoexporter()
+        self._select_first = True
+        self._ready = False
+        self._view_label = ""
+        self._layout()
+        self._wire()
+        self._restore_state()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        self.list_title = QLabel()
+        self.list_title.setObjectName("listTitle")
+        middle = QWidget()
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.setSpacing(0)
+        ml.addWidget(self.list_title)
+        ml.addWidget(self.list)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        for w in (self.sidebar, middle, self.details):
+            self.splitter.addWidget(w)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([225, 765, 410])
+        self.splitter.setChildrenCollapsible(False)
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.notice)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        tb = QToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for aid in TOOLBAR:
+            tb.addAction(self.actions_[aid])
+        spacer = QWidget()
+        spacer.setMinimumWidth(24)
+        tb.addWidget(spacer)
+        tb.addWidget(self.search)
+        tb.addAction(self.actions_[A.SAVE_SEARCH])
+        self.addToolBar(tb)
+        for title, items in MENUS:
+            menu = self.menuBar().addMenu(title)
+            for aid in items:
+                menu.addSeparator() if aid is None else menu.addAction(self.actions_[aid])
+        menu = self.menuBar().actions()[-2].menu()
+        menu.addAction(self.downloads_panel.toggleViewAction())
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads_panel)
+        self.downloads_panel.hide()
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncLabel")
+        self.statusBar().addPermanentWidget(self.jobs)
+        self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().setSizeGripEnabled(True)
+        # Single keys live in the sidebar, list and details; Space only in the list and abstract.
+        self.actions_.attach_scope(Scope.TRIAGE, central)
+        self.actions_.attach_scope(Scope.LIST, self.list, self.details.abstract)
+        for a in self.actions_.scoped(Scope.WINDOW):
+            self.addAction(a)
+
+    # -- wiring ------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        c, t, d, act = self.ctx, self.triage, self.details, self.actions_.connect
+        c.bus.notify.connect(self.notice.push)
+        c.bus.notify.connect(
+            lambda level, msg, _d: self.statusBar().showMessage(msg, 6000) if level == "info" else None
+        )
+        self.sync.finished.connect(self._sync_finished)
+        self.sidebar.filter_selected.connect(self._filter_selected)
+        self.sidebar.snapshot_applied.connect(self._snapshot)
+        self.search.query_changed.connect(self._search)
+        self.search.escaped.connect(lambda: self.list.setFocus())
+        self.papers.loaded.connect(self._loaded)
+        self.papers.queryFailed.connect(lambda exc: self.search.set_invalid(str(exc)))
+        self.papers.rows_refreshed.connect(self._rows_refreshed)
+        self.list.current_changed.connect(self._show_paper)
+        self.list.doubleClicked.connect(lambda _i: self.pdfs.open_current())
+        d.save_toggled.connect(t.set_saved)
+        d.star_toggled.connect(t.star)
+        d.status_chosen.connect(t.set_status)
+        d.list_toggled.connect(t.toggle_list)
+        d.tags_added.connect(t.add_tags)
+        d.tag_removed.connect(t.remove_tag)
+        d.tags.finished.connect(lambda: self.list.setFocus())
+        d.open_pdf.connect(self.pdfs.open_current)
+        d.note_edited.connect(lambda pid, text: c.write(c.lib.set_note, pid, text, name="note"))
+        p = self.downloads_panel
+        p.cancel_btn.clicked.connect(lambda: self.downloads.cancel([e.paper_id for e in p.selected()]))
+        p.retry_btn.clicked.connect(lambda: self.downloads.retry(p.selected()))
+        p.open_btn.clicked.connect(
+            lambda: [self.pdfs.open_path(e.paper_id, e.path) for e in p.selected() if e.path]
+        )
+        for aid, slot in (
+            (A.NEXT, lambda: self.list.move(1)), (A.PREV, lambda: self.list.move(-1)),
+            (A.PAGE_ABSTRACT, d.page_abstract), (A.SAVE, t.save), (A.DISMISS, t.dismiss),
+            (A.TAG, d.tags.focus), (A.CYCLE_STATUS, t.cycle_status), (A.STAR, t.star),
+            (A.OPEN_PDF, self.pdfs.open_current), (A.DOWNLOAD_PDF, self.pdfs.download_selected),
+            (A.OPEN_IN_BROWSER, self.pdfs.open_in_browser), (A.FOCUS_SEARCH, self._focus_search),
+            (A.SAVE_SEARCH, self.save_search), (A.COPY_BIBTEX, t.copy_bibtex),
+            (A.COPY_CITEKEY, t.copy_citekey), (A.UNDO, t.undo), (A.SYNC_NOW, self.sync.sync_now),
+            (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
+            (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
+            (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
+        ):  # fmt: skip
+            act(aid, slot)
+
+    def _autoexporter(self):  # type: ignore[no-untyped-def]
+        """Keep the registered .bib files current while the app runs (a debounced timer thread)."""
+        try:
+            from readinglist.services.citations import AutoExporter
+        except ImportError:
+            return None
+        return AutoExporter(self.ctx.lib)
+
+    def start(self) -> None:
+        """Load the data and start the background sync (if enabled). Call after show()."""
+        self.sidebar.refresh()
+        self._sync_finished(None)
+        self.sync.start_if_enabled()
+
+    # -- reacting ----------------------------------------------------------------------------
+    def _filter_selected(self, key: str, label: str, f: PaperFilter) -> None:
+        self._view_label = label
+        self.ctx.settings.set(keys.SIDEBAR_ITEM, key)
+        if self.search.text().strip():
+            self.search.clear()  # picking a sidebar item leaves the search
+        self._select_first = True
+        self.papers.set_filter(f)
+
+    def _search(self, text: str) -> None:
+        self.search.set_invalid(None)
+        self._select_first = True
+        if text:
+            self.papers.set_filter(PaperFilter(dismissed=None, query=text))
+        else:
+            self.papers.set_filter(self.sidebar.current_filter() or PaperFilter())
+
+    def _loaded(self) -> None:
+        n = self.papers.rowCount()
+        searching = bool(self.papers.query.filter.query) and self.search.text().strip()
+        label = f"Search: {self.search.text().strip()}" if searching else self._view_label
+        count = f"the best {n:,} papers" if self.papers.truncated else f"{n:,} paper{'s' if n != 1 else ''}"
+        self.list_title.setText(f"{label}  ·  {count}" if label else "")
+        if self._select_first:  # a new view or search starts at its first paper
+            self._select_first = False
+            if n:
+                self.list.select_row(0)
+            else:
+                self.details.show_row(None)
+        self._check_ready()
+
+    def _snapshot(self, snap: Snapshot) -> None:
+        colors = {t.name: t.color for t in snap.tags}
+        self.papers.set_tag_colors(colors)
+        self.details.set_tag_colors(colors)
+        self.details.tags.set_completions([t.name for t in snap.tags])
+        self.details.list_names = [x.name for x in snap.lists]
+        self._check_ready()
+
+    def _sync_finished(self, _report: object) -> None:
+        last = self.ctx.lib.setting("last_sync")  # one row by primary key
+        text = f"Feed synced up to {last}" if last else "Feed not synced yet"
+        self.sync_label.setText(("Offline · " if self.ctx.offline else "") + text)
+
+    def _show_paper(self, pid: int | None) -> None:
+        self.ctx.bus.current_paper.emit(pid)
+        row = self.papers.cached(pid) if pid is not None else None
+        if pid is None or row is not None:
+            self.details.show_row(row)
+            self._check_ready()
+            return
+        self.ctx.tasks.run(
+            self.ctx.lib.get, pid, on_done=self._fetched, on_error=self.ctx.report_error, owner=self
+        )
+
+    def _fetched(self, row: PaperRow) -> None:
+        if row.id == self.list.current_id():
+            self.details.show_row(row)
+            self._check_ready()
+
+    def _rows_refreshed(self, ids: list[int]) -> None:
+        cur = self.list.current_id()
+        if cur is not None and cur in ids:
+            self.details.show_row(self.papers.cached(cur))
+        self._check_ready()
+
+    def _check_ready(self) -> None:
+        if self._ready or not (self.sidebar.loaded and self.papers.has_loaded):
+            return
+        if self.papers.rowCount() and self.details.row is None:
+            return
+        self._ready = True
+        QTimer.singleShot(0, self.ready.emit)
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready
+
+    # -- commands ----------------------------------------------------------------------------
+    def _focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def save_search(self) -> None:
+        query = self.search.text().strip()
+        if not query:
+            self.ctx.bus.info("Type a search first, then save it.")
+            return
+        dlg = SaveSearchDialog(query, self)
+        if prompt.exec_dialog(dlg) and dlg.name.text().strip():
+            name = dlg.name.text().strip()
+            self.sidebar.wanted_key = f"search:{name}"
+            self.ctx.write(self.ctx.lib.save_search, name, query, alert=dlg.alert.isChecked())
+        dlg.deleteLater()
+
+    def export(self) -> None:
+        snap = self.sidebar.sidebar.snapshot
+        tags = [t.name for t in snap.tags] if snap else []
+        lists = [x.name for x in snap.lists] if snap else []
+        dlg = ExportDialog(self.list.selected_ids(), tags, lists, str(Path.home()), self)
+        if prompt.exec_dialog(dlg):
+            run_export(self.ctx, dlg.request())
+        dlg.deleteLater()
+
+    def open_settings(self) -> None:
+        snap = self.sidebar.sidebar.snapshot
+        dlg = SettingsDialog(
+            self.ctx,
+            [t.name for t in snap.tags] if snap else [],
+            [x.name for x in snap.lists] if snap else [],
+            self,
+        )
+        dlg.switch_library.connect(self.switch_library)
+        if prompt.exec_dialog(dlg):
+            dlg.apply()
+            self.sync.apply_settings()
+            from ui.app import apply_appearance
+
+            apply_appearance(self.ctx.settings)
+            self.actions_.refresh_icons()
+        dlg.deleteLater()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsWindow(self).show()
+
+    def _about(self) -> None:
+        from readinglist import __version__
+
+        self.ctx.bus.info(
+            f"readinglist {__version__} — a calm reading list for researchers. Library: {self.ctx.lib.root}"
+        )
+
+    def _show_downloads(self) -> None:
+        self.downloads_panel.show()
+        self.resizeDocks([self.downloads_panel], [200], Qt.Orientation.Vertical)
+        self.downloads_panel.raise_()
+        self.downloads_panel.table.setFocus()
+
+    def _import_dialog(self) -> None:
+        paths = prompt.open_files(
+            self, "Import .bib files and PDFs", str(Path.home()), "BibTeX and PDF (*.bib *.pdf)"
+        )
+        self.importer.import_paths([Path(p) for p in paths])
+
+    # -- drops, state, closing ---------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and importable(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = importable(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.importer.import_paths(paths)
+
+    def _restore_state(self) -> None:
+        s = self.ctx.settings
+        if not s.get(keys.GEOMETRY).isEmpty():
+            self.restoreGeometry(s.get(keys.GEOMETRY))
+        else:
+            self.resize(1400, 900)
+        if not s.get(keys.WINDOW_STATE).isEmpty():
+            self.restoreState(s.get(keys.WINDOW_STATE))
+        if not s.get(keys.MAIN_SPLITTER).isEmpty():
+            self.splitter.restoreState(s.get(keys.MAIN_SPLITTER))
+        if not s.get(keys.DETAILS_SPLITTER).isEmpty():
+            self.details.splitter.restoreState(s.get(keys.DETAILS_SPLITTER))
+        if not s.get(keys.HEADER_STATE).isEmpty():
+            self.list.horizontalHeader().restoreState(s.get(keys.HEADER_STATE))
+        self.list.apply_header_sort()
+        self.sidebar.wanted_key = s.get(keys.SIDEBAR_ITEM)
+
+    def save_state(self) -> None:
+        s = self.ctx.settings
+        s.set(keys.GEOMETRY, self.saveGeometry())
+        s.set(keys.WINDOW_STATE, self.saveState())
+        s.set(keys.MAIN_SPLITTER, self.splitter.saveState())
+        s.set(keys.DETAILS_SPLITTER, self.details.splitter.saveState())
+        s.set(keys.HEADER_STATE, self.list.horizontalHeader().saveState())
+        s.set(keys.SIDEBAR_ITEM, self.sidebar.wanted_key)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.details.notes.flush()  # the write is queued on the DB lane, which shutdown() drains
+        self.save_state()
+        self.sync.cancel()
+        self.downloads.shutdown()
+        self.ctx.tasks.shutdown()
+        if self.autoexport is not None:
+            self.autoexport.close()  # writes what a last change left pending
+        self.ctx.bus.detach()
+        self.ctx.bus.blockSignals(True)  # late notifications must not reach closed views
+        super().closeEvent(event)

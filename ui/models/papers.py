@@ -1,0 +1,352 @@
+"""The paper table: an ordered list of ids from SQL, rows fetched lazily in pages.
+
+Filtering and sorting are SQL (``Library.paper_ids``), run in a worker together with the first
+page of rows, so a reset arrives with something to show. Other pages are fetched in a worker
+the first time a view asks for them (a placeholder shows meanwhile). Stale query results are
+dropped by a generation counter; changed papers are refetched, never read on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from readinglist.db.queries import PaperFilter
+from readinglist.records import Changes, PaperRow
+from readinglist.services.library import Library
+from ui.models.context import AppContext
+from ui.models.sidebar import PAPERS_MIME
+from ui.tasks import TaskHandle
+
+PAGE = 200
+CACHE_LIMIT = 20_000
+# A search shows its best hits only: a word found in every paper would otherwise rank (or
+# order) 100,000 rows for a list nobody scrolls (PITFALLS: ranking cost grows with the hits).
+SEARCH_LIMIT = 1000
+IdRole = Qt.ItemDataRole.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 2
+TagsRole = Qt.ItemDataRole.UserRole + 3
+PdfRole = Qt.ItemDataRole.UserRole + 4
+ModelIndex = QModelIndex | QPersistentModelIndex
+ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sort: str | None  # a key of readinglist.db.queries.SORTS; None: not sortable
+    width: int  # default width in average character widths
+
+
+COLUMNS = (
+    Column("title", "Title", "title", 60),
+    Column("authors", "Authors", "author", 19),
+    Column("date", "Date", "published", 14),
+    Column("upvotes", "▲", "upvotes", 7),
+    Column("tags", "Tags", None, 19),
+    Column("status", "Status", "status", 11),
+    Column("pdf", "PDF", None, 7),
+)
+COL = {c.key: n for n, c in enumerate(COLUMNS)}
+STATUS_LABELS = {"unread": "Unread", "reading": "Reading", "read": "Read"}
+CHIP_COLORS = ("#64748b", "#0ea5e9", "#8b5cf6", "#14b8a6", "#f97316", "#ec4899", "#84cc16", "#6366f1")
+
+
+def tag_color(name: str, color: str | None) -> str:
+    """A tag's own colour, or a stable one picked from its name."""
+    if color:
+        return color
+    return CHIP_COLORS[sum(name.encode()) % len(CHIP_COLORS)]
+
+
+def authors_short(authors: tuple[str, ...]) -> str:
+    if not authors:
+        return ""
+    if len(authors) == 1:
+        return authors[0]
+    if len(authors) == 2:
+        return f"{authors[0]} and {authors[1]}"
+    return f"{authors[0]} et al."
+
+
+@dataclass(frozen=True)
+class Query:
+    filter: PaperFilter
+    sort: str | None = None
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Loaded:
+    ids: list[int]
+    row_of: dict[int, int]
+    rows: list[PaperRow]
+
+
+def load(lib: Library, q: Query, want: list[int]) -> Loaded:
+    """Worker side of a (re)load: the ordered ids, and the rows of the first page plus ``want``."""
+    limit = SEARCH_LIMIT if q.filter.query else None
+    ids = lib.paper_ids(q.filter, sort=q.sort, descending=q.descending, limit=limit)
+    row_of = {pid: n for n, pid in enumerate(ids)}
+    fetch = list(dict.fromkeys([*ids[:PAGE], *(i for i in want if i in row_of)]))
+    return Loaded(ids, row_of, lib.get_many(fetch))
+
+
+class PaperTableModel(QAbstractTableModel):
+    loaded = Signal()  # after every (re)load, reset or not
+    rows_refreshed = Signal(list)  # ids whose rows were refetched
+    queryFailed = Signal(object)  # the exception (a search the core cannot run, say)
+
+    def __init__(self, ctx: AppContext, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.ctx = ctx
+        self.query = Query(PaperFilter())
+        self.ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._cache: dict[int, PaperRow] = {}
+        self._stale: set[int] = set()
+        self._pages: dict[int, TaskHandle] = {}
+        self._generation = 0
+        self._reload: TaskHandle | None = None
+        self._visible = (0, PAGE)
+        self.downloading: set[int] = set()
+        self.tag_colors: dict[str, str | None] = {}
+        self.has_loaded = False
+        ctx.bus.changed.connect(self.on_changes)
+
+    # -- querying ----------------------------------------------------------------------------
+    def set_query(self, f: PaperFilter, sort: str | None = None, descending: bool | None = None) -> None:
+        d = self.query.descending if descending is None else descending
+        self.query = Query(f, sort if sort is not None else self.query.sort, d)
+        self.reload()
+
+    def set_filter(self, f: PaperFilter) -> None:
+        self.query = Query(f, self.query.sort, self.query.descending)
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-run the query in a worker; an older run still in flight is dropped."""
+        self._generation += 1
+        gen = self._generation
+        if self._reload is not None:
+            self._reload.discard()
+        first, last = self._visible
+        want = [self.ids[i] for i in range(max(0, first), min(len(self.ids), last + 1))]
+        want = [i for i in want if i in self._stale or i not in self._cache]
+        self._reload = self.ctx.tasks.run(
+            load, self.ctx.lib, self.query, want, name="load papers", owner=self,
+            on_done=lambda res: self._loaded(gen, res), on_error=lambda exc: self._failed(gen, exc),
+        )  # fmt: skip
+
+    def _failed(self, gen: int, exc: BaseException) -> None:
+        if gen == self._generation:
+            self.queryFailed.emit(exc)
+
+    def _loaded(self, gen: int, res: Loaded) -> None:
+        if gen != self._generation:
+            return  # a newer query was asked for meanwhile
+        self._reload = None
+        for row in res.rows:
+            self._cache[row.id] = row
+            self._stale.discard(row.id)
+        if res.ids == self.ids:
+            self._emit_rows([r.id for r in res.rows])
+        else:
+            self.beginResetModel()
+            for h in self._pages.values():
+                h.discard()
+            self._pages.clear()
+            self.ids, self._row_of = res.ids, res.row_of
+            if len(self._cache) > CACHE_LIMIT:
+                keep = {r.id for r in res.rows}
+                self._cache = {k: v for k, v in self._cache.items() if k in keep}
+            self.endResetModel()
+        self.has_loaded = True
+        self.loaded.emit()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column].sort if 0 <= column < len(COLUMNS) else None
+        if column >= 0 and key is None:
+            return
+        self.query = Query(self.query.filter, key, order == Qt.SortOrder.DescendingOrder)
+        self.reload()
+
+    # -- lazy rows ---------------------------------------------------------------------------
+    @property
+    def truncated(self) -> bool:
+        """True when a search found more papers than it shows."""
+        return bool(self.query.filter.query) and len(self.ids) >= SEARCH_LIMIT
+
+    def set_visible(self, first: int, last: int) -> None:
+        """The rows a view shows: a reload refreshes these with the query."""
+        self._visible = (first, last)
+
+    def row(self, r: int) -> PaperRow | None:
+        if not 0 <= r < len(self.ids):
+            return None
+        pid = self.ids[r]
+        row = self._cache.get(pid)
+        if row is None or pid in self._stale:
+            self._request_page(r // PAGE)
+        return row
+
+    def cached(self, paper_id: int) -> PaperRow | None:
+        return self._cache.get(paper_id)
+
+    def row_of(self, paper_id: int) -> int:
+        return self._row_of.get(paper_id, -1)
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pages:
+            return
+        gen = self._generation
+        ids = self.ids[page * PAGE : (page + 1) * PAGE]
+        self._pages[page] = self.ctx.tasks.run(
+            self.ctx.lib.get_many, ids, name="load rows", owner=self,
+            on_done=lambda rows: self._page_loaded(gen, page, rows),
+            on_error=lambda exc: self._pages.pop(page, None),
+        )  # fmt: skip
+
+    def _page_loaded(self, gen: int, page: int, rows: list[PaperRow]) -> None:
+        self._pages.pop(page, None)
+        for row in rows:
+            self._cache[row.id] = row
+            self._stale.discard(row.id)
+        if gen == self._generation:
+            self._emit_rows([r.id for r in rows])
+
+    def _emit_rows(self, ids: list[int]) -> None:
+        rows = sorted(self._row_of[i] for i in ids if i in self._row_of)
+        if not rows:
+            return
+        self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(COLUMNS) - 1))
+        self.rows_refreshed.emit(ids)
+
+    def on_changes(self, changes: Changes) -> None:
+        """Refetch changed papers, and re-run the query: membership or order may have moved."""
+        self._stale |= set(changes.papers) & set(self._cache)
+        self.reload()
+
+    def set_downloading(self, ids: set[int]) -> None:
+        changed = ids ^ self.downloading
+        self.downloading = set(ids)
+        rows = [self._row_of[i] for i in changed if i in self._row_of]
+        col = COL["pdf"]
+        for r in rows:
+            self.dataChanged.emit(self.index(r, col), self.index(r, col))
+
+    def set_tag_colors(self, colors: dict[str, str | None]) -> None:
+        if colors != self.tag_colors:
+            self.tag_colors = colors
+            if self.ids:
+                col = COL["tags"]
+                self.dataChanged.emit(self.index(0, col), self.index(len(self.ids) - 1, col))
+
+    # -- the model contract ------------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: ModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                c = COLUMNS[section]
+                name = "upvotes" if c.key == "upvotes" else c.title.lower()
+                return f"Sort by {name}" if c.sort else c.title
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.ids):
+            return None
+        r, col = index.row(), COLUMNS[index.column()].key
+        if role == IdRole:
+            return self.ids[r]
+        row = self.row(r)
+        if role == RowRole:
+            return row
+        if row is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole and col == "title" else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == "title":
+                return row.title
+            if col == "authors":
+                return ", ".join(row.authors)
+            if col == "tags":
+                return ", ".join(row.tags)
+            return None
+        if role == TagsRole:
+            return [(t, tag_color(t, self.tag_colors.get(t))) for t in row.tags]
+        if role == PdfRole:
+            if row.id in self.downloading:
+                return "downloading"
+            return "present" if row.pdf else "none"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("upvotes", "date"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and row.dismissed:
+            return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if role == Qt.ItemDataRole.FontRole and col == "title" and row.saved and row.status == "unread":
+            font = QApplication.font()
+            font.setWeight(font.Weight.DemiBold)
+            return font
+        if role == Qt.ItemDataRole.UserRole and col == "title":
+            return row.starred
+        return None
+
+    @staticmethod
+    def _display(row: PaperRow, col: str) -> object:
+        if col == "title":
+            return row.title
+        if col == "authors":
+            return authors_short(row.authors)
+        if col == "date":
+            d = row.published or (row.feed_dates[-1] if row.feed_dates else None)
+            return f"{d.day} {d:%b %Y}" if d else ""
+        if col == "upvotes":
+            return row.upvotes
+        if col == "status":
+            return STATUS_LABELS.get(row.status, row.status) if row.saved else ""
+        return None
+
+    # -- dragging papers out -----------------------------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [PAPERS_MIME, "text/plain"]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
+        """Papers dragged out: ``\\cite{key1,key2}`` as text, their ids for the sidebar."""
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        ids = [self.ids[r] for r in rows if 0 <= r < len(self.ids)]
+        keys = [row.citekey for i in ids if (row := self._cache.get(i)) and row.citekey]
+        md = QMimeData()
+        md.setData(PAPERS_MIME, QByteArray(json.dumps(ids).encode()))
+        if keys:
+            md.setText("\\cite{" + ",".join(keys) + "}")
+        return md

@@ -1,0 +1,1 @@
+"""Widgets and the small controllers that drive them."""

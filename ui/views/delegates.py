@@ -1,0 +1,194 @@
+"""Item painting: tag chips and PDF state in the paper list, count pills in the sidebar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ui.models.papers import PdfRole, TagsRole
+from ui.models.sidebar import AlertRole, ColorRole, CountRole, KindRole
+from ui.views.icons import icon
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def readable_on(bg: QColor) -> QColor:
+    """Black or white text, whichever reads better on ``bg``."""
+    lum = 0.2126 * bg.redF() + 0.7152 * bg.greenF() + 0.0722 * bg.blueF()
+    return QColor("#111827") if lum > 0.6 else QColor("#ffffff")
+
+
+def _background(painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+    opt = QStyleOptionViewItem(option)
+    opt.text = ""
+    opt.icon = icon(None)
+    style = opt.widget.style() if opt.widget else QApplication.style()
+    style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+
+class TagChipsDelegate(QStyledItemDelegate):
+    """Tags as small rounded chips in their colours, as many as fit (then "+N")."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        _background(painter, option, index)
+        tags = index.data(TagsRole) or []
+        if not tags:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QApplication.font()
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        r = option.rect.adjusted(4, 0, -4, 0)
+        h = min(r.height() - 6, fm.height() + 4)
+        y = r.top() + (r.height() - h) / 2
+        x = float(r.left())
+        for n, (name, color) in enumerate(tags):
+            w = fm.horizontalAdvance(name) + 12
+            rest = len(tags) - n
+            more = f"+{rest}"
+            if n == 0 and x + w > r.right():  # not even one fits: the first, elided
+                name = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(8, r.right() - x - 12))
+                w = fm.horizontalAdvance(name) + 12
+            elif n > 0 and x + w > r.right() - (fm.horizontalAdvance(more) + 6 if rest > 1 else 0):
+                painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+                painter.drawText(QRectF(x, y, r.right() - x, h), Qt.AlignmentFlag.AlignVCenter, more)
+                break
+            bg = QColor(color)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(QRectF(x, y, w, h), h / 2, h / 2)
+            painter.setPen(readable_on(bg))
+            painter.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, name)
+            x += w + 4
+        painter.restore()
+
+
+class PdfDelegate(QStyledItemDelegate):
+    """The PDF column: nothing, a downloading icon, or a document icon."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        _background(painter, option, index)
+        state = index.data(PdfRole)
+        if state not in ("present", "downloading"):
+            return
+        name = "pdf" if state == "present" else "downloading"
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        color = option.palette.color(role) if state == "present" or selected else QColor("#0ea5e9")
+        size = min(option.rect.height() - 6, 18)
+        r = QRect(0, 0, size, size)
+        r.moveCenter(option.rect.center())
+        icon(name, color).paint(painter, r)
+
+    def helpEvent(self, event, view, option, index):  # type: ignore[no-untyped-def]
+        state = index.data(PdfRole)
+        from PySide6.QtWidgets import QToolTip
+
+        tips = {"present": "PDF in the library", "downloading": "Downloading…", "none": "No PDF yet"}
+        QToolTip.showText(event.globalPos(), tips.get(state, ""), view)
+        return True
+
+
+class TitleDelegate(QStyledItemDelegate):
+    """The title, with a star in front of starred papers."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.data(Qt.ItemDataRole.UserRole):
+            option.icon = icon("star-filled", "#f59e0b")
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+            option.decorationSize = QSize(14, 14)
+
+
+class SidebarDelegate(QStyledItemDelegate):
+    """Sidebar rows: section headers in small caps, a colour dot for tags, counts on the right."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        s = super().sizeHint(option, index)
+        extra = 10 if index.data(KindRole) == "section" else 6
+        return QSize(s.width(), s.height() + extra)
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        super().initStyleOption(option, index)
+        kind = index.data(KindRole)
+        if kind == "section":
+            option.font.setPointSizeF(option.font.pointSizeF() * 0.85)
+            option.font.setWeight(option.font.Weight.DemiBold)
+            option.font.setCapitalization(option.font.Capitalization.AllUppercase)
+            option.font.setLetterSpacing(option.font.SpacingType.PercentageSpacing, 106)
+            option.palette.setColor(
+                QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.PlaceholderText)
+            )
+        elif kind == "tag":
+            option.icon = _dot(index.data(ColorRole), index.data(0))
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        elif kind in _KIND_ICONS or index.data(0) in _LIBRARY_ICONS:
+            name = _LIBRARY_ICONS.get(index.data(0)) or _KIND_ICONS[kind]
+            option.icon = icon(name)
+            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        count = index.data(CountRole)
+        alert = index.data(AlertRole) or 0
+        text = str(alert) if alert else ("" if count is None else str(count))
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        if not text:
+            super().paint(painter, option, index)
+            return
+        fm = QFontMetrics(opt.font)
+        pill_w = fm.horizontalAdvance(text) + 12
+        narrowed = QStyleOptionViewItem(option)
+        narrowed.rect = option.rect.adjusted(0, 0, -(pill_w + 6), 0)
+        # Paint the full-width selection background first, then the label in the narrowed rect.
+        _background(painter, option, index)
+        super().paint(painter, narrowed, index)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        h = fm.height() + 2
+        rect = QRectF(option.rect.right() - pill_w - 4, option.rect.center().y() - h / 2 + 1, pill_w, h)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if alert:
+            bg, fg = QColor("#ef4444"), QColor("#ffffff")
+        else:
+            bg = QColor(option.palette.color(QPalette.ColorRole.Text))
+            bg.setAlphaF(0.10 if not selected else 0.0)
+            fg = option.palette.color(
+                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+            )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(rect, h / 2, h / 2)
+        painter.setPen(fg)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+_KIND_ICONS = {"feed": "feed", "list": "list", "search": "search"}
+_LIBRARY_ICONS = {
+    "Library": "library",
+    "Unread": "inbox",
+    "Reading": "book",
+    "Read": "check",
+    "Starred": "star",
+    "Dismissed": "dismiss",
+}
+
+
+def _dot(color: str | None, name: str) -> object:
+    from PySide6.QtGui import QIcon, QPixmap
+
+    from ui.models.papers import tag_color
+
+    pm = QPixmap(32, 32)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(tag_color(name, color)))
+    p.drawEllipse(QRectF(8, 8, 16, 16))
+    p.end()
+    return QIcon(pm)

@@ -1,0 +1,73 @@
+"""Importing .bib files and PDFs (dropped on the window, or picked): in a worker, with a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl
+
+from readinglist.errors import Cancelled
+from ui.models.context import AppContext
+from ui.tasks import TaskContext
+from ui.views.jobs import JobsIndicator
+
+IMPORTABLE = (".pdf", ".bib")
+
+
+def importable(urls: list[QUrl]) -> list[Path]:
+    paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() in IMPORTABLE or p.is_dir()]
+
+
+def run_import(ctx: AppContext, paths: list[Path], *, task: TaskContext):  # type: ignore[no-untyped-def]
+    from readinglist.services import importer
+
+    return importer.import_files(ctx.lib, paths, progress=task.progress, cancelled=task.cancelled)
+
+
+class ImportController(QObject):
+    def __init__(self, ctx: AppContext, jobs: JobsIndicator, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.jobs = jobs
+        self.last_report = None
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import readinglist.services.importer  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def import_paths(self, paths: list[Path]) -> None:
+        if not paths:
+            return
+        if not self.available():
+            self.ctx.bus.warning("Importing files is not available in this version yet.")
+            return
+        n = len(paths)
+        h = self.ctx.tasks.run(
+            run_import, self.ctx, list(paths), context=True, name="import",
+            on_done=self._done, on_error=self._failed,
+        )  # fmt: skip
+        self.jobs.track(h, f"Importing {n} file{'s' if n != 1 else ''}")
+
+    def _done(self, report) -> None:  # type: ignore[no-untyped-def]
+        self.last_report = report
+        added, merged, problems = len(report.added), len(report.merged), list(report.problems)
+        text = f"Imported {added} new paper{'s' if added != 1 else ''}"
+        if merged:
+            text += f", merged {merged} into existing ones"
+        if problems:
+            self.ctx.bus.warning(
+                f"{text}; {len(problems)} problem{'s' if len(problems) != 1 else ''}.", "\n".join(problems)
+            )
+        else:
+            self.ctx.bus.info(text + ".")
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.ctx.bus.info(str(exc))
+        else:
+            self.ctx.report_error(exc)

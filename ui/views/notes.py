@@ -1,0 +1,120 @@
+"""The Markdown notes editor with a live preview. It saves as you type: no save button.
+
+Edits are written 500 ms after the last keystroke through the serial write lane, and at once
+when the paper changes or the window closes (:meth:`NotesEditor.flush`), so nothing typed is
+lost. Raw HTML is escaped before Markdown runs: a note cannot inject markup into the preview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import markdown
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFontDatabase
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+
+SAVE_DELAY_MS = 500
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML for the preview; any HTML the user typed shows as text."""
+    safe = text.replace("&", "&amp;").replace("<", "&lt;")
+    return markdown.markdown(safe, extensions=["extra"])
+
+
+def open_link(url: QUrl) -> None:
+    if url.scheme() in ("http", "https"):
+        QDesktopServices.openUrl(url)
+
+
+class NotesEditor(QWidget):
+    saved = Signal(int)  # paper id, after a write was queued
+
+    def __init__(self, save: Callable[[int, str], object], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._save = save
+        self.paper_id: int | None = None
+        self._dirty = False
+        self._loaded_text = ""
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        head = QLabel("Notes")
+        head.setObjectName("sectionLabel")
+        lay.addWidget(head)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.edit = QPlainTextEdit()
+        self.edit.setObjectName("notesEdit")
+        self.edit.setPlaceholderText("Notes in Markdown — saved as you type")
+        self.edit.setAccessibleName("Notes (Markdown)")
+        self.edit.setTabChangesFocus(True)
+        self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview = QTextBrowser()
+        self.preview.setObjectName("notesPreview")
+        self.preview.setOpenLinks(False)
+        self.preview.anchorClicked.connect(open_link)
+        self.preview.setAccessibleName("Notes preview")
+        self.splitter.addWidget(self.edit)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setChildrenCollapsible(True)
+        lay.addWidget(self.splitter)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_DELAY_MS)
+        self._timer.timeout.connect(self.flush)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(80)
+        self._preview_timer.timeout.connect(self._render)
+        self.edit.textChanged.connect(self._edited)
+        self.setEnabled(False)
+
+    def set_paper(self, paper_id: int | None, note: str) -> None:
+        """Show another paper's note, saving the current one first."""
+        self.flush()
+        self.paper_id = paper_id
+        self._load(note)
+        self.setEnabled(paper_id is not None)
+
+    def refresh(self, note: str) -> None:
+        """The same paper changed elsewhere: take its note unless the user is editing it."""
+        if not self._dirty and not self.edit.hasFocus() and note != self._loaded_text:
+            self._load(note)
+
+    def _load(self, note: str) -> None:
+        self.edit.blockSignals(True)
+        self.edit.setPlainText(note)
+        self.edit.blockSignals(False)
+        self._loaded_text = note
+        self._dirty = False
+        self._render()
+
+    def _edited(self) -> None:
+        self._dirty = True
+        self._timer.start()
+        self._preview_timer.start()
+
+    def _render(self) -> None:
+        bar = self.preview.verticalScrollBar()
+        pos = bar.value()
+        text = self.edit.toPlainText()
+        if text.strip():
+            self.preview.setHtml(render_markdown(text))
+        else:
+            self.preview.setHtml('<p style="color: gray"><i>The formatted note shows here.</i></p>')
+        bar.setValue(pos)
+
+    def flush(self) -> None:
+        """Queue the write now if anything is unsaved."""
+        self._timer.stop()
+        if self._dirty and self.paper_id is not None:
+            text = self.edit.toPlainText()
+            self._dirty = False
+            self._loaded_text = text
+            self._save(self.paper_id, text)
+            self.saved.emit(self.paper_id)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty

@@ -1,0 +1,190 @@
+"""The sidebar view and its context menus (reading lists, tags, saved searches).
+
+Emits :attr:`SidebarView.filter_selected` with the item's key, label and filter. Mutations go
+through the write lane; the bus brings the refreshed counts back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QDrag
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
+
+from readinglist.db.queries import PaperFilter
+from ui.dialogs import prompt
+from ui.models.context import AppContext
+from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
+from ui.views.delegates import SidebarDelegate
+
+
+class SidebarView(QTreeView):
+    filter_selected = Signal(str, str, object)  # key, label, PaperFilter
+    snapshot_applied = Signal(object)  # Snapshot
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidebar")
+        self.ctx = ctx
+        self.sidebar = SidebarModel(self)
+        self.setModel(self.sidebar)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(False)
+        self.setIndentation(10)
+        self.setItemsExpandable(False)
+        self.setExpandsOnDoubleClick(False)
+        self.setUniformRowHeights(False)
+        self.setItemDelegate(SidebarDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDropIndicatorShown(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.selectionModel().currentChanged.connect(self._current_changed)
+        self.sidebar.rowsInserted.connect(
+            lambda parent, *_: self.expand(parent) if parent.isValid() else None
+        )
+        self.sidebar.lists_reordered.connect(lambda order: ctx.write(ctx.lib.reorder_lists, order))
+        self.sidebar.papers_dropped.connect(self._papers_dropped)
+        ctx.bus.changed.connect(lambda _c: self.refresh())
+        self.wanted_key = "feed:latest"
+        self.current_key = ""
+        self.loaded = False
+        self._applying = False
+        self._loading = None
+
+    # -- data --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self._loading is not None:
+            self._loading.discard()
+        self._loading = self.ctx.tasks.run(
+            load_snapshot,
+            self.ctx.lib,
+            name="sidebar",
+            on_done=self._apply,
+            on_error=self.ctx.report_error,
+            owner=self,
+        )
+
+    def _apply(self, snap: Snapshot) -> None:
+        self._loading = None
+        keep = self.wanted_key
+        # Rebuilding a section moves Qt's current item to a neighbour: ignore that, then put
+        # the selection back on the item the user had (or wanted, after a rename).
+        self._applying = True
+        try:
+            self.sidebar.apply(snap)
+        finally:
+            self._applying = False
+        node = self.current_node()
+        if not self.loaded or node is None or node.key != keep:
+            self.loaded = True
+            self.select_key(keep)
+        self.snapshot_applied.emit(snap)
+
+    def select_key(self, key: str) -> bool:
+        """Select the item with ``key`` (falling back to the newest feed day, then Library)."""
+        for k in (key, "feed:latest", "library:library"):
+            idx = self.sidebar.index_of_key(k)
+            if idx.isValid():
+                self.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.scrollTo(idx)
+                return k == key
+        return False
+
+    def current_node(self) -> Node | None:
+        return self.sidebar.node(self.currentIndex())
+
+    def _current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        node = self.sidebar.node(current)
+        if self._applying or node is None or node.filter is None:
+            return
+        if node.key != self.current_key:
+            self.current_key = node.key
+            self.wanted_key = node.key
+            self.filter_selected.emit(node.key, node.label, node.filter)
+
+    def current_filter(self) -> PaperFilter | None:
+        node = self.current_node()
+        return node.filter if node else None
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def startDrag(self, actions: Qt.DropAction) -> None:
+        """Reorder reading lists; the model moves rows itself, so nothing is removed after."""
+        indexes = [i for i in self.selectedIndexes() if str(i.data(KeyRole)).startswith("list:")]
+        if not indexes:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.sidebar.mimeData(indexes))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def _papers_dropped(self, kind: str, name: str, ids: list[int]) -> None:
+        if kind == "list":
+            self.ctx.write(self.ctx.lib.add_to_list, name, ids)
+            self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to “{name}”")
+        elif kind == "tag":
+            self.ctx.write(self.ctx.lib.tag, ids, [name])
+            self.ctx.bus.info(f"Tagged {len(ids)} paper{'s' if len(ids) != 1 else ''} “{name}”")
+
+    # -- context menus -----------------------------------------------------------------------
+    def _menu(self, pos: QPoint) -> None:
+        node = self.sidebar.node(self.indexAt(pos))
+        menu = QMenu(self)
+        kind = node.kind if node else ""
+        section = node.value if node and node.kind == "section" else kind
+        if section == "list":
+            menu.addAction("New reading list…", self.new_list)
+        if kind == "list" and node:
+            menu.addAction("Rename…", lambda: self._rename_list(node.value))
+            menu.addAction("Delete", lambda: self._delete_list(node.value))
+        if kind == "tag" and node:
+            menu.addAction("Colour…", lambda: self._tag_color(node.value, node.color))
+            menu.addAction(
+                "Remove colour", lambda: self.ctx.write(self.ctx.lib.set_tag_color, node.value, None)
+            )
+            menu.addAction("Rename…", lambda: self._rename_tag(node.value))
+            menu.addAction("Delete", lambda: self._delete_tag(node.value, node.count or 0))
+        if kind == "search" and node:
+            menu.addAction("Delete saved search", lambda: self._delete_search(node.label))
+        if not menu.isEmpty():
+            menu.exec(self.viewport().mapToGlobal(pos))
+
+    def new_list(self) -> None:
+        name = prompt.ask_text(self, "New reading list", "Name:")
+        if name:
+            self.wanted_key = f"list:{name}"
+            self.ctx.write(self.ctx.lib.create_list, name, on_done=lambda _c: None)
+
+    def _rename_list(self, old: str) -> None:
+        new = prompt.ask_text(self, "Rename reading list", "New name:", old)
+        if new and new != old:
+            if self.current_key == f"list:{old}":
+                self.wanted_key = f"list:{new}"
+            self.ctx.write(self.ctx.lib.rename_list, old, new)
+
+    def _delete_list(self, name: str) -> None:
+        if prompt.confirm(
+            self,
+            "Delete reading list",
+            f"Delete the reading list “{name}”? Its papers stay in the library.",
+            "Delete",
+        ):
+            self.ctx.write(self.ctx.lib.delete_list, name)
+
+    def _tag_color(self, name: str, color: str | None) -> None:
+        new = prompt.pick_color(self, color, f"Colour of “{name}”")
+        if new:
+            self.ctx.write(self.ctx.lib.set_tag_color, name, new)
+
+    def _rename_tag(self, old: str) -> None:
+        new = prompt.ask_text(self, "Rename tag", "New name (an existing tag's name merges them):", old)
+        if new and new != old:
+            self.ctx.write(self.ctx.lib.rename_tag, old, new)
+
+    def _delete_tag(self, name: str, count: int) -> None:
+        if prompt.confirm(self, "Delete tag", f"Remove the tag “{name}” from {count} papers?", "Delete"):
+            self.ctx.write(self.ctx.lib.delete_tag, name)
+
+    def _delete_search(self, name: str) -> None:
+        if prompt.confirm(self, "Delete saved search", f"Delete the saved search “{name}”?", "Delete"):
+            self.ctx.write(self.ctx.lib.delete_search, name)

@@ -1,0 +1,103 @@
+"""Background sync of the Daily Papers: at start, every few hours, and on request.
+
+Runs ``readinglist.services.sync`` in a worker with progress and cancellation; each finished
+day is posted to the bus at once, so new papers appear while later days are still loading.
+Without a network it says so once, calmly, and everything else keeps working.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from readinglist.errors import Cancelled
+from readinglist.records import FeedDay, SyncReport
+from readinglist.services import sync as syncsvc
+from ui import settings as keys
+from ui.models.context import AppContext
+from ui.tasks import TaskContext, TaskHandle
+from ui.views.jobs import JobsIndicator
+
+_NETWORK_HINTS = ("could not get", "Hugging Face answered", "not tried", "refusing to fetch")
+
+
+def run_sync(ctx: AppContext, *, task: TaskContext) -> SyncReport:
+    """The worker side: which days, then fetch and ingest them (posting each day's changes)."""
+    days = syncsvc.days_to_sync(ctx.lib)
+
+    def after_day(_feed: FeedDay, changes: object) -> None:
+        ctx.bus.post(changes)  # type: ignore[arg-type]
+
+    return syncsvc.sync_days(
+        ctx.lib, days, progress=task.progress, cancelled=task.cancelled, after_day=after_day
+    )
+
+
+def is_offline(report: SyncReport) -> bool:
+    failed = [d for d in report.days if d.error]
+    return bool(failed) and any(d.error and d.error.startswith(_NETWORK_HINTS) for d in failed)
+
+
+class SyncController(QObject):
+    finished = Signal(object)  # SyncReport or None after a failure
+
+    def __init__(self, ctx: AppContext, jobs: JobsIndicator, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.jobs = jobs
+        self.handle: TaskHandle | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.sync_now)
+        self.apply_settings()
+
+    def apply_settings(self) -> None:
+        hours = self.ctx.settings.get(keys.SYNC_INTERVAL_HOURS)
+        if hours > 0:
+            self.timer.start(int(hours * 3600 * 1000))
+        else:
+            self.timer.stop()
+
+    def start_if_enabled(self) -> None:
+        if self.ctx.settings.get(keys.SYNC_ON_START):
+            self.sync_now()
+
+    @property
+    def running(self) -> bool:
+        return self.handle is not None and not self.handle.done
+
+    def sync_now(self) -> None:
+        if self.running:
+            return
+        self.handle = self.ctx.tasks.run(
+            run_sync, self.ctx, context=True, name="sync", on_done=self._done, on_error=self._failed
+        )
+        self.jobs.track(self.handle, "Syncing Daily Papers")
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+
+    def _done(self, report: SyncReport) -> None:
+        if is_offline(report):
+            if not self.ctx.offline:
+                self.ctx.offline = True
+                self.ctx.bus.info(
+                    "You seem to be offline: the feed will update when the network is back. Everything else works as usual."
+                )
+        else:
+            self.ctx.offline = False
+            problems = [f"{d.date}: {d.error}" for d in report.days if d.error]
+            skipped = [f"{d.date}: {s}" for d in report.days for s in d.skipped]
+            if problems:
+                self.ctx.bus.warning(
+                    "Some days of the feed could not be read.", "\n".join(problems + skipped)
+                )
+            elif report.new:
+                self.ctx.bus.info(f"{report.new} new paper{'s' if report.new != 1 else ''} in the feed")
+        self.finished.emit(report)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.ctx.bus.info("Sync cancelled; the days already fetched are kept.")
+        else:
+            self.ctx.report_error(exc)
+        self.finished.emit(None)
