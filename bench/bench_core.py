@@ -21,16 +21,48 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from readinglist.config import Endpoints  # noqa: E402
-from readinglist.records import FeedItem, PaperMeta  # noqa: E402
-from readinglist.services import ingest, sync  # noqa: E402
-from readinglist.services.library import Library  # noqa: E402
+from readinglist.config import Endpoints
+from readinglist.records import FeedItem, PaperMeta
+from readinglist.services import ingest, sync
+from readinglist.services.library import Library
 
-WORDS = (
-    "contrastive retrieval transformer diffusion agent reasoning sparse attention mixture experts vision "
-    "language model scaling benchmark alignment reward policy graph token efficient robust multimodal video "
-    "speech protein molecule planning memory latent quantization distillation synthetic data evaluation"
-).split()
+WORDS = [
+    "contrastive",
+    "retrieval",
+    "transformer",
+    "diffusion",
+    "agent",
+    "reasoning",
+    "sparse",
+    "attention",
+    "mixture",
+    "experts",
+    "vision",
+    "language",
+    "model",
+    "scaling",
+    "benchmark",
+    "alignment",
+    "reward",
+    "policy",
+    "graph",
+    "token",
+    "efficient",
+    "robust",
+    "multimodal",
+    "video",
+    "speech",
+    "protein",
+    "molecule",
+    "planning",
+    "memory",
+    "latent",
+    "quantization",
+    "distillation",
+    "synthetic",
+    "data",
+    "evaluation",
+]
 NAMES = [
     "Jörg Günther",
     "Ana Martínez",
@@ -68,7 +100,7 @@ def day_json(day_index: int, per_day: int, rng: random.Random) -> bytes:
 
 def serve(days: dict[str, bytes]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             date = parse_qs(urlsplit(self.path).query).get("date", [""])[0]
             body = days.get(date, b"[]")
             self.send_response(200)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,12 @@ from readinglist.services.library import Library
 log = logging.getLogger(__name__)
 
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+# PyMuPDF is not thread-safe, and these functions run it in-process on whatever thread calls
+# them (a download thread importing annotations, the GUI reader's worker). Every PyMuPDF call
+# here holds this lock, and the reader's worker holds it for each of its jobs, so the two never
+# overlap. Re-entrant: a reader job calls add_annotation, which may rewrite the PDF.
+PYMUPDF_LOCK = threading.RLock()
 
 
 # --- conversion and validation ------------------------------------------------------------------
@@ -247,7 +254,9 @@ def _write_back(lib: Library, paper_id: int) -> None:
     paper = lib.get(paper_id)
     if not paper.pdf or not Path(paper.pdf).is_file():
         return
-    write_annotations(Path(paper.pdf), Path(paper.pdf), _own(list_annotations(lib, paper_id)))
+    records = _own(list_annotations(lib, paper_id))
+    with PYMUPDF_LOCK:
+        write_annotations(Path(paper.pdf), Path(paper.pdf), records)
 
 
 def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
@@ -262,7 +271,9 @@ def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
         raise PdfError(f"cannot write {dst}: the folder {dst.parent} does not exist")
     if dst.resolve() == src.resolve():
         raise PdfError("export to a new file: the stored PDF itself is never overwritten by an export")
-    return write_annotations(src, dst, _own(list_annotations(lib, paper_id)))
+    records = _own(list_annotations(lib, paper_id))
+    with PYMUPDF_LOCK:
+        return write_annotations(src, dst, records)
 
 
 def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
@@ -273,7 +284,8 @@ def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
     """
     from readinglist.pdf.annotations import read_annotations
 
-    found = [r for r in read_annotations(Path(pdf_path)) if r.fingerprint and (r.rects or r.ink)]
+    with PYMUPDF_LOCK:
+        found = [r for r in read_annotations(Path(pdf_path)) if r.fingerprint and (r.rects or r.ink)]
     added = 0
     with lib.session() as s:
         _check_paper(s, paper_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, text, update
@@ -110,17 +110,25 @@ def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: 
     return out
 
 
-class _KeySet(set[str]):
-    """Citation keys compared without case."""
+class _TakenKeys:
+    """Which citation keys are taken: the library's (looked up one by one in the NOCASE unique
+    index, so the cost follows the batch, not the library) and those given out in this batch.
+    Keys differing only in case count as the same key: biber and pybtex treat them so."""
 
-    def __init__(self, keys: Iterable[str] = ()) -> None:
-        super().__init__(k.casefold() for k in keys)
+    def __init__(self, session: Session) -> None:
+        # The DB-API cursor of the session's own connection (same transaction): a probe costs
+        # microseconds there, against ~100 us through SQLAlchemy, and collisions come in runs.
+        self.cursor = session.connection().connection.cursor()
+        self.batch: set[str] = set()
 
     def __contains__(self, key: object) -> bool:
-        return super().__contains__(str(key).casefold())
+        k = str(key)
+        if k.casefold() in self.batch:
+            return True
+        return self.cursor.execute("SELECT 1 FROM papers WHERE citekey = ?", (k,)).fetchone() is not None
 
     def add(self, key: str) -> None:
-        super().add(key.casefold())
+        self.batch.add(key.casefold())
 
 
 def _usable_key(key: str) -> bool:
@@ -194,7 +202,7 @@ def upsert_papers(
         marks = ",".join(str(x) for x in known[i : i + _CHUNK])
         for row in session.execute(text(f"SELECT {cols} FROM papers WHERE id IN ({marks})")).mappings():
             old_rows[row["id"]] = dict(row)
-    taken: _KeySet | None = None
+    taken = _TakenKeys(session)
     inserts: list[dict[str, object]] = []
     insert_slots: list[int] = []
     updates: dict[int, dict[str, object]] = {}
@@ -209,9 +217,6 @@ def upsert_papers(
         cols = meta_columns(m)
         pid = existing[n]
         if pid is None:
-            if taken is None:  # casefolded: keys differing only in case clash in biber and pybtex
-                rows = session.execute(select(Paper.citekey).where(Paper.citekey.is_not(None))).scalars()
-                taken = _KeySet(rows)
             wanted = m.citekey if m.citekey and _usable_key(m.citekey) and m.citekey not in taken else None
             citekey = wanted or make_key(m, taken.__contains__)
             taken.add(citekey)

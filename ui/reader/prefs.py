@@ -1,0 +1,22 @@
+"""What the reader remembers between sessions (window state only; QSettings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+
+def settings() -> QSettings:
+    """The app's QSettings (tests replace this with one backed by a temporary file)."""
+    return QSettings()
+
+
+def last_page(paper_id: int) -> int:
+    value = settings().value(f"reader/last_page/{paper_id}", 0)
+    try:
+        return max(0, int(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def set_last_page(paper_id: int, page: int) -> None:
+    settings().setValue(f"reader/last_page/{paper_id}", int(page))

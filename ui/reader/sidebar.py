@@ -1,0 +1,124 @@
+"""The side panel: page thumbnails (rendered only when scrolled into view) and the outline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
+
+from ui.reader.pdfdoc import DocInfo
+
+THUMB_WIDTH = 110  # logical pixels
+
+
+class Sidebar(QTabWidget):
+    pageActivated = Signal(int)
+
+    def __init__(self, view) -> None:  # view: PageView
+        super().__init__()
+        self.view = view
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
+        self.thumbs.setWrapping(False)
+        self.thumbs.setMovement(QListWidget.Movement.Static)
+        self.thumbs.setUniformItemSizes(True)
+        self.thumbs.setSpacing(6)
+        self.thumbs.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.thumbs.itemActivated.connect(lambda item: self.pageActivated.emit(self.thumbs.row(item)))
+        self.thumbs.itemClicked.connect(lambda item: self.pageActivated.emit(self.thumbs.row(item)))
+        self.outline = QTreeWidget()
+        self.outline.setHeaderHidden(True)
+        self.outline.itemActivated.connect(self._outline_activated)
+        self.outline.itemClicked.connect(self._outline_activated)
+        self.addTab(self.thumbs, self.tr("Pages"))
+        self.addTab(self.outline, self.tr("Outline"))
+        self._timer = QTimer(self, singleShot=True, interval=30, timeout=self._request_visible)
+        self.thumbs.verticalScrollBar().valueChanged.connect(lambda _v: self._timer.start())
+        view.previewReady.connect(self._preview_ready)
+        view.currentPageChanged.connect(self.set_current)
+        self.setMinimumWidth(THUMB_WIDTH + 50)
+
+    def set_document(self, info: DocInfo) -> None:
+        aspect = max(p.height / p.width for p in info.pages)
+        size = QSize(THUMB_WIDTH, round(THUMB_WIDTH * aspect))
+        self.thumbs.setIconSize(size)
+        blank = QPixmap(size)
+        blank.fill(QColor("white"))
+        icon = QIcon(blank)
+        self.thumbs.setUpdatesEnabled(False)
+        for n in range(len(info.pages)):
+            item = QListWidgetItem(icon, str(n + 1))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            item.setData(Qt.ItemDataRole.UserRole, False)  # has a real thumbnail
+            self.thumbs.addItem(item)
+        self.thumbs.setUpdatesEnabled(True)
+        self._fill_outline(info)
+        self._timer.start()
+
+    def _fill_outline(self, info: DocInfo) -> None:
+        self.outline.clear()
+        parents: list[QTreeWidgetItem] = []
+        for level, title, page in info.toc:
+            item = QTreeWidgetItem([title])
+            item.setData(0, Qt.ItemDataRole.UserRole, page)
+            item.setToolTip(0, self.tr("Page %1").replace("%1", str(page + 1)))
+            del parents[max(0, level - 1) :]
+            (parents[-1].addChild(item) if parents else self.outline.addTopLevelItem(item))
+            parents.append(item)
+        self.outline.expandToDepth(0)
+        self.setTabEnabled(1, bool(info.toc))
+
+    def _outline_activated(self, item: QTreeWidgetItem) -> None:
+        self.pageActivated.emit(int(item.data(0, Qt.ItemDataRole.UserRole)))
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._timer.start()
+
+    def _request_visible(self) -> None:
+        """Ask for thumbnails of the rows in view (and a few beyond)."""
+        if not self.isVisible() or self.thumbs.count() == 0:
+            return
+        vp = self.thumbs.viewport().rect()
+        first = max(0, self.thumbs.indexAt(vp.topLeft() + QPoint(5, 5)).row())
+        last = self.thumbs.indexAt(vp.bottomLeft() + QPoint(5, -5)).row()
+        last = self.thumbs.count() - 1 if last < 0 else last
+        for n in range(first, min(self.thumbs.count(), last + 3, first + 40)):
+            item = self.thumbs.item(n)
+            if not item.data(Qt.ItemDataRole.UserRole):
+                img = self.view.previews.get(("preview", n))
+                if img is not None:
+                    self._set_thumb(n, img)
+                else:
+                    self.view.request_preview(n)
+
+    def _preview_ready(self, n: int) -> None:
+        item = self.thumbs.item(n)
+        img = self.view.previews.get(("preview", n))
+        if item is not None and img is not None and not item.data(Qt.ItemDataRole.UserRole):
+            self._set_thumb(n, img)
+
+    def _set_thumb(self, n: int, img: object) -> None:
+        item = self.thumbs.item(n)
+        size = self.thumbs.iconSize() * self.devicePixelRatioF()
+        pix = QPixmap.fromImage(img).scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )  # type: ignore[arg-type]
+        pix.setDevicePixelRatio(self.devicePixelRatioF())
+        item.setIcon(QIcon(pix))
+        item.setData(Qt.ItemDataRole.UserRole, True)
+
+    def set_current(self, n: int) -> None:
+        if 0 <= n < self.thumbs.count() and self.thumbs.currentRow() != n:
+            self.thumbs.blockSignals(True)
+            self.thumbs.setCurrentRow(n)
+            self.thumbs.blockSignals(False)
+            self.thumbs.scrollToItem(self.thumbs.item(n))
