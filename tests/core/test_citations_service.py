@@ -77,7 +77,9 @@ def test_import_merges_by_arxiv_id_doi_and_title_without_overwriting(
 @pytest.mark.parametrize("name", ["zotero.bib", "jabref.bib", "scholar.bib", "arxiv.bib", "crossref.bib"])
 def test_fixture_files_import_cleanly_and_reimport_adds_nothing(lib: Library, name: str) -> None:
     report = citations.import_bib(lib, FIXTURES / "bib" / name)
-    expected = ["crossref.bib:16: orphan2021: crossref 'missing2021' not found"] if name == "crossref.bib" else []
+    expected = (
+        ["crossref.bib:16: orphan2021: crossref 'missing2021' not found"] if name == "crossref.bib" else []
+    )
     assert report.added and report.problems == expected
     n = lib.count(PaperFilter(dismissed=None))
     again = citations.import_bib(lib, FIXTURES / "bib" / name)

@@ -12,7 +12,12 @@ from tests.conftest import FixtureServer
 
 
 @pytest.fixture
-def cli(fixture_server: FixtureServer, library_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def cli(
+    fixture_server: FixtureServer,
+    library_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # type: ignore[no-untyped-def]
     fixture_server.env(monkeypatch)
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -29,12 +34,14 @@ def test_the_issue_walkthrough(cli) -> None:  # type: ignore[no-untyped-def]
     assert "2024-05-31: 6 papers (6 new" in err
     code, out, _ = cli("list", "--date", "2024-05-31", "--format", "json")
     papers = json.loads(out)
-    assert code == 0 and [p["arxiv_id"] for p in papers][0] == "2405.20204"
+    assert code == 0 and papers[0]["arxiv_id"] == "2405.20204"
     first = papers[0]
     for key in ("arxiv_id", "title", "authors", "published", "upvotes", "feed_dates", "saved", "status", "tags",
                 "citekey", "pdf"):  # fmt: skip
         assert key in first
-    assert first["feed_dates"] == ["2024-05-31"] and first["pdf"] is None and isinstance(first["authors"], list)
+    assert (
+        first["feed_dates"] == ["2024-05-31"] and first["pdf"] is None and isinstance(first["authors"], list)
+    )
     code, out, _ = cli("search", "contrastive retrieval")
     assert code == 0 and "2405.20204" in out
     code, _, err = cli("add", "2405.20204", "https://arxiv.org/abs/1706.03762v7")

@@ -16,7 +16,9 @@ from readinglist.errors import NotFoundError, ReadingListError, StorageError
 from readinglist.records import PaperMeta
 from readinglist.services.library import Library
 
-OFFLINE = Endpoints(hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/q", arxiv_delay=0)
+OFFLINE = Endpoints(
+    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/q", arxiv_delay=0
+)
 
 
 def meta(n: int, **kw: object) -> PaperMeta:
@@ -88,7 +90,9 @@ def test_an_older_library_is_backed_up_before_upgrade(library_dir: Path) -> None
     lib.close()
 
 
-def test_upgrade_takes_a_verified_backup_of_a_library_with_data(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrade_takes_a_verified_backup_of_a_library_with_data(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib = Library.open(library_dir, OFFLINE)
     lib.upsert([meta(1)], save=True)
     lib.close()

@@ -60,7 +60,7 @@ def test_download_attaches_indexes_and_is_idempotent(
     assert att and att.page_count == 4 and att.has_text and att.text_pages >= 1
     hits = lib.search("zyxwordonlyinpdf")
     assert [h.paper_id for h in hits] == [pid] and hits[0].pages
-    assert [h.paper_id for h in lib.search("jina-clip-v1")][0] == pid
+    assert lib.search("jina-clip-v1")[0].paper_id == pid
     # Again: nothing to do, nothing duplicated.
     [again] = download_papers(lib, [pid])
     assert again.skipped and again.path == res.path

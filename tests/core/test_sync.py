@@ -24,14 +24,18 @@ def snapshot(lib: Library) -> list[tuple[object, ...]]:
             "SELECT arxiv_id, title, authors, abstract, upvotes, saved, status, note, citekey, starred "
             "FROM papers ORDER BY arxiv_id"
         ).fetchall()
-        feed = con.execute("SELECT paper_id, feed_date, upvotes, num_comments FROM feed_appearances ORDER BY 1, 2").fetchall()
+        feed = con.execute(
+            "SELECT paper_id, feed_date, upvotes, num_comments FROM feed_appearances ORDER BY 1, 2"
+        ).fetchall()
         tags = con.execute("SELECT paper_id, tag_id FROM paper_tags ORDER BY 1, 2").fetchall()
     finally:
         con.close()
     return papers + feed + tags
 
 
-def test_sync_two_days_then_resync_changes_nothing(served_lib: Library, fixture_server: FixtureServer) -> None:
+def test_sync_two_days_then_resync_changes_nothing(
+    served_lib: Library, fixture_server: FixtureServer
+) -> None:
     lib = served_lib
     report = sync.sync_days(lib, [D30, D31])
     assert report.ok
@@ -62,10 +66,19 @@ def test_paper_on_two_days_keeps_both_appearances(served_lib: Library) -> None:
 def test_list_of_a_day_is_ordered_by_that_days_upvotes(served_lib: Library) -> None:
     sync.sync_days(served_lib, [D31])
     rows = served_lib.list_papers(PaperFilter(feed_date=D31))
-    assert [r.arxiv_id for r in rows] == ["2405.20204", "2405.19107", "2405.20341", "2405.19988", "2405.20077", "2405.18702"]
+    assert [r.arxiv_id for r in rows] == [
+        "2405.20204",
+        "2405.19107",
+        "2405.20341",
+        "2405.19988",
+        "2405.20077",
+        "2405.18702",
+    ]
 
 
-def test_upvote_updates_are_applied_and_user_data_kept(served_lib: Library, fixture_server: FixtureServer) -> None:
+def test_upvote_updates_are_applied_and_user_data_kept(
+    served_lib: Library, fixture_server: FixtureServer
+) -> None:
     lib = served_lib
     sync.sync_days(lib, [D31])
     pid = lib.resolve("2405.20204")
@@ -100,7 +113,9 @@ def test_malformed_item_is_skipped_with_a_reason(served_lib: Library, fixture_se
     assert any("upvotes" in s for s in report.days[0].skipped)
 
 
-def test_malformed_day_is_reported_and_other_days_still_sync(served_lib: Library, fixture_server: FixtureServer) -> None:
+def test_malformed_day_is_reported_and_other_days_still_sync(
+    served_lib: Library, fixture_server: FixtureServer
+) -> None:
     fixture_server.days["2024-05-30"] = b'{"error": "not a list"}'
     report = sync.sync_days(served_lib, [D30, D31])
     assert not report.ok
@@ -108,7 +123,9 @@ def test_malformed_day_is_reported_and_other_days_still_sync(served_lib: Library
     assert run_check(served_lib).ok
 
 
-def test_server_error_stops_cleanly_and_writes_nothing(served_lib: Library, fixture_server: FixtureServer) -> None:
+def test_server_error_stops_cleanly_and_writes_nothing(
+    served_lib: Library, fixture_server: FixtureServer
+) -> None:
     served_lib.http.policy.backoff = 0.01
     fixture_server.fail_with = 503
     report = sync.sync_days(served_lib, [D30, D31])
@@ -127,7 +144,11 @@ def test_offline_is_a_clear_error(lib: Library) -> None:
 def test_days_to_sync_defaults(served_lib: Library) -> None:
     today = dt.date(2024, 6, 3)
     assert sync.days_to_sync(served_lib, date=D31) == [D31]
-    assert sync.days_to_sync(served_lib, days=3, today=today) == [dt.date(2024, 6, 1), dt.date(2024, 6, 2), today]
+    assert sync.days_to_sync(served_lib, days=3, today=today) == [
+        dt.date(2024, 6, 1),
+        dt.date(2024, 6, 2),
+        today,
+    ]
     assert len(sync.days_to_sync(served_lib, today=today)) == 7  # a new library back-fills a week
     served_lib.set_setting("last_sync", "2024-06-01")
     assert sync.days_to_sync(served_lib, today=today) == [dt.date(2024, 6, 1), dt.date(2024, 6, 2), today]
