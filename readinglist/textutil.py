@@ -17,11 +17,14 @@ def ascii_fold(s: str) -> str:
 
 
 def normalize_title(title: str) -> str:
-    """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter."""
-    s = ascii_fold(title.replace("{", "").replace("}", "")).casefold()
-    s = re.sub(r"\\[a-zA-Z]+", " ", s)
-    s = re.sub(r"[^a-z0-9]+", " ", s)
-    return " ".join(s.split())
+    """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter.
+
+    Letters of every script are kept (a Chinese title does not collapse to nothing).
+    """
+    s = re.sub(r"\\[a-zA-Z]+", " ", title).replace("{", "").replace("}", "").replace("$", " ")
+    s = unicodedata.normalize("NFKD", s.translate(_FOLD))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", s).split())
 
 
 def collapse_ws(s: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -433,9 +432,7 @@ def parse_bibtex_file(path: Path) -> BibImport:
 
 
 def normalize_title(title: str) -> str:
-    """A title reduced for duplicate matching: no TeX, accents or punctuation, casefolded."""
-    text = decode_latex(title).replace("$", " ")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.translate(_FOLD).casefold()
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    """A title reduced for duplicate matching (TeX decoded first); the library's own key."""
+    from readinglist.textutil import normalize_title as plain_normalize
+
+    return plain_normalize(decode_latex(title).replace("$", " "))

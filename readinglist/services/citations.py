@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from sqlalchemy import delete, select, update
 from readinglist.db.queries import PaperFilter
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
+from readinglist.fileutil import write_atomically
 from readinglist.records import Changes
 from readinglist.services.library import Library
 
@@ -60,29 +59,8 @@ def scope_ids(
 
 
 def write_text_atomically(path: Path, content: str) -> bool:
-    """Write via a temp file in the same folder, fsync, replace. Returns False when unchanged."""
-    path = Path(path).expanduser()
-    data = content.encode("utf-8")
-    try:
-        if path.is_file() and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    if path.is_dir():
-        raise BibtexError(f"{path} is a folder; give a file name such as {path / 'refs.bib'}")
-    if not path.parent.is_dir():
-        raise BibtexError(f"the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BibtexError(f"cannot write {path}: {exc.strerror}") from exc
-    return True
+    """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
+    return write_atomically(path, content, only_if_changed=True, error=BibtexError)
 
 
 def import_bib(lib: Library, path: Path) -> ImportReport:

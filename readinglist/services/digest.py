@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +18,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from readinglist import fileutil
 from readinglist.db import queries
 from readinglist.db.queries import PaperFilter
-from readinglist.errors import ReadingListError, StorageError
+from readinglist.errors import ReadingListError
 from readinglist.records import PaperRow
 from readinglist.services.alerts import synced_days_in
 from readinglist.services.library import Library
@@ -389,20 +388,6 @@ def render(d: Digest, fmt: str) -> str:
 
 
 def write_atomically(path: Path | str, content: str) -> Path:
-    """Write ``content`` to ``path`` via a temp file in the same folder, fsync, os.replace."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise StorageError(f"{path} is a folder; give a file name such as {path / 'digest.html'}")
-    if not path.parent.is_dir():
-        raise StorageError(f"the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
+    """Write a digest file via a temp file in the same folder, fsync, os.replace."""
+    fileutil.write_atomically(path, content)
+    return Path(path).expanduser()

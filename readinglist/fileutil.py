@@ -1,0 +1,46 @@
+"""Writing user-visible files safely: temp file in the same folder, fsync, then os.replace."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from readinglist.errors import ReadingListError, StorageError
+
+
+def write_atomically(
+    path: Path | str,
+    content: str | bytes,
+    *,
+    only_if_changed: bool = False,
+    error: type[ReadingListError] = StorageError,
+) -> bool:
+    """Write ``content`` to ``path`` so readers see the old file or the new one, never half.
+
+    With ``only_if_changed`` an identical file is left alone (editors and git see no change).
+    Returns whether the file was written. Problems raise ``error`` with a message a user can act on.
+    """
+    path = Path(path).expanduser()
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if path.is_dir():
+        raise error(f"{path} is a folder; give a file name inside it")
+    if not path.parent.is_dir():
+        raise error(f"the folder {path.parent} does not exist")
+    if only_if_changed:
+        try:
+            if path.is_file() and path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return True
