@@ -10,12 +10,6 @@ _FOLD = str.maketrans(
 )
 
 
-def ascii_fold(s: str) -> str:
-    """Strip accents: 'Günther Łukasz' -> 'Gunther Lukasz'."""
-    s = s.translate(_FOLD)
-    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
-
-
 def normalize_title(title: str) -> str:
     """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter.
 
