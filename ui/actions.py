@@ -49,6 +49,10 @@ class ActionId(enum.Enum):
     NEW_LIST = enum.auto()
     SHOW_DOWNLOADS = enum.auto()
     SETTINGS = enum.auto()
+    DISCOVER = enum.auto()
+    DISCOVER_ADD = enum.auto()
+    DISCOVER_MORE = enum.auto()
+    DIGEST = enum.auto()
     SHORTCUTS = enum.auto()
     ABOUT = enum.auto()
     QUIT = enum.auto()
@@ -58,6 +62,7 @@ class Scope(enum.Enum):
     WINDOW = "window"  # anywhere in the main window (modifier shortcuts)
     TRIAGE = "triage"  # single keys: the sidebar, paper list and details pane
     LIST = "list"  # only while the paper list or the abstract has focus (Space)
+    DISCOVER = "discover"  # only while the Discover results have focus
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,10 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.NEW_LIST: Spec("New reading list…", ("Ctrl+N",), None, "Create a reading list", Scope.WINDOW, "Library"),
     ActionId.SHOW_DOWNLOADS: Spec("Downloads", ("Ctrl+J",), "download", "Show the downloads panel", Scope.WINDOW, "View"),
     ActionId.SETTINGS: Spec("Settings…", ("Ctrl+,",), "settings", "Preferences", Scope.WINDOW, "General"),
+    ActionId.DISCOVER: Spec("Discover papers", ("Ctrl+Shift+F",), "globe", "Search Hugging Face Papers or arXiv beyond the library", Scope.WINDOW, "Search"),
+    ActionId.DISCOVER_ADD: Spec("Add to library", ("A", "Return", "Enter"), "save", "Save the selected results in the library", Scope.DISCOVER, "Search"),
+    ActionId.DISCOVER_MORE: Spec("More results", ("M",), None, "Fetch the next page of results", Scope.DISCOVER, "Search"),
+    ActionId.DIGEST: Spec("Digest…", ("Ctrl+Shift+G",), "inbox", "New papers, the most upvoted and alert matches", Scope.WINDOW, "View"),
     ActionId.SHORTCUTS: Spec("Keyboard shortcuts", ("F1", "?"), None, "List every shortcut", Scope.WINDOW, "General"),
     ActionId.ABOUT: Spec("About readinglist", (), None, "", Scope.WINDOW, "General"),
     ActionId.QUIT: Spec("Quit", ("Ctrl+Q",), None, "", Scope.WINDOW, "General"),

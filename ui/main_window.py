@@ -9,7 +9,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from readinglist.db.queries import PaperFilter
 from readinglist.records import PaperRow
@@ -24,13 +32,15 @@ from ui.models.context import AppContext
 from ui.models.papers import PaperTableModel
 from ui.models.sidebar import Snapshot
 from ui.views.details import DetailsPane
+from ui.views.digest import Digests
+from ui.views.discover import DiscoverController, DiscoverPage
 from ui.views.downloads import DownloadsController, DownloadsPanel
 from ui.views.importer import ImportController, importable
 from ui.views.jobs import JobsIndicator
 from ui.views.notifications import NotificationBar
 from ui.views.paper_list import PaperListView
 from ui.views.pdfs import PdfActions
-from ui.views.search import SearchBox
+from ui.views.search import SearchBox, SourceCombo
 from ui.views.sidebar import SidebarView
 from ui.views.sync import SyncController
 from ui.views.triage import Triage
@@ -38,11 +48,12 @@ from ui.views.triage import Triage
 A = ActionId
 MENUS = (
     ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
-    ("&Edit", (A.UNDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH)),
+    ("&Edit", (A.UNDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
+               None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
                 None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.OPEN_IN_BROWSER)),
     ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
-    ("&View", (A.SHOW_DOWNLOADS,)),
+    ("&View", (A.DIGEST, A.SHOW_DOWNLOADS)),
     ("&Help", (A.SHORTCUTS, A.ABOUT)),
 )  # fmt: skip
 TOOLBAR = (A.SYNC_NOW, A.IMPORT, A.EXPORT, A.SHOW_DOWNLOADS)
@@ -63,6 +74,9 @@ class MainWindow(QMainWindow):
         self.list = PaperListView(self.papers)
         self.details = DetailsPane(ctx.lib.endpoints.arxiv)
         self.search = SearchBox()
+        self.source = SourceCombo()
+        self.discover = DiscoverController(ctx, self)
+        self.discover_page = DiscoverPage(ctx, self.discover)
         self.notice = NotificationBar()
         self.jobs = JobsIndicator()
         self.downloads = DownloadsController(ctx, self.papers.set_downloading, self)
@@ -71,6 +85,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(ctx, self.jobs, self)
         self.pdfs = PdfActions(ctx, self.list, self.downloads, self.downloads_panel, self)
         self.triage = Triage(ctx, self.list, self.pdfs.maybe_autodownload)
+        self.digests = Digests(ctx, self.notice, self)
         self.autoexport = self._autoexporter()
         self._select_first = True
         self._ready = False
@@ -89,9 +104,15 @@ class MainWindow(QMainWindow):
         ml.setSpacing(0)
         ml.addWidget(self.list_title)
         ml.addWidget(self.list)
+        self.pages = QStackedWidget()  # the library's list, or Discover's results
+        self.pages.addWidget(middle)
+        self.pages.addWidget(self.discover_page)
+        self.right = QStackedWidget()  # the paper's details, or the remote result's preview
+        self.right.addWidget(self.details)
+        self.right.addWidget(self.discover_page.preview)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        for w in (self.sidebar, middle, self.details):
+        for w in (self.sidebar, self.pages, self.right):
             self.splitter.addWidget(w)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([225, 765, 410])
@@ -112,6 +133,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setMinimumWidth(24)
         tb.addWidget(spacer)
+        tb.addWidget(self.source)
         tb.addWidget(self.search)
         tb.addAction(self.actions_[A.SAVE_SEARCH])
         self.addToolBar(tb)
@@ -128,9 +150,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.jobs)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().setSizeGripEnabled(True)
-        # Single keys live in the sidebar, list and details; Space only in the list and abstract.
-        self.actions_.attach_scope(Scope.TRIAGE, central)
+        # Single keys live in the sidebar, list and details; Space only in the list and abstract;
+        # Discover's results have their own (A adds, M fetches more) plus / for the search box.
+        self.actions_.attach_scope(Scope.TRIAGE, self.sidebar, self.list, self.details)
         self.actions_.attach_scope(Scope.LIST, self.list, self.details.abstract)
+        self.actions_.attach_scope(Scope.DISCOVER, self.discover_page.view)
+        self.discover_page.view.addAction(self.actions_[A.FOCUS_SEARCH])
         for a in self.actions_.scoped(Scope.WINDOW):
             self.addAction(a)
 
@@ -145,7 +170,15 @@ class MainWindow(QMainWindow):
         self.sidebar.filter_selected.connect(self._filter_selected)
         self.sidebar.snapshot_applied.connect(self._snapshot)
         self.search.query_changed.connect(self._search)
-        self.search.escaped.connect(lambda: self.list.setFocus())
+        self.search.escaped.connect(
+            lambda: (self.discover_page.view if self.search.remote else self.list).setFocus()
+        )
+        self.search.submitted.connect(lambda q: self.discover.search(self.source.source(), q))
+        self.search.left.connect(lambda: self.source.set_source("library"))
+        self.source.source_changed.connect(self._source_changed)
+        self.discover_page.back.connect(lambda: self.source.set_source("library"))
+        self.sidebar.clicked.connect(lambda _i: self.source.set_source("library"))
+        self.sync.brought_news.connect(self.digests.announce)
         self.papers.loaded.connect(self._loaded)
         self.papers.queryFailed.connect(lambda exc: self.search.set_invalid(str(exc)))
         self.papers.rows_refreshed.connect(self._rows_refreshed)
@@ -176,7 +209,8 @@ class MainWindow(QMainWindow):
             (A.COPY_CITEKEY, t.copy_citekey), (A.UNDO, t.undo), (A.SYNC_NOW, self.sync.sync_now),
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
-            (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
+            (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
+            (A.DISCOVER_MORE, self.discover.more), (A.DIGEST, self.digests.open), (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
         ):  # fmt: skip
             act(aid, slot)
 
@@ -202,6 +236,19 @@ class MainWindow(QMainWindow):
             self.search.clear()  # picking a sidebar item leaves the search
         self._select_first = True
         self.papers.set_filter(f)
+
+    def _source_changed(self, source: str) -> None:
+        remote = source != "library"
+        self.search.set_invalid(None)
+        self.search.set_source(source)
+        self.pages.setCurrentIndex(int(remote))
+        self.right.setCurrentIndex(int(remote))
+        if remote:
+            self.discover.switch(source, self.search.text())
+            self.search.setFocus()
+        else:
+            self.discover.cancel()
+            self.list.setFocus()
 
     def _search(self, text: str) -> None:
         self.search.set_invalid(None)
@@ -273,6 +320,11 @@ class MainWindow(QMainWindow):
         return self._ready
 
     # -- commands ----------------------------------------------------------------------------
+    def _discover(self) -> None:
+        if self.source.source() == "library":
+            self.source.set_source("hf")
+        self._focus_search()
+
     def _focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()

@@ -55,7 +55,7 @@ COLUMNS = (
     Column("title", "Title", "title", 60),
     Column("authors", "Authors", "author", 19),
     Column("date", "Date", "published", 14),
-    Column("upvotes", "▲", "upvotes", 7),
+    Column("upvotes", "Upvotes", "upvotes", 9),
     Column("tags", "Tags", None, 19),
     Column("status", "Status", "status", 11),
     Column("pdf", "PDF", None, 7),
@@ -270,8 +270,9 @@ class PaperTableModel(QAbstractTableModel):
                 return COLUMNS[section].title
             if role == Qt.ItemDataRole.ToolTipRole:
                 c = COLUMNS[section]
-                name = "upvotes" if c.key == "upvotes" else c.title.lower()
-                return f"Sort by {name}" if c.sort else c.title
+                if c.key == "upvotes":
+                    return "Upvotes on Hugging Face Daily Papers (click to sort)"
+                return f"Sort by {c.title.lower()}" if c.sort else c.title
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:

@@ -1,6 +1,8 @@
 """The sidebar: feed days, library views, reading lists, tags and saved searches, as a two-level tree.
 
-Each item knows its :class:`PaperFilter`. The counts come from one snapshot query run in a
+Each item knows its :class:`PaperFilter`. A saved search runs its query; an alert shows the
+papers it matched (``PaperFilter(alert=name)``), the same set its unseen count is taken from,
+so the badge and the list agree. The counts come from one snapshot query run in a
 worker (:func:`load_snapshot`); :meth:`SidebarModel.apply` updates sections in place when only
 counts changed, so the selection and the view's scroll position survive a refresh.
 """
@@ -128,7 +130,7 @@ def _children(section: str, snap: Snapshot) -> list[Node]:
         ]  # fmt: skip
     return [
         Node(f"search:{s.name}", s.name, "search", s.query, None, alert=s.unseen if s.is_alert else 0,
-             filter=PaperFilter(query=s.query, dismissed=None))
+             filter=PaperFilter(alert=s.name) if s.is_alert else PaperFilter(query=s.query, dismissed=None))
         for s in snap.searches
     ]  # fmt: skip
 
@@ -177,6 +179,9 @@ class SidebarModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return n.label
         if role == Qt.ItemDataRole.ToolTipRole:
+            if n.kind == "search" and n.filter is not None and n.filter.alert:
+                new = f" — {n.alert} new" if n.alert else ""
+                return f"Alert “{n.label}”: feed papers matching {n.value}{new}"
             if n.kind == "search":
                 return f"{n.label}: {n.value}"
             if n.kind == "feed":

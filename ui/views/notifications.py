@@ -1,13 +1,15 @@
 """Non-blocking notifications: a slim bar at the top of the window, with "Details" when there are any.
 
 Info messages fade after a few seconds; warnings and errors stay until closed. Several in a row
-queue up (the bar says how many more are waiting) instead of stacking dialogs.
+queue up (the bar says how many more are waiting) instead of stacking dialogs. A note may carry
+one action button ("Show digest"); such notes stay a little longer.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
@@ -16,6 +18,7 @@ from ui.dialogs import errors
 from ui.views.icons import icon
 
 INFO_MS = 4000
+ACTION_MS = 15000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Note:
     level: str
     message: str
     details: str = ""
+    action: str = ""  # a button's label
+    callback: Callable[[], object] | None = field(default=None, compare=False)
 
 
 class NotificationBar(QFrame):
@@ -40,6 +45,9 @@ class NotificationBar(QFrame):
         self.more.setObjectName("notificationMore")
         self.details_btn = QPushButton("Details…")
         self.details_btn.clicked.connect(self._details)
+        self.action_btn = QPushButton()
+        self.action_btn.setObjectName("notificationAction")
+        self.action_btn.clicked.connect(self._action)
         close = QToolButton()
         close.setIcon(icon("close"))
         close.setAutoRaise(True)
@@ -48,6 +56,7 @@ class NotificationBar(QFrame):
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.more)
+        lay.addWidget(self.action_btn)
         lay.addWidget(self.details_btn)
         lay.addWidget(close)
         self._queue: deque[Note] = deque()
@@ -58,8 +67,15 @@ class NotificationBar(QFrame):
         self._timer.timeout.connect(self.next)
         self.hide()
 
+    def push_action(self, message: str, action: str, callback: Callable[[], object]) -> None:
+        """An info note with one button, e.g. "Show digest"."""
+        self._push(Note("info", message, "", action, callback))
+
     def push(self, level: str, message: str, details: str = "") -> None:
-        note = Note(level, message, details)
+        self._push(Note(level, message, details))
+
+    def _push(self, note: Note) -> None:
+        level = note.level
         self.history.append(note)
         del self.history[:-200]
         if self.current is not None and self.current.level == "info" and level != "info":
@@ -81,10 +97,12 @@ class NotificationBar(QFrame):
         self.icon.setPixmap(icon(note.level, color).pixmap(18, 18))
         self.text.setText(note.message)
         self.details_btn.setVisible(bool(note.details))
+        self.action_btn.setText(note.action)
+        self.action_btn.setVisible(bool(note.action))
         self._update_more()
         self.show()
         if note.level == "info":
-            self._timer.start(INFO_MS)
+            self._timer.start(ACTION_MS if note.action else INFO_MS)
         else:
             self._timer.stop()
 
@@ -98,6 +116,12 @@ class NotificationBar(QFrame):
             self._show(self._queue.popleft())
         else:
             self.hide()
+
+    def _action(self) -> None:
+        note = self.current
+        self.next()
+        if note is not None and note.callback is not None:
+            note.callback()
 
     def _details(self) -> None:
         if self.current is not None:

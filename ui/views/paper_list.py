@@ -54,7 +54,7 @@ class PaperListView(QTableView):
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fm = self.fontMetrics()
         char = fm.averageCharWidth()
-        samples = {"date": "30 Sep 2026", "upvotes": "9999", "status": "Reading", "pdf": "PDF"}
+        samples = {"date": "30 Sep 2026", "upvotes": "Upvotes ▼", "status": "Reading", "pdf": "PDF"}
         for n, c in enumerate(COLUMNS):
             hh.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
             sample = samples.get(c.key)

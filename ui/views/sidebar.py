@@ -1,7 +1,8 @@
 """The sidebar view and its context menus (reading lists, tags, saved searches).
 
 Emits :attr:`SidebarView.filter_selected` with the item's key, label and filter. Mutations go
-through the write lane; the bus brings the refreshed counts back.
+through the write lane; the bus brings the refreshed counts back. Selecting an alert marks its
+matches seen, so its count goes down once the matches are on screen.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
 from readinglist.db.queries import PaperFilter
+from readinglist.services import alerts
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
@@ -103,6 +105,8 @@ class SidebarView(QTreeView):
             self.current_key = node.key
             self.wanted_key = node.key
             self.filter_selected.emit(node.key, node.label, node.filter)
+        if node.filter.alert and node.alert:
+            self.ctx.write(alerts.mark_seen, self.ctx.lib, node.filter.alert, name="mark alert seen")
 
     def current_filter(self) -> PaperFilter | None:
         node = self.current_node()

@@ -1,35 +1,82 @@
 """Background sync of the Daily Papers: at start, every few hours, and on request.
 
 Runs ``readinglist.services.sync`` in a worker with progress and cancellation; each finished
-day is posted to the bus at once, so new papers appear while later days are still loading.
+day is posted to the bus at once, so new papers appear while later days are still loading,
+and the alerts run over each day's new papers (matches show as counts in the sidebar).
 Without a network it says so once, calmly, and everything else keeps working.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from readinglist.db.queries import PaperFilter
 from readinglist.errors import Cancelled
-from readinglist.records import FeedDay, SyncReport
+from readinglist.records import Changes, FeedDay, SyncReport
+from readinglist.services import alerts
 from readinglist.services import sync as syncsvc
+from readinglist.services.library import Library
 from ui import settings as keys
 from ui.models.context import AppContext
 from ui.tasks import TaskContext, TaskHandle
 from ui.views.jobs import JobsIndicator
 
+log = logging.getLogger(__name__)
 _NETWORK_HINTS = ("could not get", "Hugging Face answered", "not tried", "refusing to fetch")
 
 
-def run_sync(ctx: AppContext, *, task: TaskContext) -> SyncReport:
-    """The worker side: which days, then fetch and ingest them (posting each day's changes)."""
+@dataclass(frozen=True)
+class SyncNews:
+    """What a sync brought: new papers, how many of them matched an alert, the days covered."""
+
+    new: int
+    matched: int
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    report: SyncReport
+    matched: int  # new feed papers that matched an alert for the first time in this sync
+
+
+def _alert_matches(lib: Library) -> dict[str, set[int]]:
+    return {
+        name: set(lib.paper_ids(PaperFilter(alert=name, dismissed=None))) for name in alerts.alert_counts(lib)
+    }
+
+
+def run_sync(ctx: AppContext, *, task: TaskContext) -> SyncResult:
+    """The worker side: which days, then fetch and ingest them (posting each day's changes)
+    and run the alerts over each day's new feed papers."""
     days = syncsvc.days_to_sync(ctx.lib)
+    hook = alerts.sync_hook(ctx.lib)
+    before = _alert_matches(ctx.lib)
+    matched: set[int] = set()
 
-    def after_day(_feed: FeedDay, changes: object) -> None:
-        ctx.bus.post(changes)  # type: ignore[arg-type]
+    def after_day(feed: FeedDay, changes: Changes) -> None:
+        ctx.bus.post(changes)
+        try:
+            found = hook(feed, changes)
+        except Exception:  # an alert must never cost the user the feed
+            log.exception("alerts failed for %s", feed.date)
+            return
+        for name, ids in found.items():
+            matched.update(set(ids) - before.get(name, set()))
 
-    return syncsvc.sync_days(
+    report = syncsvc.sync_days(
         ctx.lib, days, progress=task.progress, cancelled=task.cancelled, after_day=after_day
     )
+    return SyncResult(report, len(matched))
 
 
 def is_offline(report: SyncReport) -> bool:
@@ -39,6 +86,7 @@ def is_offline(report: SyncReport) -> bool:
 
 class SyncController(QObject):
     finished = Signal(object)  # SyncReport or None after a failure
+    brought_news = Signal(object)  # SyncNews, after a sync that found new papers
 
     def __init__(self, ctx: AppContext, jobs: JobsIndicator, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,7 +124,8 @@ class SyncController(QObject):
         if self.handle is not None:
             self.handle.cancel()
 
-    def _done(self, report: SyncReport) -> None:
+    def _done(self, result: SyncResult) -> None:
+        report = result.report
         if is_offline(report):
             if not self.ctx.offline:
                 self.ctx.offline = True
@@ -91,9 +140,11 @@ class SyncController(QObject):
                 self.ctx.bus.warning(
                     "Some days of the feed could not be read.", "\n".join(problems + skipped)
                 )
-            elif report.new:
-                self.ctx.bus.info(f"{report.new} new paper{'s' if report.new != 1 else ''} in the feed")
         self.finished.emit(report)
+        if report.new and not is_offline(report):
+            fresh = [d.date for d in report.days if d.new]
+            end = max(d.date for d in report.days if not d.error)
+            self.brought_news.emit(SyncNews(report.new, result.matched, min(fresh), end))
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):

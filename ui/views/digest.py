@@ -1,0 +1,199 @@
+"""The digest: new papers, the most upvoted and the alert matches of a range of feed days.
+
+:class:`DigestWindow` is a non-modal window around a QTextBrowser showing
+:func:`readinglist.services.digest.render_html`, built in a worker; it saves the digest as
+HTML or Markdown (the file is written in a worker too). :class:`Digests` announces what a sync
+brought (a notification with "Show digest", and a tray message where a tray exists) and keeps
+one digest window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSystemTrayIcon,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from readinglist.services import digest as digestsvc
+from readinglist.services.library import Library
+from ui.dialogs import prompt
+from ui.models.context import AppContext
+from ui.tasks import TaskHandle
+from ui.views.notes import open_link
+from ui.views.notifications import NotificationBar
+from ui.views.sync import SyncNews
+
+RANGES = (("Newest synced day", None), ("Last 3 days", 3), ("Last 7 days", 7), ("Last 30 days", 30))
+FORMATS = {"html": ("HTML (*.html)", ".html"), "markdown": ("Markdown (*.md)", ".md")}
+
+
+def build(lib: Library, days: int | None, today: dt.date | None) -> tuple[digestsvc.Digest, str]:
+    """Worker side: the digest and its HTML."""
+    d = digestsvc.build_digest(lib, days=days, today=today) if days else digestsvc.build_digest(lib)
+    return d, digestsvc.render_html(d)
+
+
+def save(d: digestsvc.Digest, fmt: str, path: str) -> Path:
+    """Worker side: render and write atomically."""
+    text = digestsvc.render_html(d) if fmt == "html" else digestsvc.render_markdown(d)
+    return digestsvc.write_atomically(path, text)
+
+
+class DigestWindow(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("digestWindow")
+        self.setWindowTitle("Digest — readinglist")
+        self.setAttribute(Qt.WidgetAttribute.WA_QuitOnClose, False)
+        self.ctx = ctx
+        self.digest: digestsvc.Digest | None = None
+        self._handle: TaskHandle | None = None
+        self.range = QComboBox()
+        self.range.setAccessibleName("Days")
+        for label, days in RANGES:
+            self.range.addItem(label, (days, None))
+        self.range.activated.connect(lambda _i: self.reload())
+        self.status = QLabel()
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("digestBrowser")
+        self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(open_link)
+        self.html_btn = QPushButton("Save as HTML…")
+        self.md_btn = QPushButton("Save as Markdown…")
+        refresh = QPushButton("Refresh")
+        close = QPushButton("Close")
+        self.html_btn.clicked.connect(lambda: self.save_as("html"))
+        self.md_btn.clicked.connect(lambda: self.save_as("markdown"))
+        refresh.clicked.connect(self.reload)
+        close.clicked.connect(self.close)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Digest of"))
+        top.addWidget(self.range)
+        top.addWidget(self.status, 1)
+        top.addWidget(refresh)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.html_btn)
+        bottom.addWidget(self.md_btn)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.browser, 1)
+        lay.addLayout(bottom)
+        self.resize(760, 820)
+        self._set_saving_enabled(False)
+
+    def show_range(self, days: int | None = None, today: dt.date | None = None) -> None:
+        """Show the digest of ``days`` days up to ``today`` (None: the newest synced day)."""
+        if days is not None and today is not None:
+            label = f"The synced days ({days} day{'s' if days != 1 else ''} to {today:%-d %b})"
+            if self.range.itemText(0).startswith("The synced days"):
+                self.range.setItemText(0, label)
+                self.range.setItemData(0, (days, today))
+            else:
+                self.range.insertItem(0, label, (days, today))
+            self.range.setCurrentIndex(0)
+        elif days is not None:
+            self.range.setCurrentIndex(max(0, self.range.findData((days, None))))
+        self.reload()
+
+    def reload(self) -> None:
+        if self._handle is not None and not self._handle.done:
+            self._handle.discard()
+        days, today = self.range.currentData()
+        self.status.setText("Building the digest…")
+        self._set_saving_enabled(False)
+        self._handle = self.ctx.tasks.run(
+            build, self.ctx.lib, days, today, name="digest", owner=self,
+            on_done=self._built, on_error=self._failed,
+        )  # fmt: skip
+
+    def _built(self, res: tuple[digestsvc.Digest, str]) -> None:
+        self.digest, text = res
+        self.browser.setHtml(text)
+        d = self.digest
+        self.status.setText(
+            f"{d.label}  ·  {len(d.new)} new, {sum(len(a.papers) for a in d.alerts)} alert matches"
+        )
+        self._set_saving_enabled(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.status.setText("The digest could not be built.")
+        self.ctx.report_error(exc)
+
+    def _set_saving_enabled(self, on: bool) -> None:
+        self.html_btn.setEnabled(on)
+        self.md_btn.setEnabled(on)
+
+    def save_as(self, fmt: str) -> None:
+        d = self.digest
+        if d is None:
+            return
+        flt, ext = FORMATS[fmt]
+        name = f"digest-{d.start.isoformat()}" + (f"-{d.end.isoformat()}" if d.end != d.start else "")
+        path = prompt.save_file(self, "Save the digest", str(Path.home() / (name + ext)), flt)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ext
+        self.ctx.tasks.run(
+            save, d, fmt, path, name="save digest",
+            on_done=lambda p: self.ctx.bus.info(f"Digest saved to {p}"), on_error=self.ctx.report_error,
+        )  # fmt: skip
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            return
+        super().keyPressEvent(event)
+
+
+class Digests(QObject):
+    """Announces what a sync brought and owns the (single) digest window."""
+
+    def __init__(self, ctx: AppContext, notice: NotificationBar, window: QWidget) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.notice = notice
+        self.main = window
+        self.window: DigestWindow | None = None
+        self.tray: QSystemTrayIcon | None = None
+        self.last_news: SyncNews | None = None
+
+    def announce(self, news: SyncNews) -> None:
+        self.last_news = news
+        text = f"{news.new} new paper{'s' if news.new != 1 else ''}"
+        if news.matched:
+            text += f", {news.matched} match{'es' if news.matched == 1 else ''} your alerts"
+        self.notice.push_action(text, "Show digest", lambda: self.open(news.days, news.end))
+        if QSystemTrayIcon.isSystemTrayAvailable():  # offscreen and some desktops have none
+            if self.tray is None:
+                self.tray = QSystemTrayIcon(self.main.windowIcon(), self)
+                self.tray.setToolTip("readinglist")
+                self.tray.messageClicked.connect(
+                    lambda: (
+                        self.open(self.last_news.days, self.last_news.end) if self.last_news else self.open()
+                    )
+                )
+            self.tray.show()
+            self.tray.showMessage("readinglist", text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    def open(self, days: int | None = None, today: dt.date | None = None) -> DigestWindow:
+        if self.window is None:
+            self.window = DigestWindow(self.ctx, self.main)
+        self.window.show_range(days, today)
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+        return self.window
