@@ -189,7 +189,7 @@ def main() -> None:
     args = ap.parse_args()
     out = {
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}",
-        "sync": bench_sync(args.days, args.per_day, max(1, args.runs // 2)),
+        "sync": bench_sync(args.days, args.per_day, args.runs),
         "search": bench_search(args.papers, args.runs),
     }
     print(json.dumps(out, indent=2, ensure_ascii=False))

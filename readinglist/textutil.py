@@ -16,8 +16,10 @@ def normalize_title(title: str) -> str:
     Letters of every script are kept (a Chinese title does not collapse to nothing).
     """
     s = re.sub(r"\\[a-zA-Z]+", " ", title).replace("{", "").replace("}", "").replace("$", " ")
-    s = unicodedata.normalize("NFKD", s.translate(_FOLD))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+    if not s.isascii():  # most titles are ASCII: skip the per-character accent strip
+        s = unicodedata.normalize("NFKD", s.translate(_FOLD))
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.casefold()
     return " ".join(re.sub(r"[\W_]+", " ", s).split())
 
 

@@ -286,3 +286,12 @@ def test_a_new_key_pattern_applies_to_new_papers_at_once(lib: Library) -> None:
 
     with pytest.raises(BibtexError):
         lib.set_setting("citekey_pattern", "{nosuch}")
+
+
+def test_citekeys_never_clash_with_library_keys_of_another_case(lib: Library) -> None:
+    lib.upsert([meta(1, title="Deep one")])
+    lib.set_setting("citekey_pattern", "{Auth}{year}{Title}")
+    (b,), _ = lib.upsert([meta(2, title="Deep two")])
+    (c,), _ = lib.upsert([meta(3, title="Deep three")])
+    keys = [lib.get(i).citekey for i in (b, c)]
+    assert keys == ["Gunther2024Deepa", "Gunther2024Deepb"]  # gunther2024deep is the same key to biber
