@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
             self,
         )
         dlg.switch_library.connect(self.switch_library)
+        dlg.move_library.connect(self.move_library)
         if prompt.exec_dialog(dlg):
             dlg.apply()
             self.sync.apply_settings()
@@ -367,6 +368,26 @@ class MainWindow(QMainWindow):
             apply_appearance(self.ctx.settings)
             self.actions_.refresh_icons()
         dlg.deleteLater()
+
+    def move_library(self, dest: str) -> None:
+        """Copy the library to ``dest`` in the background, then switch to the copy."""
+        from readinglist.services.relocate import move_library
+
+        old = self.ctx.lib.root
+
+        def run(*, task):  # type: ignore[no-untyped-def]
+            return move_library(self.ctx.lib, Path(dest), progress=task.progress, cancelled=task.cancelled)
+
+        def done(new_root: Path) -> None:
+            self.ctx.bus.info(
+                f"The library now lives in {new_root}. The old folder {old} was kept; delete it when you like."
+            )
+            self.switch_library.emit(str(new_root))
+
+        h = self.ctx.tasks.run(
+            run, context=True, name="move library", on_done=done, on_error=self.ctx.report_error
+        )
+        self.jobs.track(h, "Moving the library")
 
     def show_shortcuts(self) -> None:
         ShortcutsWindow(self).show()

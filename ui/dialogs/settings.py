@@ -48,6 +48,7 @@ def pattern_problem(pattern: str) -> str | None:
 
 class SettingsDialog(QDialog):
     switch_library = Signal(str)
+    move_library = Signal(str)  # copy the library to a new folder, verify, then switch to it
 
     def __init__(
         self, ctx: AppContext, tags: list[str], lists: list[str], parent: QWidget | None = None
@@ -85,8 +86,12 @@ class SettingsDialog(QDialog):
         open_btn.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.lib.root))))
         switch = QPushButton("Switch library…")
         switch.clicked.connect(self._switch)
+        move = QPushButton("Move library…")
+        move.setToolTip("Copy the whole library to another folder, check the copy, and use it from then on")
+        move.clicked.connect(self._move)
         row.addWidget(open_btn)
         row.addWidget(switch)
+        row.addWidget(move)
         form.addRow("Library folder:", row)
         self.theme = QComboBox()
         for key, label in THEMES:
@@ -183,6 +188,14 @@ class SettingsDialog(QDialog):
         path = prompt.pick_folder(self, "Open or create a library folder", str(self.ctx.lib.root.parent))
         if path:
             self.switch_library.emit(path)
+            self.reject()
+
+    def _move(self) -> None:
+        path = prompt.pick_folder(
+            self, "Move the library to a new, empty folder", str(self.ctx.lib.root.parent)
+        )
+        if path:
+            self.move_library.emit(path)
             self.reject()
 
     def _load_autoexports(self) -> None:
