@@ -105,24 +105,34 @@ def backup_database(
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = backups_dir / f"library-{stamp}-{reason}.sqlite3"
     tmp = target.with_suffix(".tmp")
-    src = sqlite3.connect(str(db_path))
-    try:
-        dst = sqlite3.connect(str(tmp))
-        try:
-            src.backup(dst)
-            ok = dst.execute("PRAGMA integrity_check").fetchone()
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    if not ok or ok[0] != "ok":
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"the backup of {db_path} failed its integrity check; nothing was changed")
+    copy_database(db_path, tmp)
     tmp.replace(target)
     backups = sorted(backups_dir.glob("library-*.sqlite3"))
     for old in backups[:-keep]:
         old.unlink(missing_ok=True)
     return target
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """Copy a database with SQLite's online backup API (consistent while it is open) and verify
+    the copy with ``integrity_check``; a bad copy is removed and raises :class:`StorageError`."""
+    try:
+        source = sqlite3.connect(str(src))
+        try:
+            target = sqlite3.connect(str(dst))
+            try:
+                source.backup(target)
+                ok = target.execute("PRAGMA integrity_check").fetchone()
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        dst.unlink(missing_ok=True)
+        raise StorageError(f"could not copy the library database {src}: {exc}; nothing was changed") from exc
+    if not ok or ok[0] != "ok":
+        dst.unlink(missing_ok=True)
+        raise StorageError(f"the copy of {src} failed its integrity check; nothing was changed")
 
 
 def latest_backup(backups_dir: Path) -> Path | None:

@@ -7,10 +7,10 @@ caller tells the user it can be removed once the new location works.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from readinglist.db.engine import copy_database
 from readinglist.errors import Cancelled, StorageError
 from readinglist.records import Progress
 from readinglist.services.library import DB_NAME, Library
@@ -38,7 +38,7 @@ def move_library(
     created = not dest.exists()
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        _copy_database(lib.db_path, dest / DB_NAME)
+        copy_database(lib.db_path, dest / DB_NAME)
         for n, src in enumerate(files, start=1):
             if cancelled is not None and cancelled():
                 raise Cancelled("moving the library was cancelled; the library stays where it was")
@@ -61,20 +61,3 @@ def move_library(
     if progress:
         progress(Progress(total, total, "Library copied"))
     return dest
-
-
-def _copy_database(src: Path, dst: Path) -> None:
-    source = sqlite3.connect(str(src))
-    try:
-        target = sqlite3.connect(str(dst))
-        try:
-            source.backup(target)
-            ok = target.execute("PRAGMA integrity_check").fetchone()
-        finally:
-            target.close()
-    except sqlite3.Error as exc:
-        raise StorageError(f"could not copy the library database: {exc}") from exc
-    finally:
-        source.close()
-    if not ok or ok[0] != "ok":
-        raise StorageError("the copied database failed its integrity check; the library stays where it was")
