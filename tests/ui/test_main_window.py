@@ -323,6 +323,7 @@ def test_settings_dialog_validates_and_stores(qtbot, window, demo_lib, monkeypat
         dlg.backfill.setValue(3)
         dlg.interval.setValue(0)
         dlg.auto_download.setChecked(True)
+        dlg.write_pdf.setChecked(True)
         dlg.theme.setCurrentIndex(dlg.theme.findData("dark"))
         return int(QDialog.DialogCode.Accepted)
 
@@ -332,6 +333,7 @@ def test_settings_dialog_validates_and_stores(qtbot, window, demo_lib, monkeypat
     assert seen["ok_enabled_when_bad"] is False and seen["ok_enabled_when_good"] is True
     qtbot.waitUntil(lambda: demo_lib.setting("citekey_pattern") == "{auth}_{year}")
     assert demo_lib.setting("sync_backfill_days") == 3
+    assert demo_lib.setting("write_annotations_to_pdf") is True
     s = window.ctx.settings
     assert s.get(keys.THEME) == "dark" and s.get(keys.AUTO_DOWNLOAD) and s.get(keys.SYNC_INTERVAL_HOURS) == 0
     assert not window.sync.timer.isActive()

@@ -133,6 +133,12 @@ class SettingsDialog(QDialog):
         self.auto_download = QCheckBox("Download the PDF when I save a paper")
         self.auto_download.setChecked(self.ctx.settings.get(keys.AUTO_DOWNLOAD))
         form.addRow(self.auto_download)
+        self.write_pdf = QCheckBox("Also write my annotations into the stored PDFs")
+        self.write_pdf.setToolTip(
+            "Other viewers then show them. The library keeps its own copy of every annotation either way."
+        )
+        self.write_pdf.setChecked(bool(self.ctx.lib.setting("write_annotations_to_pdf")))
+        form.addRow(self.write_pdf)
         return w
 
     def _citations(self) -> QWidget:
@@ -252,6 +258,7 @@ class SettingsDialog(QDialog):
         s.sync()
         lib = self.ctx.lib
         self.ctx.write(lib.set_setting, "sync_backfill_days", self.backfill.value())
+        self.ctx.write(lib.set_setting, "write_annotations_to_pdf", self.write_pdf.isChecked())
         pattern = self.pattern.text().strip()
         if pattern and pattern != lib.setting("citekey_pattern"):
             self.ctx.write(lib.set_setting, "citekey_pattern", pattern)
