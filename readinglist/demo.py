@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from readinglist.db.schema import AlertMatch, Paper, SavedSearch
 from readinglist.records import FeedItem, PaperMeta
 from readinglist.services import ingest
 from readinglist.services.library import Library
-from readinglist.textutil import normalize_title
+from readinglist.textutil import fold_letters, normalize_title
 
 _ADJ = (
     "Sparse", "Efficient", "Scalable", "Robust", "Multimodal", "Self-Supervised", "Hierarchical",
@@ -155,6 +156,18 @@ def _key_maker(lib: Library) -> Callable[[PaperMeta, Callable[[str], bool]], str
     return lib.make_citekey
 
 
+def _latin1(text: str) -> str:
+    """The base-14 PDF fonts cover Latin-1 only: fold other letters (ř -> r) rather than print '?'."""
+    out = []
+    for ch in fold_letters(text):
+        if ord(ch) < 256:
+            out.append(ch)
+        else:
+            base = unicodedata.normalize("NFKD", ch)[0]
+            out.append(base if ord(base) < 256 else "?")
+    return "".join(out)
+
+
 def make_demo_pdf(path: Path, title: str, authors: tuple[str, ...], abstract: str, pages: int = 3) -> int:
     """Write a small paper-like PDF with PyMuPDF; returns its page count."""
     import pymupdf
@@ -166,7 +179,9 @@ def make_demo_pdf(path: Path, title: str, authors: tuple[str, ...], abstract: st
         top = 72.0
         if n == 0:
             page.insert_textbox(pymupdf.Rect(72, 60, 540, 120), title, fontname="tibo", fontsize=17, align=1)
-            page.insert_textbox(pymupdf.Rect(72, 122, 540, 160), ", ".join(authors), fontsize=11, align=1)
+            page.insert_textbox(
+                pymupdf.Rect(72, 122, 540, 160), _latin1(", ".join(authors)), fontsize=11, align=1
+            )
             page.insert_textbox(pymupdf.Rect(100, 170, 512, 300), "Abstract. " + abstract, fontsize=9.5)
             top = 310.0
         body = "\n\n".join(_abstract(rng) for _ in range(6))

@@ -10,6 +10,11 @@ _FOLD = str.maketrans(
 )
 
 
+def fold_letters(text: str) -> str:
+    """Replace letters that have no accent decomposition (ł, ø, ß, æ, ...) by plain ones."""
+    return text.translate(_FOLD)
+
+
 def normalize_title(title: str) -> str:
     """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter.
 
