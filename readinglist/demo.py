@@ -159,11 +159,11 @@ def _key_maker(lib: Library) -> Callable[[PaperMeta, Callable[[str], bool]], str
 def _latin1(text: str) -> str:
     """The base-14 PDF fonts cover Latin-1 only: fold other letters (ř -> r) rather than print '?'."""
     out = []
-    for ch in fold_letters(text):
+    for ch in text:
         if ord(ch) < 256:
             out.append(ch)
         else:
-            base = unicodedata.normalize("NFKD", ch)[0]
+            base = unicodedata.normalize("NFKD", fold_letters(ch))[0]
             out.append(base if ord(base) < 256 else "?")
     return "".join(out)
 
