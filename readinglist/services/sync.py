@@ -86,7 +86,9 @@ def sync_days(
         except NetworkError as exc:
             reports.append(DaySyncReport(date=day, error=str(exc)))
             for rest in days[n + 1 :]:
-                reports.append(DaySyncReport(date=rest, error="not tried: " + str(exc)))
+                reports.append(
+                    DaySyncReport(date=rest, error=f"not tried after the failure on {day.isoformat()}")
+                )
             break
         except FeedFormatError as exc:
             reports.append(DaySyncReport(date=day, error=str(exc)))
@@ -103,6 +105,7 @@ def sync_days(
         if not last or dt.date.fromisoformat(str(last)) < newest_ok:
             lib.set_setting("last_sync", newest_ok.isoformat())
     if progress:
-        progress(Progress(len(days), len(days), "Sync finished"))
+        ok = all(r.error is None for r in reports)
+        progress(Progress(len(days), len(days), "Sync finished" if ok else "Sync stopped"))
     lib._notify(all_changes)
     return SyncReport(tuple(reports))
