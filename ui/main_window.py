@@ -59,6 +59,9 @@ MENUS = (
 TOOLBAR = (A.SYNC_NOW, A.IMPORT, A.EXPORT, A.SHOW_DOWNLOADS)
 
 
+BACKUP_DELAY_MS = 10_000
+
+
 class MainWindow(QMainWindow):
     ready = Signal()  # once: sidebar, first rows and the first paper's details are shown
     switch_library = Signal(str)
@@ -227,6 +230,13 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh()
         self._sync_finished(None)
         self.sync.start_if_enabled()
+        # The daily verified backup (newest three kept), once the first paint is long done.
+        QTimer.singleShot(BACKUP_DELAY_MS, self._daily_backup)
+
+    def _daily_backup(self) -> None:
+        self.ctx.tasks.run(
+            self.ctx.lib.maybe_daily_backup, name="daily backup", on_error=self.ctx.report_error, owner=self
+        )
 
     # -- reacting ----------------------------------------------------------------------------
     def _filter_selected(self, key: str, label: str, f: PaperFilter) -> None:

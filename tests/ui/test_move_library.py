@@ -34,3 +34,11 @@ def test_move_library_refuses_a_busy_folder_with_a_message(qtbot, window, tmp_pa
     window.move_library(str(busy))
     qtbot.waitUntil(lambda: bool(errors), timeout=10000)
     assert "not empty" in str(errors[0]) and (busy / "keep.txt").read_text() == "mine"
+
+
+def test_the_app_takes_the_daily_backup_in_the_background(qtbot, window, demo_lib: Library) -> None:  # type: ignore[no-untyped-def]
+    window._daily_backup()
+    qtbot.waitUntil(lambda: any(demo_lib.backups_dir.glob("library-*-daily.sqlite3")), timeout=10000)
+    window._daily_backup()  # once a day only
+    window.ctx.tasks.wait()
+    assert len(list(demo_lib.backups_dir.glob("library-*-daily.sqlite3"))) == 1
