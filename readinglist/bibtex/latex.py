@@ -137,7 +137,6 @@ def encode_text(text: str) -> str:
 def _math_is_safe(inner: str) -> bool:
     if "\\\\" in inner or not _braces_nest(inner):
         return False
-    depth = 0  # braces TeX itself sees (escaped ones are characters)
     for m in _MATH_TOKEN.finditer(inner):
         name = m.group(1)
         if name is None:
@@ -147,14 +146,7 @@ def _math_is_safe(inner: str) -> bool:
         low = name.lower()
         if low in _MATH_FORBIDDEN_NAMES or any(bad in low for bad in _MATH_FORBIDDEN):
             return False
-    for ch in _MATH_TOKEN.sub("", inner):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
+    return _braces_nest(_MATH_TOKEN.sub("", inner))  # the braces TeX itself sees
 
 
 def _needs_protection(word: str) -> bool:
