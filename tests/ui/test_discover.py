@@ -152,10 +152,14 @@ def test_offline_search_notifies_and_the_app_keeps_working(qtbot, make_window, o
     win.search.setFocus()
     qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     assert win.pages.currentWidget() is not win.discover_page
+    # What was typed for the remote search now searches the library
+    qtbot.waitUntil(lambda: win.list_title.text().startswith("Search: diffusion"))
+    qtbot.waitUntil(lambda: win.list.current_id() == win.papers.ids[0])
     win.list.setFocus()
     pid = win.list.current_id()
+    was_saved = lib.get(pid).saved
     qtbot.keyClick(win.list, Qt.Key.Key_S)
-    qtbot.waitUntil(lambda: lib.get(pid).saved)
+    qtbot.waitUntil(lambda: lib.get(pid).saved is not was_saved)
 
 
 def test_a_newer_search_drops_the_older_ones_results(qtbot, make_window, open_demo, httpserver) -> None:
