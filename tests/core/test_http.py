@@ -250,3 +250,29 @@ def test_rate_limiter_can_be_cancelled() -> None:
     with pytest.raises(Cancelled):
         limiter.wait(cancelled=lambda: True)
     assert time.monotonic() - started < 1.0
+
+
+def test_an_offline_machine_is_reported_after_one_quick_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DNS (the usual face of "offline"): one short retry, not the whole backoff."""
+    lookups: list[str] = []
+
+    def no_dns(host: str, *args: object, **kwargs: object) -> list[object]:
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    sleep = SleepRecorder()
+    http = make_http(sleep=sleep, retries=3, backoff=1.0)
+    with pytest.raises(NetworkError, match="seems to be offline"):
+        http.get_bytes("https://huggingface.example/api/daily_papers")
+    assert lookups == ["huggingface.example", "huggingface.example"]
+    assert sleep.total == pytest.approx(0.5)
+
+
+def test_a_refused_connection_still_gets_the_full_backoff() -> None:
+    """A server that is restarting refuses connections for a moment: that is worth waiting for."""
+    sleep = SleepRecorder()
+    http = make_http(sleep=sleep, retries=3, backoff=1.0)
+    with pytest.raises(NetworkError, match="could not be reached"):
+        http.get_bytes(f"http://127.0.0.1:{closed_port()}/x")
+    assert sleep.total == pytest.approx(1.0 + 2.0 + 4.0)
