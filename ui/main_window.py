@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         for w in (self.sidebar, self.pages, self.right):
             self.splitter.addWidget(w)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([225, 765, 410])
+        self.splitter.setSizes([222, 768, 410])
         self.splitter.setChildrenCollapsible(False)
         central = QWidget()
         cl = QVBoxLayout(central)

@@ -53,7 +53,7 @@ class Column:
 
 COLUMNS = (
     Column("title", "Title", "title", 60),
-    Column("authors", "Authors", "author", 19),
+    Column("authors", "Authors", "author", 16),
     Column("date", "Date", "published", 14),
     Column("upvotes", "Upvotes", "upvotes", 9),
     Column("tags", "Tags", None, 19),
