@@ -99,7 +99,7 @@ def bare_requests(urls: list[str], folder: Path, *, hash_and_fsync: bool = False
 
 
 def downloader(urls: list[str], folder: Path, expected_sha: str, *, verify: bool = True) -> None:
-    from readinglist.pdf.fetch import DownloadQueue
+    from readinglist.pdf.queue import DownloadQueue
     from readinglist.pdf.worker import verify_pdf_isolated
     from readinglist.sources.http import Http
 

@@ -7,8 +7,8 @@ Last-Modified kept in ``NAME.part.json``). Every failure removes the ``.part`` a
 except one: the connection kept breaking until the retries ran out, after some bytes arrived from
 a server that named a validator. Then they stay, and the next call for that file resumes.
 
-:class:`DownloadQueue` pipelines the two stages: a connection slot is freed as soon as the bytes
-are in, and fsync plus verification (a few ms each, fixed per file) run on separate threads.
+The two stages are separate functions (:func:`fetch_part`, :func:`finish`) so that
+:class:`readinglist.pdf.queue.DownloadQueue` can pipeline them.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,7 +36,6 @@ from readinglist.sources.http import Http
 log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
-FINISHERS = 2  # DownloadQueue threads that fsync, verify and rename finished transfers
 MAX_RESUMES = 3  # mid-body connection drops resumed within one call
 MAX_PDF_BYTES = 1 << 30  # PDFs are exempt from Http's 32 MB API cap, not from every cap
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 callbacks a second, plus a final one
@@ -101,7 +98,7 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-class _Transfer:
+class Transfer:
     """One download_pdf call: the .part file, its sidecar, the running hash and the progress."""
 
     def __init__(
@@ -285,13 +282,13 @@ def download_pdf(
     verify: Callable[[Path], int] = verify_pdf_isolated,
 ) -> Downloaded:
     """Download ``url`` to ``dest``: complete and verified, or not there at all."""
-    return _finish(_fetch(http, url, Path(dest), progress, cancelled), verify)
+    return finish(fetch_part(http, url, Path(dest), progress, cancelled), verify)
 
 
-def _fetch(http: Http, url: str, dest: Path, progress: _OnProgress, cancelled: _Cancelled) -> _Transfer:
+def fetch_part(http: Http, url: str, dest: Path, progress: _OnProgress, cancelled: _Cancelled) -> Transfer:
     """Stage 1: every byte in the .part (or the .part gone, unless it is worth resuming)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    transfer = _Transfer(http, url, dest, progress, cancelled)
+    transfer = Transfer(http, url, dest, progress, cancelled)
     transfer.load_part()
     try:
         transfer.run()
@@ -302,7 +299,7 @@ def _fetch(http: Http, url: str, dest: Path, progress: _OnProgress, cancelled: _
     return transfer
 
 
-def _finish(transfer: _Transfer, verify: Callable[[Path], int]) -> Downloaded:
+def finish(transfer: Transfer, verify: Callable[[Path], int]) -> Downloaded:
     """Stage 2: fsync, verify, rename into place; on any failure nothing is left."""
     try:
         with transfer.part.open("rb") as f:
@@ -321,139 +318,3 @@ def _finish(transfer: _Transfer, verify: Callable[[Path], int]) -> Downloaded:
     transfer.sidecar.unlink(missing_ok=True)
     _fsync_dir(transfer.dest.parent)
     return Downloaded(transfer.dest, transfer.size, transfer.digest.hexdigest(), pages)
-
-
-_OnDone = Callable[[str, Downloaded | None, BaseException | None], None] | None
-
-
-@dataclass
-class _Job:
-    id: str
-    url: str
-    dest: Path
-    on_progress: Callable[[str, Progress], None] | None
-    on_done: _OnDone
-    stop: threading.Event = field(default_factory=threading.Event)
-
-
-class DownloadQueue:
-    """Downloads with at most ``concurrency`` transfers at once, ``per_host`` to one host.
-
-    ``on_done(job_id, result, error)`` is called exactly once per job, on a worker thread (a
-    GUI marshals it to its own thread); ``on_progress`` too. ``shutdown`` cancels what is left.
-    """
-
-    def __init__(
-        self,
-        http: Http,
-        *,
-        concurrency: int = 3,
-        per_host: int = 3,
-        verify: Callable[[Path], int] = verify_pdf_isolated,
-    ) -> None:
-        self._http, self._verify, self._per_host = http, verify, per_host
-        self._network = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="pdf-download")
-        self._finishers = ThreadPoolExecutor(max_workers=FINISHERS, thread_name_prefix="pdf-verify")
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._jobs: dict[str, threading.Event] = {}  # job id -> its stop flag, until on_done returned
-        self._hosts: dict[str, threading.Semaphore] = {}
-
-    def submit(
-        self,
-        job_id: str,
-        url: str,
-        dest: Path,
-        *,
-        on_progress: Callable[[str, Progress], None] | None = None,
-        on_done: _OnDone = None,
-    ) -> None:
-        job = _Job(job_id, url, Path(dest), on_progress, on_done)
-        with self._lock:
-            if job_id in self._jobs:
-                raise ValueError(f"download {job_id!r} is already queued")
-            self._jobs[job_id] = job.stop
-        try:
-            self._network.submit(self._transfer, job)
-        except RuntimeError:  # shut down
-            with self._lock:
-                self._jobs.pop(job_id, None)
-            raise
-
-    def cancel(self, job_id: str) -> None:
-        with self._lock:
-            stop = self._jobs.get(job_id)
-        if stop is not None:
-            stop.set()
-
-    def cancel_all(self) -> None:
-        with self._lock:
-            stops = list(self._jobs.values())
-        for stop in stops:
-            stop.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every job has finished (on_done returned); False on timeout."""
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._jobs, timeout)
-
-    def shutdown(self, *, cancel: bool = True) -> None:
-        """Cancel what is left (``cancel=False`` lets it finish) and join the threads."""
-        if cancel:
-            self.cancel_all()
-        self._network.shutdown(wait=True)
-        self._finishers.shutdown(wait=True)
-
-    def __enter__(self) -> DownloadQueue:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.shutdown(cancel=exc_info[0] is not None)
-
-    @contextlib.contextmanager
-    def _host_slot(self, url: str, stop: threading.Event) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
-        with self._lock:
-            slot = self._hosts.setdefault(host, threading.Semaphore(self._per_host))
-        while not slot.acquire(timeout=0.1):
-            if stop.is_set():
-                raise Cancelled()
-        try:
-            yield
-        finally:
-            slot.release()
-
-    def _transfer(self, job: _Job) -> None:
-        on_progress = job.on_progress
-        progress = None if on_progress is None else (lambda p: on_progress(job.id, p))
-        try:
-            if job.stop.is_set():
-                raise Cancelled()
-            with self._host_slot(job.url, job.stop):
-                transfer = _fetch(self._http, job.url, job.dest, progress, job.stop.is_set)
-        except BaseException as exc:  # every outcome goes to on_done; nothing dies in the executor
-            self._done(job, None, exc)
-            return
-        self._finishers.submit(self._finish, job, transfer)
-
-    def _finish(self, job: _Job, transfer: _Transfer) -> None:
-        try:
-            if job.stop.is_set():
-                transfer.discard()
-                raise Cancelled()
-            result = _finish(transfer, self._verify)
-        except BaseException as exc:
-            self._done(job, None, exc)
-        else:
-            self._done(job, result, None)
-
-    def _done(self, job: _Job, result: Downloaded | None, error: BaseException | None) -> None:
-        try:
-            if job.on_done is not None:
-                job.on_done(job.id, result, error)
-        except Exception:
-            log.exception("on_done for download %s failed", job.id)
-        finally:
-            with self._idle:
-                self._jobs.pop(job.id, None)
-                self._idle.notify_all()

@@ -53,7 +53,7 @@ class Downloads:
     """A download manager for one library. Callbacks arrive on worker threads."""
 
     def __init__(self, lib: Library, concurrency: int = 3) -> None:
-        from readinglist.pdf.fetch import DownloadQueue
+        from readinglist.pdf.queue import DownloadQueue
 
         self.lib = lib
         self._queue = DownloadQueue(lib.http, concurrency=concurrency)

@@ -1,4 +1,4 @@
-"""readinglist.pdf.fetch against a flaky local server: resume, rejection, cancellation, queue.
+"""readinglist.pdf.fetch and .queue against a flaky local server: resume, rejection, cancellation, queue.
 
 pytest-httpserver cannot cut a connection halfway through a body, so this module has its own
 small ThreadingHTTPServer whose behaviour is chosen per path (see :class:`Route`).
@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from readinglist.errors import Cancelled, NetworkError, PdfError
-from readinglist.pdf.fetch import Downloaded, DownloadQueue, download_pdf, sha256_file
+from readinglist.pdf.fetch import Downloaded, download_pdf, sha256_file
+from readinglist.pdf.queue import DownloadQueue
 from readinglist.records import Progress
 from readinglist.sources.http import Http, HttpPolicy
 from tests.pdfgen import make_paper_pdf
