@@ -18,18 +18,26 @@ import bibtexparser
 from bibtexparser import model
 
 from readinglist.bibtex.citekeys import validate_citekey
+from readinglist.bibtex.fields import (
+    ARXIV_VENUE,
+    MONTH_NAMES,
+    arxiv_id_of,
+    display_name,
+    month_number,
+    resolve_value,
+    split_authors,
+    tex_text,
+    verbatim,
+)
 from readinglist.bibtex.latex import decode_latex
-from readinglist.errors import BibtexError, InvalidIdentifier
+from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
 
 # bibtexparser logs a WARNING per broken block; without any handler Python's last-resort handler
 # would print them to stderr. We report them as BibProblems instead; apps may still log them.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
-MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-               "september", "october", "november", "december")  # fmt: skip
 _MONTH_MACROS = {name[:3]: name.capitalize() for name in MONTH_NAMES}
-_MONTH_NUMBERS = {name[:3]: i for i, name in enumerate(MONTH_NAMES, 1)}
 _VERBATIM = frozenset({"url", "doi", "eprint", "file", "pdf", "arxivid", "arxiv", "urldate"})
 _CONTAINERS = frozenset({
     "proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "periodical",
@@ -43,17 +51,7 @@ _NOT_INHERITED = frozenset({
 _PREPRINT_TYPES = frozenset({
     "misc", "article", "online", "unpublished", "preprint", "electronic", "www"
 })  # fmt: skip
-_ARXIV_VENUE = re.compile(r"\s*(?:arxiv|corr)\b|.*\barxiv (?:preprint|e-prints)", re.IGNORECASE)
-_ARXIV_CANDIDATE = re.compile(
-    r"(?<![\d.])(\d{4}\.\d{4,5}(?:v\d+)?)(?![\d])"
-    r"|(?<![A-Za-z.-])([a-z]+(?:-[a-z]+)?(?:\.[a-z]+(?:-[a-z]+)?)?/\d{7}(?:v\d+)?)(?!\d)",
-    re.IGNORECASE,
-)
-_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_VERBATIM_ESCAPE = re.compile(r"\\([%#_&{}$~])")
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_AND_OR_BRACE = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _BLOCK_HEAD = re.compile(r"@(\w*)\s*[{(]\s*([^,\s{}()]*)")
@@ -95,152 +93,6 @@ class _Raw:
     fields: dict[str, str]  # macros resolved, enclosing removed, TeX still in
 
 
-# --- values --------------------------------------------------------------------------------------
-
-
-def _split_top(value: str, sep: str, *, quotes: bool = True) -> list[str]:
-    """Split at ``sep`` outside braces (and outside quotes when ``quotes``)."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for i, ch in enumerate(value):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == '"' and depth == 0 and quotes:
-            quoted = not quoted
-        elif ch == sep and depth == 0 and not quoted:
-            parts.append(value[start:i])
-            start = i + 1
-    parts.append(value[start:])
-    return parts
-
-
-def _resolve(raw: str, macros: dict[str, str], undefined: list[str]) -> str:
-    """A raw field value without its delimiters, @string macros and ``#`` concatenation applied."""
-    raw = raw.strip()
-    parts = _split_top(raw, "#") if "#" in raw else [raw]
-    out = []
-    for part in parts:
-        part = part.strip()
-        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
-            out.append(part[1:-1])
-        elif part.isdigit() or not part:
-            out.append(part)
-        elif part.lower() in macros:
-            out.append(macros[part.lower()])
-        else:
-            undefined.append(part)
-            out.append(part)
-    return "".join(out)
-
-
-def _text(value: str) -> str:
-    return " ".join(decode_latex(value).split())
-
-
-def _verbatim(value: str) -> str:
-    value = " ".join(value.split())
-    if "\\" in value:
-        value = _VERBATIM_ESCAPE.sub(r"\1", value)
-    return value.strip("{}")
-
-
-def _enclosed(value: str) -> bool:
-    """True when the first ``{`` of ``value`` closes at its last character."""
-    if len(value) < 2 or value[0] != "{" or value[-1] != "}":
-        return False
-    depth = 0
-    for i, ch in enumerate(value):
-        depth += ch == "{"
-        depth -= ch == "}"
-        if depth == 0:
-            return i == len(value) - 1
-    return False
-
-
-def split_authors(value: str) -> list[str]:
-    """Split a raw author field at " and " outside braces."""
-    if "{" not in value:
-        return _AND.split(value.strip())
-    names, depth, start = [], 0, 0
-    for m in _AND_OR_BRACE.finditer(value):
-        token = m.group()
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth -= 1
-        elif depth == 0:
-            names.append(value[start : m.start()])
-            start = m.end()
-    names.append(value[start:])
-    return [n.strip() for n in names]
-
-
-def display_name(raw: str) -> str:
-    """A BibTeX name ("von Last, Jr, First", "First Last", "{Org}") in display order, decoded."""
-    raw = raw.strip()
-    if _enclosed(raw):
-        return _text(raw[1:-1])
-    if "," not in raw:
-        return _text(raw)
-    parts = [_text(p) for p in (_split_top(raw, ",", quotes=False) if "{" in raw else raw.split(","))]
-    if len(parts) <= 2:
-        return " ".join(parts[::-1]).strip()
-    return " ".join(p for p in (", ".join(parts[2:]), parts[0], parts[1]) if p)
-
-
-def _arxiv_normalize(candidate: str) -> tuple[str, int | None] | None:
-    try:
-        from readinglist.sources.arxiv import parse_id
-    except ImportError:  # pragma: no cover - the sources package is optional for this module
-        m = re.fullmatch(r"(.+?)(?:v(\d+))?", candidate)
-        assert m is not None
-        ident = m.group(1)
-        if "/" in ident:
-            archive, number = ident.split("/")
-            ident = archive.split(".")[0].lower() + "/" + number
-        return ident, int(m.group(2)) if m.group(2) else None
-    try:
-        return parse_id(candidate)
-    except InvalidIdentifier:
-        return None
-
-
-def _find_arxiv(text: str) -> tuple[str, int | None] | None:
-    for m in _ARXIV_CANDIDATE.finditer(text):
-        found = _arxiv_normalize(m.group(1) or m.group(2))
-        if found:
-            return found
-    return None
-
-
-def _arxiv_id(f: dict[str, str]) -> tuple[str, int | None] | None:
-    prefix = (f.get("archiveprefix") or f.get("eprinttype") or "arxiv").strip().lower()
-    sources = [f.get("eprint", "") if prefix == "arxiv" else "", f.get("arxivid", ""), f.get("arxiv", "")]
-    doi = _ARXIV_DOI.search(f.get("doi", ""))
-    sources.append(doi.group(1) if doi else "")
-    url = f.get("url", "")
-    sources.append(url if "arxiv.org/" in url.lower() else "")
-    journal = f.get("journal") or f.get("journaltitle") or ""
-    for name in ("journal", "journaltitle", "note", "howpublished", "number", "volume"):
-        value = f.get(name, "")
-        if "arxiv" in value.lower() or (name == "volume" and _ARXIV_VENUE.match(journal)):
-            sources.append(value)
-    for source in sources:
-        found = _find_arxiv(source) if source else None
-        if found:
-            return found
-    return None
-
-
-def _month(value: str) -> int | None:
-    value = value.strip().lower()
-    if value.isdigit():
-        return int(value) if 1 <= int(value) <= 12 else None
-    word = re.match(r"[a-z]+", value)
-    return _MONTH_NUMBERS.get(word.group()[:3]) if word else None
-
-
 # --- entries -------------------------------------------------------------------------------------
 
 
@@ -261,11 +113,11 @@ def _inherit(raw: _Raw, by_key: dict[str, _Raw], seen: set[str]) -> None:
 
 def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
     kind: str | None = raw.kind
-    arxiv = _arxiv_id(f)
+    arxiv = arxiv_id_of(f)
     journal = f.get("journal") or f.get("journaltitle") or None
     volume, number, pages = f.get("volume") or None, f.get("number") or None, f.get("pages") or None
     publisher = f.get("publisher") or f.get("institution") or f.get("school") or None
-    if arxiv and journal and _ARXIV_VENUE.match(journal):
+    if arxiv and journal and ARXIV_VENUE.match(journal):
         journal = volume = number = pages = None
     if publisher and publisher.lower() == "arxiv":
         publisher = None
@@ -277,9 +129,9 @@ def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
     year_match = _YEAR.search(f.get("year", ""))
     date = _DATE.match(f.get("date", "").strip())
     year = int(year_match.group()) if year_match else (int(date.group(1)) if date else None)
-    month = _month(f.get("month", ""))
+    month = month_number(f.get("month", ""))
     if month is None and date and date.group(2):
-        month = _month(date.group(2))
+        month = month_number(date.group(2))
     published = None
     if date and date.group(3):
         try:
@@ -336,7 +188,7 @@ def _read_entry(block: model.Entry, line: int, macros: dict[str, str], problems:
         if name in fields:
             continue  # BibTeX keeps the first of repeated fields
         undefined: list[str] = []
-        fields[name] = _resolve(field.value, macros, undefined)
+        fields[name] = resolve_value(field.value, macros, undefined)
         for macro in undefined:
             problems.append(BibProblem(line, f"{key}: undefined @string {macro!r} in {name}; kept as text"))
     return _Raw(key, block.entry_type.strip().lower(), line, fields)
@@ -388,7 +240,7 @@ def parse_bibtex(text: str) -> BibImport:
             problems.append(_failure(block, line))
             continue
         if isinstance(block, model.String):
-            macros[block.key.strip().lower()] = _resolve(block.value, macros, [])
+            macros[block.key.strip().lower()] = resolve_value(block.value, macros, [])
         elif isinstance(block, model.Entry):  # comments and @preamble are ignored
             problem = _key_problem(block.key.strip(), block.entry_type.strip().lower(), by_key)
             if problem:
@@ -402,7 +254,7 @@ def parse_bibtex(text: str) -> BibImport:
     for raw in raws:
         if raw.key.casefold() in parents and raw.kind in _CONTAINERS:
             continue
-        decoded = {n: _verbatim(v) if n in _VERBATIM else _text(v) for n, v in raw.fields.items()}
+        decoded = {n: verbatim(v) if n in _VERBATIM else tex_text(v) for n, v in raw.fields.items()}
         if not decoded.get("title"):
             problems.append(BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped"))
             continue
