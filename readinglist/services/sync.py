@@ -105,7 +105,11 @@ def sync_days(
         if not last or dt.date.fromisoformat(str(last)) < newest_ok:
             lib.set_setting("last_sync", newest_ok.isoformat())
     if progress:
-        ok = all(r.error is None for r in reports)
-        progress(Progress(len(days), len(days), "Sync finished" if ok else "Sync stopped"))
+        synced = sum(r.error is None for r in reports)
+        ok = synced == len(reports)
+        # a stopped sync leaves the bar where it stopped, not full
+        progress(
+            Progress(synced if not ok else len(days), len(days), "Sync finished" if ok else "Sync stopped")
+        )
     lib._notify(all_changes)
     return SyncReport(tuple(reports))

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from readinglist.db.queries import PaperFilter
+from readinglist.records import Progress
 from readinglist.services import sync
 from readinglist.services.check import run_check
 from readinglist.services.library import Library
@@ -137,8 +138,12 @@ def test_server_error_stops_cleanly_and_writes_nothing(
 
 def test_offline_is_a_clear_error(lib: Library) -> None:
     lib.http.policy.retries = 0
-    report = sync.sync_days(lib, [D31])
+    seen: list[Progress] = []
+    report = sync.sync_days(lib, [D30, D31], progress=seen.append)
     assert not report.ok and "could not be reached" in (report.days[0].error or "")
+    assert "not tried" in (report.days[1].error or "")
+    # the bar ends where the sync stopped, not full
+    assert (seen[-1].done, seen[-1].total, seen[-1].message) == (0, 2, "Sync stopped")
 
 
 def test_days_to_sync_defaults(served_lib: Library) -> None:
