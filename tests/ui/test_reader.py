@@ -319,6 +319,17 @@ def test_shortcuts_are_listed() -> None:
     keys = dict(SHORTCUTS)
     for needed in ("Ctrl+F", "F3", "Shift+F3", "Ctrl+G", "Ctrl+C", "Ctrl+Z", "Ctrl+Shift+Z, Ctrl+Y"):
         assert needed in keys, needed
+    gestures = " ".join(f"{k}: {d}" for k, d in SHORTCUTS).lower()
+    for needed in (
+        "double-click",
+        "triple-click",
+        "shift+click",
+        "across pages",
+        "move",
+        "resize",
+        "cancel a drag",
+    ):
+        assert needed in gestures, needed
 
 
 def test_keyboard_shortcuts_drive_the_window(qtbot, lib, paper, reader) -> None:

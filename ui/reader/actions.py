@@ -63,7 +63,12 @@ ACTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 EXTRA_SHORTCUTS = (
     ("Home / End", "First / last page"),
     ("Space / Shift+Space, Page Up / Page Down", "Scroll by a screen"),
-    ("Escape", "Clear the selection"),
+    ("Drag", "Select text, across pages too (at the window's edge the view scrolls)"),
+    ("Double-click / Triple-click", "Select a word / a line (with a markup tool: mark it up)"),
+    ("Shift+Click", "Extend the selection to the pointer"),
+    ("Drag a note, area or ink (Select tool)", "Move it on its page"),
+    ("Drag a corner of the selected area", "Resize the area"),
+    ("Escape", "Cancel a drag (the annotation goes back), else clear the selection"),
     ("Enter (in the annotations panel)", "Edit the comment"),
 )
 

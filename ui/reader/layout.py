@@ -80,6 +80,12 @@ class Layout:
             * QTransform.fromTranslate(r.x(), r.y())
         )
 
+    def page_bounds(self, number: int) -> QRectF:
+        """The whole page in its own (unrotated) page space: where annotations may go."""
+        p = self.pages[number]
+        inverse, _ = self._rotations[number].inverted()
+        return inverse.mapRect(QRectF(0, 0, p.width, p.height))
+
     def to_page(self, number: int) -> QTransform:
         """Document space -> page space (the inverse of :meth:`to_document`)."""
         inverse, _ = self.to_document(number).inverted()

@@ -7,11 +7,15 @@ in order, so an undo queued after an add always finds the id the add produced.
 
 Annotations are addressed by a local *key* (stable for the window's life); the database id is
 learnt on the worker (``_ids``) and may change when undo re-inserts a row.
+
+While the user drags an annotation, :meth:`AnnotationModel.set_live` shows it at the pointer
+(drawn and hit-tested there, not stored); the drop is one undoable edit.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +46,7 @@ class AnnotationModel(QObject):
         self.undo_stack = QUndoStack(self)
         self._records: dict[int, AnnotationRecord] = {}
         self._ids: dict[int, int] = {}  # key -> database id; written on the worker thread
+        self._live: dict[int, AnnotationRecord] = {}  # key -> where it is being dragged
         self._keys = itertools.count(1)
         self.selected: int | None = None
         self.writes_pending = 0
@@ -51,6 +56,7 @@ class AnnotationModel(QObject):
         """Replace everything with what the database holds (after opening, or after a failure)."""
         self._records.clear()
         self._ids.clear()
+        self._live.clear()
         for rec in records:
             key = next(self._keys)
             self._records[key] = rec
@@ -65,7 +71,16 @@ class AnnotationModel(QObject):
         return sorted(self._records.items(), key=lambda item: (_order(item[1]), item[0]))
 
     def on_page(self, page: int) -> list[tuple[int, AnnotationRecord]]:
-        return [(k, r) for k, r in self._records.items() if r.page == page]
+        """(key, record) on a page, as shown: a dragged annotation where it is being dragged."""
+        return [(k, self._live.get(k, r)) for k, r in self._records.items() if r.page == page]
+
+    def set_live(self, key: int, record: AnnotationRecord | None) -> None:
+        """Show ``record`` in place of annotation ``key`` until cleared with None (a drag's
+        preview: neither stored nor undoable; the caller repaints)."""
+        if record is None or key not in self._records:
+            self._live.pop(key, None)
+        else:
+            self._live[key] = record
 
     def get(self, key: int) -> AnnotationRecord | None:
         return self._records.get(key)
@@ -86,12 +101,22 @@ class AnnotationModel(QObject):
         self.undo_stack.push(cmd)
         return cmd.key  # type: ignore[return-value]
 
+    def create_many(self, records: Sequence[AnnotationRecord], text: str) -> list[int]:
+        """Several annotations as one undo step (a highlight over a page break: one per page)."""
+        if len(records) == 1:
+            return [self.create(records[0])]
+        self.undo_stack.beginMacro(text)
+        keys = [self.create(r) for r in records]
+        self.undo_stack.endMacro()
+        return keys
+
     def delete(self, key: int) -> None:
         rec = self._records.get(key)
         if rec is not None:
             self.undo_stack.push(_Delete(self, key, rec.kind))
 
-    def edit(self, key: int, **fields: Any) -> None:
+    def edit(self, key: int, label: str | None = None, **fields: Any) -> None:
+        """Change fields of an annotation as one undo step (``label`` names it in the stack)."""
         rec = self._records.get(key)
         if rec is None:
             return
@@ -105,7 +130,7 @@ class AnnotationModel(QObject):
                 if set(after) == {"comment"}
                 else "annotation"
             )
-            self.undo_stack.push(_Edit(self, key, before, after, f"Change {what}"))
+            self.undo_stack.push(_Edit(self, key, before, after, label or f"Change {what}"))
 
     # -- primitives: local change now, database write queued -----------------------------------
     def _add(self, record: AnnotationRecord) -> int:
@@ -122,6 +147,7 @@ class AnnotationModel(QObject):
 
     def _remove(self, key: int) -> AnnotationRecord:
         rec = self._records.pop(key)
+        self._live.pop(key, None)
         self._queue(self._job_delete, key)
         if self.selected == key:
             self.select(None)

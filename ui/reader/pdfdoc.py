@@ -24,6 +24,8 @@ TILE = 512  # device pixels: PyMuPDF holds the GIL while it renders; a 512² til
 _DISPLAY_LISTS = 12  # pages whose display list is kept (re-interpreting content costs ~1 ms)
 
 Matrix6 = tuple[float, float, float, float, float, float]
+PagePoint = tuple[int, Point]  # (page number, point in its unrotated page space)
+WORD_SLOP = 3.0  # points: how far off a word a double-click may land and still pick it
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,26 @@ class DocInfo:
     title: str
 
 
+@dataclass(frozen=True)
+class PageText:
+    """The selected part of one page: line rects (unrotated page space) and their text."""
+
+    page: int
+    rects: tuple[Rect, ...]
+    quote: str
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Selected text, page by page in reading order, and the text of all of it."""
+
+    parts: tuple[PageText, ...]
+    quote: str
+
+    def rects_on(self, page: int) -> tuple[Rect, ...]:
+        return next((part.rects for part in self.parts if part.page == page), ())
+
+
 def tile_grid(info: PageInfo, scale: float) -> tuple[int, int, int, int]:
     """(pixel width, pixel height, columns, rows) of a page rendered at ``scale`` px per point."""
     w = max(1, math.ceil(info.width * scale - 0.01))
@@ -52,6 +74,13 @@ def _image(pix: pymupdf.Pixmap) -> QImage:
     RGB32 is the format the raster paint engine blits without converting again."""
     img = QImage(pix.samples_mv, pix.width, pix.height, pix.stride, QImage.Format.Format_RGB888)
     return img.convertToFormat(QImage.Format.Format_RGB32)
+
+
+def _beyond(page: pymupdf.Page, point: Point, line: Rect, *, above: bool) -> bool:
+    """Whether a point lies above (or below) a line of text, as the page is shown (rotated)."""
+    m = page.rotation_matrix
+    y, box = (pymupdf.Point(point) * m).y, pymupdf.Rect(line) * m
+    return y < box.y0 if above else y > box.y1
 
 
 class PdfDocument:
@@ -163,11 +192,39 @@ class PdfDocument:
         return _image(source.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False))
 
     # -- text --------------------------------------------------------------------------------
-    def selection(self, number: int, start: Point, end: Point) -> tuple[tuple[Rect, ...], str]:
-        """Line rects of the text between two points (unrotated page space) and its quote."""
-        page = self._page(number)
-        rects = tuple(pdfannots.text_rects(page, start, end))
-        return rects, pdfannots.quote_text(page, rects) if rects else ""
+    def selection(self, start: PagePoint, end: PagePoint, whole_lines: bool = False) -> Selection | None:
+        """The text between two points, which may be on different pages: from ``start`` to the
+        end of its page, every page between in full, then the last page up to ``end``."""
+        if start[0] > end[0]:
+            start, end = end, start
+        parts = []
+        for number in range(start[0], end[0] + 1):
+            page = self._page(number)
+            a = start[1] if number == start[0] else None
+            b = end[1] if number == end[0] else None
+            rects = tuple(pdfannots.text_rects(page, a, b, whole_lines=whole_lines))
+            # A drag that ends above the first line of its page (or starts below the last line
+            # of its own) takes nothing from that page, not the word nearest the margin.
+            if rects and a is None and b is not None and _beyond(page, b, rects[0], above=True):
+                rects = ()
+            if rects and b is None and a is not None and _beyond(page, a, rects[-1], above=False):
+                rects = ()
+            if rects:
+                parts.append(PageText(number, rects, pdfannots.quote_text(page, rects)))
+        if not parts:
+            return None
+        # Pages join like lines: with a space, and a word hyphenated over the page break made whole.
+        return Selection(tuple(parts), pdfannots._join_lines([[part.quote] for part in parts]))
+
+    def word_at(self, at: PagePoint, whole_line: bool = False) -> Selection | None:
+        """The word (or the whole line) under a point; None when the point is not on text."""
+        found = self.selection(at, at, whole_line)
+        x, y = at[1]
+        hit = found is not None and any(
+            x0 - WORD_SLOP <= x <= x1 + WORD_SLOP and y0 - WORD_SLOP <= y <= y1 + WORD_SLOP
+            for x0, y0, x1, y1 in found.parts[0].rects
+        )
+        return found if hit else None
 
     def quote(self, number: int, rects: Sequence[Rect]) -> str:
         return pdfannots.quote_text(self._page(number), rects)

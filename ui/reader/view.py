@@ -13,7 +13,7 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
@@ -393,7 +393,10 @@ class PageView(QAbstractScrollArea):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus()
         if self.tool is not None and self.layout_ is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.tool.press(event.position(), event.modifiers())
+            double = event.type() == QEvent.Type.MouseButtonDblClick
+            self.tool.press(event.position(), event.modifiers(), double)
+
+    mouseDoubleClickEvent = mousePressEvent  # Qt sends press, release, press, double-click, release
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self.tool is not None and self.layout_ is not None:

@@ -210,7 +210,9 @@ class ReaderWindow(QMainWindow):
         """Runs on the worker: the annotations, then the PDF (hiding PDF copies of imported ones)."""
         paper = self.lib.get(self.paper_id)
         records = service.list_annotations(self.lib, self.paper_id)
-        self.doc.set_hidden({r.fingerprint for r in records if r.fingerprint})
+        # The PDF's own copies of imported annotations: drawn from the database, or deleted.
+        dismissed = service.dismissed_fingerprints(self.lib, self.paper_id)
+        self.doc.set_hidden({r.fingerprint for r in records if r.fingerprint} | dismissed)
         return self.doc.open(), records, paper.title, paper.citekey
 
     def _opened(self, result: tuple[DocInfo, list, str, str | None]) -> None:
