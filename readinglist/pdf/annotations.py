@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 import pymupdf
@@ -101,8 +101,14 @@ def quote_text(page: pymupdf.Page, rects: Sequence[Rect]) -> str:
     return _quote(_words(page), rects)
 
 
-def text_rects(page: pymupdf.Page, start: Point, end: Point) -> list[Rect]:
-    """One rect per line for a selection dragged from ``start`` to ``end`` (unrotated points)."""
+def text_rects(
+    page: pymupdf.Page, start: Point | None, end: Point | None, *, whole_lines: bool = False
+) -> list[Rect]:
+    """One rect per line for a selection dragged from ``start`` to ``end`` (unrotated points).
+
+    None stands for the page's first word (``start``) or last word (``end``): a selection that
+    runs over from another page. ``whole_lines`` widens it to the whole lines it touches.
+    """
     words = _words(page)
     if not words:
         return []
@@ -120,7 +126,14 @@ def text_rects(page: pymupdf.Page, start: Point, end: Point) -> list[Rect]:
 
         return min(range(len(words)), key=gap)
 
-    first, last = sorted((nearest(start), nearest(end)))
+    first, last = sorted(
+        (0 if start is None else nearest(start), len(words) - 1 if end is None else nearest(end))
+    )
+    if whole_lines:
+        while first > 0 and words[first - 1][5:7] == words[first][5:7]:
+            first -= 1
+        while last + 1 < len(words) and words[last + 1][5:7] == words[last][5:7]:
+            last += 1
     out: list[Rect] = []
     current: tuple[int, int] | None = None
     for w in words[first : last + 1]:
@@ -283,23 +296,49 @@ def _own_xrefs(page: pymupdf.Page) -> list[int]:
     return [a.xref for a in page.annots() if a.info.get("id", "").startswith(OWN_PREFIX)]
 
 
+def _foreign_fingerprint(doc: pymupdf.Document, page: pymupdf.Page, annot: pymupdf.Annot) -> str | None:
+    """The fingerprint :func:`read_annotations` gives a foreign annotation; None if it skips it."""
+    kind = _IMPORTED_KIND.get(annot.type[1])
+    if kind is None or annot.info.get("id", "").startswith(OWN_PREFIX):
+        return None
+    if annot.type[1] == "Text" and _is_review_state(doc, annot):
+        return None
+    rects, _ink = _rects_of(annot, kind)
+    if not rects:
+        return None
+    return fingerprint(page.number, kind, rects, (annot.info.get("content") or "").strip())
+
+
 def write_annotations(
-    src: Path, dst: Path, annotations: Sequence[AnnotationRecord], *, replace_own: bool = True
+    src: Path,
+    dst: Path,
+    annotations: Sequence[AnnotationRecord],
+    *,
+    replace_own: bool = True,
+    drop_foreign: Collection[str] = (),
 ) -> int:
     """Write a copy of ``src`` to ``dst`` (may be the same file) with the annotations added.
 
     With ``replace_own`` the annotations readinglist wrote before are removed first, so a second
-    export does not duplicate them; other viewers' annotations are kept. Returns the count written.
+    export does not duplicate them. Other viewers' annotations are kept, except those whose
+    fingerprint is in ``drop_foreign`` (the caller writes its own version of them, or the user
+    deleted them). Returns the count written.
     """
     src, dst = Path(src), Path(dst)
     if dst.is_symlink():  # replace the file the link points to, not the link
         dst = dst.resolve()
     now = dt.datetime.now(dt.UTC)
+    drop = frozenset(drop_foreign)
     with _open(src) as doc:
-        if replace_own:
-            for page in doc:
-                for xref in _own_xrefs(page):
-                    page.delete_annot(page.load_annot(xref))
+        for page in doc:
+            doomed = [
+                a.xref
+                for a in page.annots()
+                if (replace_own and a.info.get("id", "").startswith(OWN_PREFIX))
+                or (drop and _foreign_fingerprint(doc, page, a) in drop)
+            ]
+            for xref in doomed:
+                page.delete_annot(page.load_annot(xref))
         for n, rec in enumerate(annotations):
             if not 0 <= rec.page < doc.page_count:
                 raise PdfError(f"annotation on page {rec.page + 1} but {src.name} has {doc.page_count} pages")

@@ -4,6 +4,10 @@ Functions take a :class:`Library` and plain values and return :class:`Annotation
 mutation is one transaction that also refreshes the paper's search row and notifies listeners.
 With the library setting ``write_annotations_to_pdf`` on, the stored PDF is rewritten after each
 change so other viewers see the annotations too (off by default: the PDF stays pristine).
+
+Annotations imported from the PDF carry a fingerprint. Deleting one remembers its fingerprint
+for the paper (a library setting), so a re-import skips it and the reader keeps the PDF's own
+copy hidden; restoring it (undo) forgets the fingerprint again.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readinglist.db import fts
-from readinglist.db.schema import Annotation, Paper, utcnow
+from readinglist.db.schema import Annotation, Paper, Setting, utcnow
 from readinglist.errors import NotFoundError, PdfError, ReadingListError
-from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Rect
+from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Point, Rect
 from readinglist.services.library import Library
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,10 @@ def _to_record(row: Annotation) -> AnnotationRecord:
 
 def _rects_json(rects: Sequence[Rect]) -> str:
     return json.dumps([[float(v) for v in r] for r in rects])
+
+
+def _ink_json(ink: Sequence[Sequence[Point]]) -> str:
+    return json.dumps([[[float(x), float(y)] for x, y in stroke] for stroke in ink])
 
 
 def _check_color(color: str) -> str:
@@ -104,6 +112,46 @@ def _check_paper(s: Session, paper_id: int) -> None:
         raise NotFoundError(f"no paper #{paper_id} in the library")
 
 
+# --- deleted imports -----------------------------------------------------------------------------
+# Stored in the settings table under one key per paper (no schema change): a JSON list of the
+# fingerprints of imported annotations the user deleted. Library.setting() only knows declared
+# keys, so these are read and written here, inside the transaction of the change they belong to.
+
+
+def _dismissed_key(paper_id: int) -> str:
+    return f"dismissed_annotations/{paper_id}"
+
+
+def _dismissed(s: Session, paper_id: int) -> set[str]:
+    row = s.get(Setting, _dismissed_key(paper_id))
+    return set(json.loads(row.value)) if row is not None else set()
+
+
+def _set_dismissed(s: Session, paper_id: int, fingerprints: set[str]) -> None:
+    row = s.get(Setting, _dismissed_key(paper_id))
+    if fingerprints:
+        value = json.dumps(sorted(fingerprints))
+        if row is None:
+            s.add(Setting(key=_dismissed_key(paper_id), value=value))
+        else:
+            row.value = value
+    elif row is not None:
+        s.delete(row)
+
+
+def _undismiss(s: Session, paper_id: int, fingerprint: str | None) -> None:
+    if fingerprint:
+        dismissed = _dismissed(s, paper_id)
+        if fingerprint in dismissed:
+            _set_dismissed(s, paper_id, dismissed - {fingerprint})
+
+
+def dismissed_fingerprints(lib: Library, paper_id: int) -> frozenset[str]:
+    """Fingerprints of the annotations imported from the paper's PDF that the user deleted."""
+    with lib.session() as s:
+        return frozenset(_dismissed(s, paper_id))
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -148,7 +196,7 @@ def _insert(s: Session, paper_id: int, record: AnnotationRecord, *, keep_id: boo
         kind=record.kind,
         color=record.color.lower(),
         rects=_rects_json(record.rects),
-        ink=json.dumps([[[float(x), float(y)] for x, y in stroke] for stroke in record.ink]),
+        ink=_ink_json(record.ink),
         text=record.text,
         comment=record.comment,
         fingerprint=record.fingerprint,
@@ -169,6 +217,7 @@ def add_annotation(lib: Library, paper_id: int, record: AnnotationRecord) -> Ann
     with lib.session() as s:
         _check_paper(s, paper_id)
         out = _to_record(_insert(s, paper_id, replace(record, created=None, modified=None), keep_id=False))
+        _undismiss(s, paper_id, record.fingerprint)
         fts.refresh_papers(s, [paper_id])
     _done(lib, paper_id)
     return out
@@ -180,6 +229,7 @@ def restore_annotation(lib: Library, paper_id: int, record: AnnotationRecord) ->
     with lib.session() as s:
         _check_paper(s, paper_id)
         out = _to_record(_insert(s, paper_id, record, keep_id=True))
+        _undismiss(s, paper_id, record.fingerprint)
         fts.refresh_papers(s, [paper_id])
     _done(lib, paper_id)
     return out
@@ -193,12 +243,16 @@ def update_annotation(
     comment: str | None = None,
     rects: Sequence[Rect] | None = None,
     text: str | None = None,
+    ink: Sequence[Sequence[Point]] | None = None,
 ) -> AnnotationRecord:
-    """Change an annotation's colour, comment, geometry or quoted text; returns the new record."""
+    """Change an annotation's colour, comment, geometry (rects, ink strokes) or quoted text;
+    returns the new record. Moving an annotation changes its rects (and its ink, if any)."""
     if color is not None:
         color = _check_color(color)
     if rects is not None:
         _check_rects(rects)
+    if ink is not None and any(len(p) != 2 for stroke in ink for p in stroke):
+        raise ReadingListError("an ink stroke is a list of (x, y) points")
     with lib.session() as s:
         row = _row(s, annotation_id)
         if color is not None:
@@ -209,6 +263,10 @@ def update_annotation(
             row.rects = _rects_json(rects)
         if text is not None:
             row.text = text
+        if ink is not None:
+            row.ink = _ink_json(ink)
+        if (rects is not None or ink is not None) and not json.loads(row.rects) and not json.loads(row.ink):
+            raise ReadingListError(f"a {row.kind} annotation needs a position on the page")
         row.modified = utcnow()
         s.flush()
         fts.refresh_papers(s, [row.paper_id])
@@ -218,10 +276,15 @@ def update_annotation(
 
 
 def delete_annotation(lib: Library, annotation_id: int) -> AnnotationRecord:
-    """Delete an annotation; returns what was deleted so undo can restore it."""
+    """Delete an annotation; returns what was deleted so undo can restore it.
+
+    An imported one is remembered as deleted, so importing the PDF again does not bring it back.
+    """
     with lib.session() as s:
         row = _row(s, annotation_id)
         out, paper_id = _to_record(row), row.paper_id
+        if row.fingerprint:
+            _set_dismissed(s, paper_id, _dismissed(s, paper_id) | {row.fingerprint})
         s.delete(row)
         s.flush()
         fts.refresh_papers(s, [paper_id])
@@ -260,7 +323,11 @@ def _write_back(lib: Library, paper_id: int) -> None:
 
 
 def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
-    """Write a copy of the paper's PDF with its annotations to ``dst``; returns how many were written."""
+    """Write a copy of the paper's PDF with its annotations to ``dst``; returns how many were written.
+
+    Unlike the write-back into the stored PDF (which never touches other viewers' annotations),
+    the copy is rebuilt from the library, imported annotations included.
+    """
     from readinglist.pdf.annotations import write_annotations
 
     src = _pdf_of(lib, paper_id)
@@ -271,16 +338,20 @@ def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
         raise PdfError(f"cannot write {dst}: the folder {dst.parent} does not exist")
     if dst.resolve() == src.resolve():
         raise PdfError("export to a new file: the stored PDF itself is never overwritten by an export")
-    records = _own(list_annotations(lib, paper_id))
+    # The copy shows the library's truth: imported annotations as the user left them (moved,
+    # recoloured, commented) in place of the PDF's originals, and deleted ones not at all.
+    records = list_annotations(lib, paper_id)
+    replaced = {r.fingerprint for r in records if r.fingerprint} | dismissed_fingerprints(lib, paper_id)
     with PYMUPDF_LOCK:
-        return write_annotations(src, dst, records)
+        return write_annotations(src, dst, records, drop_foreign=replaced)
 
 
 def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
     """Import the annotations other viewers left in a PDF; returns how many were new.
 
     Each keeps the fingerprint the PDF layer computes, so importing the same file again adds
-    nothing. Annotations readinglist wrote itself are skipped.
+    nothing; the ones the user deleted stay deleted. Annotations readinglist wrote itself are
+    skipped.
     """
     from readinglist.pdf.annotations import read_annotations
 
@@ -295,7 +366,7 @@ def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
                     Annotation.paper_id == paper_id, Annotation.fingerprint.is_not(None)
                 )
             ).scalars()
-        )
+        ) | _dismissed(s, paper_id)
         for rec in found:
             if rec.fingerprint in known or rec.kind not in ANNOTATION_KINDS:
                 continue
@@ -323,6 +394,7 @@ __all__ = [
     "annotations_markdown_for",
     "append_annotations_to_note",
     "delete_annotation",
+    "dismissed_fingerprints",
     "export_annotated_pdf",
     "import_pdf_annotations",
     "list_annotations",
