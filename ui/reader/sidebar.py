@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
@@ -16,6 +16,45 @@ from PySide6.QtWidgets import (
 from ui.reader.pdfdoc import DocInfo
 
 THUMB_WIDTH = 110  # logical pixels
+FRAME = QColor(0, 0, 0, 90)  # a white page on a white list needs an edge to be seen
+
+
+def _framed(pix: QPixmap) -> QPixmap:
+    """``pix`` with a one-pixel edge, drawn inside it (the size stays the same)."""
+    p = QPainter(pix)
+    pen = QPen(FRAME)
+    pen.setCosmetic(True)
+    p.setPen(pen)
+    r = pix.rect()  # device pixels; the painter works in logical ones
+    dpr = pix.devicePixelRatio()
+    p.drawRect(0, 0, round(r.width() / dpr) - 1, round(r.height() / dpr) - 1)
+    p.end()
+    return pix
+
+
+class _Thumbs(QListWidget):
+    """The page list; its cells span the full width, so the thumbnails sit in the middle."""
+
+    def fit_grid(self) -> None:
+        icon = self.iconSize()
+        if icon.isEmpty():
+            return
+        cell = QSize(
+            max(icon.width() + 12, self.viewport().width() - 2),
+            icon.height() + self.fontMetrics().height() + 14,
+        )
+        if self.count() and self.item(0).sizeHint() == cell:
+            return
+        self.setGridSize(cell)
+        # IconMode centres the icon in the item, not in the grid cell: make the items as wide.
+        self.setUpdatesEnabled(False)
+        for n in range(self.count()):
+            self.item(n).setSizeHint(cell)
+        self.setUpdatesEnabled(True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_grid()
 
 
 class Sidebar(QTabWidget):
@@ -24,7 +63,7 @@ class Sidebar(QTabWidget):
     def __init__(self, view) -> None:  # view: PageView
         super().__init__()
         self.view = view
-        self.thumbs = QListWidget()
+        self.thumbs = _Thumbs()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
         self.thumbs.setWrapping(False)
@@ -52,7 +91,7 @@ class Sidebar(QTabWidget):
         self.thumbs.setIconSize(size)
         blank = QPixmap(size)
         blank.fill(QColor("white"))
-        icon = QIcon(blank)
+        icon = QIcon(_framed(blank))
         self.thumbs.setUpdatesEnabled(False)
         for n in range(len(info.pages)):
             item = QListWidgetItem(icon, str(n + 1))
@@ -60,6 +99,7 @@ class Sidebar(QTabWidget):
             item.setData(Qt.ItemDataRole.UserRole, False)  # has a real thumbnail
             self.thumbs.addItem(item)
         self.thumbs.setUpdatesEnabled(True)
+        self.thumbs.fit_grid()
         self._fill_outline(info)
         self._timer.start()
 
@@ -113,7 +153,7 @@ class Sidebar(QTabWidget):
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )  # type: ignore[arg-type]
         pix.setDevicePixelRatio(self.devicePixelRatioF())
-        item.setIcon(QIcon(pix))
+        item.setIcon(QIcon(_framed(pix)))
         item.setData(Qt.ItemDataRole.UserRole, True)
 
     def set_current(self, n: int) -> None:
