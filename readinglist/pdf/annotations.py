@@ -16,6 +16,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
@@ -62,7 +63,7 @@ def _covers(rect: pymupdf.Rect, word: Word) -> bool:
     return area > 0 and (box & rect).get_area() > 0.5 * area
 
 
-def _join_lines(lines: list[list[str]]) -> str:
+def join_lines(lines: list[list[str]]) -> str:
     """Join lines of words, undoing end-of-line hyphenation ("repre-" + "sentation")."""
     out = ""
     for words in lines:
@@ -93,7 +94,7 @@ def _quote(words: Sequence[Word], rects: Sequence[Rect]) -> str:
                 lines.append([])
                 last_line = line
             lines[-1].append(words[i][4])
-    return _join_lines(lines)
+    return join_lines(lines)
 
 
 def quote_text(page: pymupdf.Page, rects: Sequence[Rect]) -> str:
@@ -296,17 +297,50 @@ def _own_xrefs(page: pymupdf.Page) -> list[int]:
     return [a.xref for a in page.annots() if a.info.get("id", "").startswith(OWN_PREFIX)]
 
 
-def _foreign_fingerprint(doc: pymupdf.Document, page: pymupdf.Page, annot: pymupdf.Annot) -> str | None:
-    """The fingerprint :func:`read_annotations` gives a foreign annotation; None if it skips it."""
+@dataclass(frozen=True)
+class _Found:
+    """What identifies an annotation another viewer (or we) left in a PDF."""
+
+    kind: str
+    own: bool
+    rects: tuple[Rect, ...]
+    ink: tuple[tuple[Point, ...], ...]
+    comment: str
+
+    def fingerprint(self, page: int) -> str:
+        return fingerprint(page, self.kind, self.rects, self.comment)
+
+
+def _identify(doc: pymupdf.Document, annot: pymupdf.Annot) -> _Found | None:
+    """The annotation as :func:`read_annotations` sees it; None for kinds it skips."""
     kind = _IMPORTED_KIND.get(annot.type[1])
-    if kind is None or annot.info.get("id", "").startswith(OWN_PREFIX):
+    if kind is None:
         return None
     if annot.type[1] == "Text" and _is_review_state(doc, annot):
         return None
-    rects, _ink = _rects_of(annot, kind)
+    rects, ink = _rects_of(annot, kind)
     if not rects:
         return None
-    return fingerprint(page.number, kind, rects, (annot.info.get("content") or "").strip())
+    info = annot.info
+    own = info.get("id", "").startswith(OWN_PREFIX)
+    return _Found(kind, own, rects, ink, (info.get("content") or "").strip())
+
+
+def remove_annotations(page: pymupdf.Page, *, own: bool, fingerprints: Collection[str] = ()) -> int:
+    """Delete from ``page`` the annotations we wrote (with ``own``) and the foreign ones whose
+    fingerprint is in ``fingerprints``; returns how many went. The page must be reloaded after."""
+    doc = page.parent
+    doomed = []
+    for annot in page.annots():
+        if own and annot.info.get("id", "").startswith(OWN_PREFIX):
+            doomed.append(annot.xref)
+        elif fingerprints:
+            found = _identify(doc, annot)
+            if found is not None and not found.own and found.fingerprint(page.number) in fingerprints:
+                doomed.append(annot.xref)
+    for xref in doomed:
+        page.delete_annot(page.load_annot(xref))
+    return len(doomed)
 
 
 def write_annotations(
@@ -331,14 +365,7 @@ def write_annotations(
     drop = frozenset(drop_foreign)
     with _open(src) as doc:
         for page in doc:
-            doomed = [
-                a.xref
-                for a in page.annots()
-                if (replace_own and a.info.get("id", "").startswith(OWN_PREFIX))
-                or (drop and _foreign_fingerprint(doc, page, a) in drop)
-            ]
-            for xref in doomed:
-                page.delete_annot(page.load_annot(xref))
+            remove_annotations(page, own=replace_own, fingerprints=drop)
         for n, rec in enumerate(annotations):
             if not 0 <= rec.page < doc.page_count:
                 raise PdfError(f"annotation on page {rec.page + 1} but {src.name} has {doc.page_count} pages")
@@ -408,41 +435,31 @@ def read_annotations(path: Path, *, include_own: bool = False) -> list[Annotatio
         for page in doc:
             words: list[Word] | None = None
             for annot in page.annots():
-                kind = _IMPORTED_KIND.get(annot.type[1])
-                if kind is None:
+                found = _identify(doc, annot)
+                if found is None or (found.own and not include_own):
                     continue
-                info = annot.info
-                name = info.get("id", "")
-                own = name.startswith(OWN_PREFIX)
-                if own and not include_own:
-                    continue
-                if annot.type[1] == "Text" and _is_review_state(doc, annot):
-                    continue
-                rects, ink = _rects_of(annot, kind)
-                if not rects:
-                    continue
+                kind, rects = found.kind, found.rects
                 text = ""
                 if kind in _MARKUP:
                     words = _words(page) if words is None else words
                     text = _quote(words, rects)
-                colors = annot.colors
+                info, colors = annot.info, annot.colors
                 color = _hex(colors.get("stroke")) or _hex(colors.get("fill")) or DEFAULT_COLOR
-                comment = (info.get("content") or "").strip()
                 created = parse_pdf_date(info.get("creationDate") or "")
                 modified = parse_pdf_date(info.get("modDate") or "")
                 out.append(
                     AnnotationRecord(
-                        id=_own_id(name) if own else None,
+                        id=_own_id(info.get("id", "")) if found.own else None,
                         page=page.number,
                         kind=kind,
                         color=color,
                         rects=rects,
-                        ink=ink,
+                        ink=found.ink,
                         text=text,
-                        comment=comment,
+                        comment=found.comment,
                         created=created or modified,
                         modified=modified or created,
-                        fingerprint=fingerprint(page.number, kind, rects, comment),
+                        fingerprint=found.fingerprint(page.number),
                     )
                 )
     return out

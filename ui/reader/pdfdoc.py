@@ -140,26 +140,7 @@ class PdfDocument:
 
     def _strip(self, page: pymupdf.Page) -> bool:
         """Drop annotations the reader draws itself: ours, and imported ones (by fingerprint)."""
-        doomed = []
-        for annot in page.annots():
-            name = annot.info.get("id", "")
-            if name.startswith(pdfannots.OWN_PREFIX) or (
-                self._hidden and self._fingerprint(page, annot) in self._hidden
-            ):
-                doomed.append(annot.xref)
-        for xref in doomed:
-            page.delete_annot(page.load_annot(xref))
-        return bool(doomed)
-
-    @staticmethod
-    def _fingerprint(page: pymupdf.Page, annot: pymupdf.Annot) -> str | None:
-        # Same recipe as pdf.annotations.read_annotations (its helpers are private there).
-        kind = pdfannots._IMPORTED_KIND.get(annot.type[1])
-        if kind is None:
-            return None
-        rects, _ = pdfannots._rects_of(annot, kind)
-        comment = (annot.info.get("content") or "").strip()
-        return pdfannots.fingerprint(page.number, kind, rects, comment)
+        return pdfannots.remove_annotations(page, own=True, fingerprints=self._hidden) > 0
 
     def _display_list(self, number: int) -> pymupdf.DisplayList:
         dl = self._lists.get(number)
@@ -214,7 +195,7 @@ class PdfDocument:
         if not parts:
             return None
         # Pages join like lines: with a space, and a word hyphenated over the page break made whole.
-        return Selection(tuple(parts), pdfannots._join_lines([[part.quote] for part in parts]))
+        return Selection(tuple(parts), pdfannots.join_lines([[part.quote] for part in parts]))
 
     def word_at(self, at: PagePoint, whole_line: bool = False) -> Selection | None:
         """The word (or the whole line) under a point; None when the point is not on text."""
