@@ -1,4 +1,4 @@
-"""Read and write real PDF annotations with PyMuPDF, and map text selections to rectangles.
+"""Read and write real PDF annotations with PyMuPDF (text selections: :mod:`.textsel`).
 
 All geometry is in PyMuPDF's unrotated page space (what ``get_text`` and ``Annot.vertices``
 report, and what the ``add_*_annot`` methods expect, whatever the page's /Rotate). Callers keep
@@ -22,6 +22,7 @@ from pathlib import Path
 import pymupdf
 
 from readinglist.errors import PdfError
+from readinglist.pdf.textsel import Word, page_words, quote_words
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Point, Rect
 
 OWN_PREFIX = "readinglist-"  # the /NM (annotation name) of every annotation we write starts so
@@ -33,118 +34,14 @@ _IMPORTED_KIND = dict(
     Highlight="highlight", Underline="underline", Squiggly="underline", StrikeOut="strikeout",
     Text="note", FreeText="note", Ink="ink", Square="rectangle",
 )  # fmt: skip
-# Without TEXT_PRESERVE_LIGATURES, "ﬁ" comes out as "fi", which is what a quote should hold.
-_WORD_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-_HYPHENS = ("-", "\u00ad", "\u2010")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _PDF_DATE_RE = re.compile(
     r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+\-])(\d{2})?'?(\d{2})?'?)?"
 )
 
-Word = tuple[float, float, float, float, str, int, int, int]  # get_text("words") rows
 # pymupdf.open raises FileDataError (a RuntimeError); deeper MuPDF calls can raise
 # mupdf.FzErrorBase, which derives from Exception only.
 _MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
-
-
-# --- text under rectangles and text selections ---------------------------------------------------
-
-
-def _words(page: pymupdf.Page) -> list[Word]:
-    return page.get_text("words", flags=_WORD_FLAGS, sort=False)
-
-
-def _covers(rect: pymupdf.Rect, word: Word) -> bool:
-    """A word belongs to a rect if its centre lies inside or more than half of it is covered."""
-    box = pymupdf.Rect(word[:4])
-    if rect.contains(pymupdf.Point((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)):
-        return True
-    area = box.width * box.height
-    return area > 0 and (box & rect).get_area() > 0.5 * area
-
-
-def join_lines(lines: list[list[str]]) -> str:
-    """Join lines of words, undoing end-of-line hyphenation ("repre-" + "sentation")."""
-    out = ""
-    for words in lines:
-        text = " ".join(words)
-        if not text:
-            continue
-        tail = out.rsplit(" ", 1)[-1]
-        if out and tail.endswith(_HYPHENS) and len(tail) > 1 and tail[-2].isalpha() and text[0].islower():
-            # A compound broken at one of its own hyphens ("state-of-the-" + "art") keeps it.
-            keep = "-" in tail[:-1] and tail[-1] != "\u00ad"
-            out = (out if keep else out[:-1]) + text
-        else:
-            out = f"{out} {text}" if out else text
-    return " ".join(out.split())
-
-
-def _quote(words: Sequence[Word], rects: Sequence[Rect]) -> str:
-    taken: set[int] = set()
-    lines: list[list[str]] = []
-    last_line: tuple[int, int] | None = None
-    for rect in rects:
-        area = pymupdf.Rect(rect)
-        hits = [i for i, w in enumerate(words) if i not in taken and _covers(area, w)]
-        for i in sorted(hits, key=lambda i: (words[i][5], words[i][6], words[i][7])):
-            taken.add(i)
-            line = (words[i][5], words[i][6])
-            if line != last_line:
-                lines.append([])
-                last_line = line
-            lines[-1].append(words[i][4])
-    return join_lines(lines)
-
-
-def quote_text(page: pymupdf.Page, rects: Sequence[Rect]) -> str:
-    """The text under ``rects`` in reading order, hyphenation joined, whitespace collapsed."""
-    return _quote(_words(page), rects)
-
-
-def text_rects(
-    page: pymupdf.Page, start: Point | None, end: Point | None, *, whole_lines: bool = False
-) -> list[Rect]:
-    """One rect per line for a selection dragged from ``start`` to ``end`` (unrotated points).
-
-    None stands for the page's first word (``start``) or last word (``end``): a selection that
-    runs over from another page. ``whole_lines`` widens it to the whole lines it touches.
-    """
-    words = _words(page)
-    if not words:
-        return []
-    # Distances are measured as the reader sees the page (rotated), so "same line first" means
-    # the visual line even on a /Rotate 90 page where lines run vertically in unrotated space.
-    to_view = page.rotation_matrix
-    boxes = [pymupdf.Rect(w[:4]) * to_view for w in words]
-
-    def nearest(point: Point) -> int:
-        p = pymupdf.Point(point) * to_view
-
-        def gap(i: int) -> tuple[float, float]:
-            b = boxes[i]
-            return (max(b.y0 - p.y, 0.0, p.y - b.y1), max(b.x0 - p.x, 0.0, p.x - b.x1))
-
-        return min(range(len(words)), key=gap)
-
-    first, last = sorted(
-        (0 if start is None else nearest(start), len(words) - 1 if end is None else nearest(end))
-    )
-    if whole_lines:
-        while first > 0 and words[first - 1][5:7] == words[first][5:7]:
-            first -= 1
-        while last + 1 < len(words) and words[last + 1][5:7] == words[last][5:7]:
-            last += 1
-    out: list[Rect] = []
-    current: tuple[int, int] | None = None
-    for w in words[first : last + 1]:
-        if (w[5], w[6]) != current:
-            current = (w[5], w[6])
-            out.append((w[0], w[1], w[2], w[3]))
-        else:
-            x0, y0, x1, y1 = out[-1]
-            out[-1] = (min(x0, w[0]), min(y0, w[1]), max(x1, w[2]), max(y1, w[3]))
-    return out
 
 
 # --- colours, dates, identity -------------------------------------------------------------------
@@ -441,8 +338,8 @@ def read_annotations(path: Path, *, include_own: bool = False) -> list[Annotatio
                 kind, rects = found.kind, found.rects
                 text = ""
                 if kind in _MARKUP:
-                    words = _words(page) if words is None else words
-                    text = _quote(words, rects)
+                    words = page_words(page) if words is None else words
+                    text = quote_words(words, rects)
                 info, colors = annot.info, annot.colors
                 color = _hex(colors.get("stroke")) or _hex(colors.get("fill")) or DEFAULT_COLOR
                 created = parse_pdf_date(info.get("creationDate") or "")

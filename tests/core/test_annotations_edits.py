@@ -11,7 +11,7 @@ import pytest
 from test_annotations_service import _paper
 
 from readinglist.errors import ReadingListError
-from readinglist.pdf.annotations import quote_text, text_rects
+from readinglist.pdf.textsel import quote_text, text_rects
 from readinglist.records import AnnotationRecord
 from readinglist.services import annotations as svc
 

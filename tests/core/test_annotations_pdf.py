@@ -18,11 +18,10 @@ from readinglist.errors import PdfError
 from readinglist.pdf.annotations import (
     has_own_annotations,
     parse_pdf_date,
-    quote_text,
     read_annotations,
-    text_rects,
     write_annotations,
 )
+from readinglist.pdf.textsel import quote_text, text_rects
 from readinglist.records import AnnotationRecord, Rect
 
 PAGE_TEXT = [

@@ -14,7 +14,8 @@ import pytest
 from readinglist.cli.main import main
 from readinglist.db.schema import Attachment
 from readinglist.errors import NotFoundError, PdfError, ReadingListError
-from readinglist.pdf.annotations import read_annotations, text_rects
+from readinglist.pdf.annotations import read_annotations
+from readinglist.pdf.textsel import text_rects
 from readinglist.records import AnnotationRecord, PaperMeta
 from readinglist.services import annotations as svc
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 
 from readinglist.errors import PdfError
 from readinglist.pdf import annotations as pdfannots
+from readinglist.pdf import textsel
 from readinglist.records import Point, Rect
 
 TILE = 512  # device pixels: PyMuPDF holds the GIL while it renders; a 512² tile takes 1-5 ms
@@ -183,7 +184,7 @@ class PdfDocument:
             page = self._page(number)
             a = start[1] if number == start[0] else None
             b = end[1] if number == end[0] else None
-            rects = tuple(pdfannots.text_rects(page, a, b, whole_lines=whole_lines))
+            rects = tuple(textsel.text_rects(page, a, b, whole_lines=whole_lines))
             # A drag that ends above the first line of its page (or starts below the last line
             # of its own) takes nothing from that page, not the word nearest the margin.
             if rects and a is None and b is not None and _beyond(page, b, rects[0], above=True):
@@ -191,11 +192,11 @@ class PdfDocument:
             if rects and b is None and a is not None and _beyond(page, a, rects[-1], above=False):
                 rects = ()
             if rects:
-                parts.append(PageText(number, rects, pdfannots.quote_text(page, rects)))
+                parts.append(PageText(number, rects, textsel.quote_text(page, rects)))
         if not parts:
             return None
         # Pages join like lines: with a space, and a word hyphenated over the page break made whole.
-        return Selection(tuple(parts), pdfannots.join_lines([[part.quote] for part in parts]))
+        return Selection(tuple(parts), textsel.join_lines([[part.quote] for part in parts]))
 
     def word_at(self, at: PagePoint, whole_line: bool = False) -> Selection | None:
         """The word (or the whole line) under a point; None when the point is not on text."""
@@ -208,7 +209,7 @@ class PdfDocument:
         return found if hit else None
 
     def quote(self, number: int, rects: Sequence[Rect]) -> str:
-        return pdfannots.quote_text(self._page(number), rects)
+        return textsel.quote_text(self._page(number), rects)
 
     def search_page(self, number: int, needle: str) -> tuple[Rect, ...]:
         """Hits of ``needle`` on one page, as rects in unrotated page space."""
