@@ -196,14 +196,6 @@ class DownloadsController(QObject):
         self._bridge.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         self._bridge.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
 
-    @staticmethod
-    def available() -> bool:
-        try:
-            import readinglist.services.downloads  # noqa: F401
-        except ImportError:
-            return False
-        return True
-
     def service(self):  # type: ignore[no-untyped-def]
         if self._service is None:
             from readinglist.services.downloads import Downloads
@@ -216,9 +208,6 @@ class DownloadsController(QObject):
 
     def start(self, rows: list[tuple[int, str]], then: Callable[[str], None] | None = None) -> None:
         """Download the PDFs of (paper id, title) pairs; ``then(path)`` for the first when done."""
-        if not self.available():
-            self.ctx.bus.warning("PDF downloads are not available in this version yet.")
-            return
         ids = []
         for pid, title in rows:
             e = self.model.get(pid)

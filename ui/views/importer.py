@@ -32,19 +32,8 @@ class ImportController(QObject):
         self.jobs = jobs
         self.last_report = None
 
-    @staticmethod
-    def available() -> bool:
-        try:
-            import readinglist.services.importer  # noqa: F401
-        except ImportError:
-            return False
-        return True
-
     def import_paths(self, paths: list[Path]) -> None:
         if not paths:
-            return
-        if not self.available():
-            self.ctx.bus.warning("Importing files is not available in this version yet.")
             return
         n = len(paths)
         h = self.ctx.tasks.run(
