@@ -44,3 +44,17 @@ class Endpoints:
             arxiv_api=os.environ.get("READINGLIST_ARXIV_API", DEFAULT_ARXIV_API),
             arxiv_delay=max(0.0, delay),
         )
+
+
+def member_name() -> str:
+    """Who is working: ``READINGLIST_USER``, else the OS user name (a lab library keeps one
+    history and triage per member)."""
+    env = os.environ.get("READINGLIST_USER", "").strip()
+    if env:
+        return env
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (some containers)
+        return "me"

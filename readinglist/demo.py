@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from readinglist.db.schema import AlertMatch, Paper, SavedSearch
-from readinglist.records import FeedItem, PaperMeta
+from readinglist.records import FeedItem, PaperFilter, PaperMeta
 from readinglist.services import ingest
 from readinglist.services.library import Library
 from readinglist.textutil import fold_letters, normalize_title
@@ -232,14 +232,17 @@ def populate_demo(
             if i + 1 < len(feed_days) and rng.random() < 0.05:  # trending again the next day
                 nxt = feed_days[i + 1]
                 day_items[nxt].append(FeedItem(meta, nxt, upvotes + rng.randint(1, 20), 0))
-    with lib.session() as s:
+    # The demo's own history would only be noise in the user's undo list.
+    with lib.change("Demo library", undoable=False) as tx:
         for day, items in day_items.items():
-            ingest.ingest_feed_items(s, day, items, make_key=make_key)
-    _user_data(lib, rng, pdfs)
+            ingest.ingest_feed_items(tx, day, items, make_key=make_key)
+        _user_data(lib, rng)
+    for row in lib.get_many(lib.paper_ids(PaperFilter(dismissed=None), limit=max(0, pdfs))):
+        _attach_pdf(lib, row.id, row.title, row.authors, row.abstract)
 
 
-def _user_data(lib: Library, rng: random.Random, pdfs: int) -> None:
-    with lib.session() as s:
+def _user_data(lib: Library, rng: random.Random) -> None:
+    with lib.read() as s:
         ids = list(
             s.execute(select(Paper.id).order_by(Paper.last_feed_date.desc(), Paper.upvotes.desc())).scalars()
         )
@@ -252,8 +255,8 @@ def _user_data(lib: Library, rng: random.Random, pdfs: int) -> None:
     lib.set_status([i for i in saved if rng.random() < 0.15], "reading")
     lib.star([i for i in saved if rng.random() < 0.2] or saved[:1])
     names = list(_TAGS)
-    for pid in ids:
-        if rng.random() < 0.45:
+    for pid in saved:
+        if rng.random() < 0.6:
             lib.tag([pid], rng.sample(names, rng.choice((1, 1, 2, 3))))
     for name, color in _TAGS.items():
         if color and any(t.name == name for t in lib.tags()):
@@ -265,10 +268,10 @@ def _user_data(lib: Library, rng: random.Random, pdfs: int) -> None:
     lib.add_to_list("Thesis background", saved[: max(1, len(saved) // 3)])
     lib.add_to_list("Reading group", ids[:4])
     lib.save_search("Efficient attention", "attention efficient", alert=True)
-    with lib.session() as s:
-        sid = s.execute(select(SavedSearch.id).where(SavedSearch.name == "Efficient attention")).scalar_one()
+    with lib.change("Demo alerts", undoable=False) as tx:
+        sid = tx.session.execute(
+            select(SavedSearch.id).where(SavedSearch.name == "Efficient attention")
+        ).scalar_one()
         for pid in ids[:30:7]:
-            s.add(AlertMatch(search_id=sid, paper_id=pid, seen=False))
-    # The newest day's top paper gets a PDF, so the reader can be tried at once.
-    for row in lib.get_many(ids[: max(0, pdfs)]):
-        _attach_pdf(lib, row.id, row.title, row.authors, row.abstract)
+            tx.session.add(AlertMatch(search_id=sid, paper_id=pid, seen=False))
+        tx.touched(searches=True)

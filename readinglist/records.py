@@ -158,13 +158,20 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class Changes:
-    """What a mutation changed, so a GUI can decide what to refresh."""
+    """What one committed change to the library touched, so each view can decide what to refresh.
+
+    ``annotations`` holds the papers whose annotations changed; ``settings`` the library
+    settings written; ``history`` is set when the undo history moved.
+    """
 
     papers: frozenset[int] = frozenset()
     tags: bool = False
     lists: bool = False
     feed: bool = False
     searches: bool = False
+    annotations: frozenset[int] = frozenset()
+    settings: frozenset[str] = frozenset()
+    history: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -173,11 +180,71 @@ class Changes:
             lists=self.lists or other.lists,
             feed=self.feed or other.feed,
             searches=self.searches or other.searches,
+            annotations=self.annotations | other.annotations,
+            settings=self.settings | other.settings,
+            history=self.history or other.history,
         )
 
     @property
     def empty(self) -> bool:
-        return not (self.papers or self.tags or self.lists or self.feed or self.searches)
+        return not (
+            self.papers or self.tags or self.lists or self.feed or self.searches or self.annotations
+            or self.settings or self.history
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of the undo history (``state``: ``done`` can be undone, ``undone`` redone)."""
+
+    id: int
+    time: dt.datetime
+    label: str
+    state: str
+    papers: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "time": self.time.isoformat(timespec="seconds") + "Z",
+            "label": self.label,
+            "state": self.state,
+            "papers": list(self.papers),
+        }
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What an undo or redo did: the step's label, what changed, and what could not be put back."""
+
+    label: str
+    changes: Changes
+    conflicts: tuple[str, ...] = ()
+    papers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """What to show. ``None`` means "do not filter on this"."""
+
+    saved: bool | None = None
+    dismissed: bool | None = False
+    starred: bool | None = None
+    status: str | None = None
+    tags: tuple[str, ...] = ()
+    list_name: str | None = None
+    feed_date: dt.date | None = None
+    query: str | None = None
+    has_pdf: bool | None = None
+    needs_review: bool | None = None
+    alert: str | None = None  # name of a saved search whose alert matches to show
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    paper_id: int
+    pages: tuple[int, ...] = ()  # PDF pages (1-based) where the query matched
+    in_metadata: bool = True
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,14 @@ def fold_letters(text: str) -> str:
 def normalize_title(title: str) -> str:
     """A key for duplicate detection: case, accents, TeX braces and punctuation do not matter.
 
-    Letters of every script are kept (a Chinese title does not collapse to nothing).
+    Letters of every script are kept (a Chinese title does not collapse to nothing). TeX in
+    the title (``{\\"u}ber``, from a .bib file) is decoded first, so it matches the same title
+    written in Unicode (from arXiv).
     """
+    if "\\" in title:
+        from readinglist.bibtex.latex import decode_latex
+
+        title = decode_latex(title)
     s = re.sub(r"\\[a-zA-Z]+", " ", title).replace("{", "").replace("}", "").replace("$", " ")
     if not s.isascii():  # most titles are ASCII: skip the per-character accent strip
         s = unicodedata.normalize("NFKD", s.translate(_FOLD))
@@ -30,3 +36,8 @@ def normalize_title(title: str) -> str:
 
 def collapse_ws(s: str) -> str:
     return " ".join(s.split())
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``2 papers``, ``1 paper``: the count with the right form of the word."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -13,11 +13,11 @@ from readinglist.bibtex.reader import (
     BibEntry,
     BibImport,
     BibProblem,
-    normalize_title,
     parse_bibtex,
     parse_bibtex_file,
 )
 from readinglist.bibtex.writer import entry_for, write_bibtex
+from readinglist.textutil import normalize_title
 
 __all__ = [
     "DEFAULT_PATTERN",

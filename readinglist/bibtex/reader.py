@@ -29,7 +29,6 @@ from readinglist.bibtex.fields import (
     tex_text,
     verbatim,
 )
-from readinglist.bibtex.latex import decode_latex
 from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
 
@@ -281,10 +280,3 @@ def parse_bibtex_file(path: Path) -> BibImport:
         result = parse_bibtex(data.decode("latin-1"))
         note = BibProblem(line, f"{path.name} is not UTF-8 (first bad byte here); read as Latin-1")
         return BibImport(result.entries, (note, *result.problems))
-
-
-def normalize_title(title: str) -> str:
-    """A title reduced for duplicate matching (TeX decoded first); the library's own key."""
-    from readinglist.textutil import normalize_title as plain_normalize
-
-    return plain_normalize(decode_latex(title).replace("$", " "))

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from readinglist.errors import StorageError
@@ -17,11 +17,14 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_history"
 BACKUPS_KEPT = 3
 
 
 def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # The driver's own transaction handling begins only before DML, so a read-modify-write
+    # would read outside the lock it later takes. We issue BEGIN ourselves (see _begin).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -30,10 +33,24 @@ def _set_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
+def _begin(conn: Connection) -> None:
+    """Every transaction starts explicitly: reads get one snapshot, and a write transaction
+    (``sqlite_begin="IMMEDIATE"``) takes the write lock before its first read, so two writers
+    doing read-modify-write cannot interleave and lose an update."""
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(db_path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False, "timeout": 10})
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     return engine
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions begin with the write lock held."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

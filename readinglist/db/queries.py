@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from readinglist.records import PaperMeta, PaperRow
+from readinglist.records import PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.search import ParsedQuery, parse_query
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
@@ -31,30 +31,6 @@ SORTS = {
     "citekey": "p.citekey",
     "comments": "p.num_comments",
 }
-
-
-@dataclass(frozen=True)
-class PaperFilter:
-    """What to show. ``None`` means "do not filter on this"."""
-
-    saved: bool | None = None
-    dismissed: bool | None = False
-    starred: bool | None = None
-    status: str | None = None
-    tags: tuple[str, ...] = ()
-    list_name: str | None = None
-    feed_date: dt.date | None = None
-    query: str | None = None
-    has_pdf: bool | None = None
-    needs_review: bool | None = None
-    alert: str | None = None  # name of a saved search whose alert matches to show
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    paper_id: int
-    pages: tuple[int, ...] = ()  # PDF pages (1-based) where the query matched
-    in_metadata: bool = True
 
 
 class _Where:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -233,3 +234,22 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UndoStep(Base):
+    """One step of a member's undo history: a label and the diff that undoes (or redoes) it.
+
+    ``state`` is ``done`` (``payload`` undoes it) or ``undone`` (``payload`` redoes it).
+    """
+
+    __tablename__ = "undo_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member: Mapped[str] = mapped_column(String(100), default="", index=True)
+    label: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="done")
+    coalesce_key: Mapped[str | None] = mapped_column(String(200))
+    papers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of the paper ids it touched
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

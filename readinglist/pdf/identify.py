@@ -12,12 +12,9 @@ import re
 from dataclasses import dataclass
 
 from readinglist.pdf.document import PdfText
+from readinglist.sources.archives import OLD_ARCHIVES
 
-_OLD_ARCHIVES = (
-    "acc-phys|adap-org|alg-geom|ao-sci|astro-ph|atom-ph|bayes-an|chao-dyn|chem-ph|cmp-lg|comp-gas|"
-    "cond-mat|cs|dg-ga|funct-an|gr-qc|hep-ex|hep-lat|hep-ph|hep-th|math|math-ph|mtrl-th|nlin|"
-    "nucl-ex|nucl-th|patt-sol|physics|plasm-ph|q-alg|q-bio|q-fin|quant-ph|solv-int|stat|supr-con"
-)
+_OLD_ARCHIVES = "|".join(sorted(OLD_ARCHIVES, key=len, reverse=True))
 # New style YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501); old style archive[.XX]/YYMMNNN.
 _ID = (
     r"(?P<new>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?!\d)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import datetime as dt
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from typing import Any
 
 from readinglist.errors import PdfError
 from readinglist.pdf.document import TEXT_FLAGS, PdfText, page_text, read_pdf_text, verify_pdf
+from readinglist.records import AnnotationRecord
 
 CRASH_HOOK = "READINGLIST_TEST_WORKER_CRASH"
 SLEEP_HOOK = "READINGLIST_TEST_WORKER_SLEEP"
@@ -255,6 +257,31 @@ def verify_pdf_isolated(path: Path, *, timeout: float = 60.0) -> int:
     return int(_run("verify", path, timeout)["page_count"])
 
 
+def read_annotations_isolated(path: Path, *, timeout: float = 60.0) -> list[AnnotationRecord]:
+    """The annotations other viewers left in a PDF, read in a child process (a file that crashes
+    MuPDF fails this call with PdfError, never the caller)."""
+    return [_annotation(a) for a in _run("annotations", path, timeout)["annotations"]]
+
+
+def _annotation(d: dict[str, Any]) -> AnnotationRecord:
+    def when(v: object) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(str(v)) if v else None
+
+    return AnnotationRecord(
+        id=None,
+        page=int(d["page"]),
+        kind=str(d["kind"]),
+        color=str(d["color"]),
+        rects=tuple(tuple(float(x) for x in r) for r in d["rects"]),  # type: ignore[misc]
+        ink=tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in d["ink"]),
+        text=str(d["text"]),
+        comment=str(d["comment"]),
+        created=when(d.get("created")),
+        modified=when(d.get("modified")),
+        fingerprint=d.get("fingerprint"),
+    )
+
+
 # --- server side -----------------------------------------------------------------------------
 
 
@@ -267,9 +294,20 @@ def _job(request: dict[str, Any]) -> dict[str, Any]:
     try:
         if request["op"] == "verify":
             return {"ok": True, "page_count": verify_pdf(path)}
+        if request["op"] == "annotations":
+            from readinglist.pdf.annotations import read_annotations
+
+            found = read_annotations(path)
+            return {"ok": True, "annotations": [asdict(a) for a in found]}
         return {"ok": True, **asdict(read_pdf_text(path, max_pages=request.get("max_pages")))}
     except PdfError as exc:
         return {"ok": False, "kind": "pdf", "error": exc.message}
+
+
+def _json_default(v: object) -> str:
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()
+    raise TypeError(f"cannot send {type(v).__name__} from the PDF worker")
 
 
 def _forked_job(request: dict[str, Any]) -> bytes:
@@ -284,7 +322,7 @@ def _forked_job(request: dict[str, Any]) -> bytes:
             signal.alarm(math.ceil(timeout) + 30)  # dies on its own should the server vanish
             _limit_memory()
             try:
-                out = json.dumps(_job(request)).encode()
+                out = json.dumps(_job(request), default=_json_default).encode()
             except Exception as exc:
                 out = json.dumps(
                     {"ok": False, "kind": "error", "error": f"{type(exc).__name__}: {exc}"}

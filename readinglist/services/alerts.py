@@ -19,13 +19,13 @@ import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from readinglist.db import queries
 from readinglist.db.queries import PaperFilter
-from readinglist.db.schema import utcnow
-from readinglist.errors import NotFoundError
+from readinglist.db.schema import SavedSearch, utcnow
+from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.records import Changes, FeedDay
 from readinglist.search import ParsedQuery, QueryError, parse_query
 from readinglist.services.library import Library
@@ -76,7 +76,7 @@ def synced_days_in(session: Session, start: dt.date, end: dt.date) -> tuple[dt.d
 
 def synced_days(lib: Library, start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
     """Days of ``start..end`` that have been synced, oldest first."""
-    with lib.session() as s:
+    with lib.read() as s:
         return synced_days_in(s, start, end)
 
 
@@ -138,8 +138,8 @@ def match_alerts(lib: Library, paper_ids: Iterable[int], feed_date: dt.date | No
     if not ids:
         return {}
     found: dict[str, list[int]] = {}
-    added = 0
-    with lib.session() as s:
+    with lib.change("Match alerts", undoable=False) as tx:
+        s = tx.session
         alerts = _alerts(s)
         if not alerts:
             return {}
@@ -160,9 +160,8 @@ def match_alerts(lib: Library, paper_ids: Iterable[int], feed_date: dt.date | No
                 _RECORD,
                 [{"s": sid, "p": pid, "d": _iso(feed_date or first.get(pid)), "now": now} for pid in matched],
             )
-            added += _count(s, sid) - before
-    if added:
-        lib._notify(Changes(searches=True))
+            if _count(s, sid) != before:
+                tx.touched(searches=True)
     return found
 
 
@@ -187,7 +186,7 @@ def after_sync_day(lib: Library, feed_day: FeedDay, changes: Changes) -> dict[st
     """
     if not feed_day.items and not changes.papers:
         return {}
-    with lib.session() as s:
+    with lib.read() as s:
         ids = new_feed_paper_ids(s, feed_day.date, feed_day.date)
     return match_alerts(lib, ids, feed_day.date)
 
@@ -199,7 +198,7 @@ def sync_hook(lib: Library) -> Callable[[FeedDay, Changes], object]:
 
 def check_alerts(lib: Library, date: dt.date | None = None) -> dict[str, list[int]]:
     """Run the alerts over already-synced data: the new feed papers of ``date``, or of every day."""
-    with lib.session() as s:
+    with lib.read() as s:
         if date is not None:
             ids = new_feed_paper_ids(s, date, date)
         else:
@@ -209,7 +208,7 @@ def check_alerts(lib: Library, date: dt.date | None = None) -> dict[str, list[in
 
 def alert_counts(lib: Library) -> dict[str, int]:
     """Unseen matches per alert (every alert, zero included), in sidebar order."""
-    with lib.session() as s:
+    with lib.read() as s:
         res = s.execute(
             text(
                 "SELECT s.name, (SELECT count(*) FROM alert_matches am "
@@ -231,23 +230,59 @@ def _alert_id(session: Session, name: str) -> int:
 
 def mark_seen(lib: Library, name: str) -> int:
     """Mark every match of an alert seen. Returns how many were unseen."""
-    with lib.session() as s:
-        sid = _alert_id(s, name)
-        n = s.execute(
+    with lib.change(f"Mark alert {name} seen") as tx:
+        sid = _alert_id(tx.session, name)
+        tx.capture("alert_matches", [sid], by="search_id")
+        n = tx.session.execute(
             text("UPDATE alert_matches SET seen = 1 WHERE search_id = :s AND NOT seen"), {"s": sid}
         ).rowcount  # type: ignore[attr-defined]
-    if n:
-        lib._notify(Changes(searches=True))
+        if n:
+            tx.touched(searches=True)
     return int(n)
+
+
+def save_search(lib: Library, name: str, query: str, *, alert: bool = False) -> Changes:
+    """Save a search (replacing one of the same name). An alert also watches future syncs."""
+    parse_query(query)  # refuse what we could never run
+    name = name.strip()
+    if not name:
+        raise ReadingListError("a saved search needs a name")
+    with lib.change(f"Save search {name}") as tx:
+        s = tx.session
+        existing = s.execute(select(SavedSearch).where(SavedSearch.name == name)).scalar_one_or_none()
+        if existing:
+            tx.capture("saved_searches", [existing.id])
+            existing.query, existing.is_alert = query, alert
+        else:
+            pos = s.execute(select(func.coalesce(func.max(SavedSearch.position), -1))).scalar_one() + 1
+            row = SavedSearch(name=name, query=query, is_alert=alert, position=pos)
+            s.add(row)
+            s.flush()
+            tx.created("saved_searches", [row.id])
+            tx.created("alert_matches", [row.id], by="search_id")
+        tx.touched(searches=True)
+    return tx.changes
+
+
+def delete_search(lib: Library, name: str) -> Changes:
+    with lib.change(f"Delete search {name}") as tx:
+        row = tx.session.execute(select(SavedSearch).where(SavedSearch.name == name)).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"no saved search named {name!r}")
+        tx.capture("saved_searches", [row.id])
+        tx.capture("alert_matches", [row.id], by="search_id")
+        tx.session.delete(row)
+        tx.touched(searches=True)
+    return tx.changes
 
 
 def add_alert(lib: Library, name: str, query: str) -> Changes:
     """Create an alert, or turn the saved search of that name into one with this query."""
-    return lib.save_search(name, query, alert=True)
+    return save_search(lib, name, query, alert=True)
 
 
 def remove_alert(lib: Library, name: str) -> Changes:
     """Delete an alert and its matches (a plain saved search of that name is left alone)."""
-    with lib.session() as s:
+    with lib.read() as s:
         _alert_id(s, name)
-    return lib.delete_search(name)
+    return delete_search(lib, name)

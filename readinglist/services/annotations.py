@@ -23,11 +23,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from readinglist.db import fts
 from readinglist.db.schema import Annotation, Paper, Setting, utcnow
 from readinglist.errors import NotFoundError, PdfError, ReadingListError
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Point, Rect
 from readinglist.services.library import Library
+from readinglist.services.unit import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,9 @@ def _dismissed(s: Session, paper_id: int) -> set[str]:
     return set(json.loads(row.value)) if row is not None else set()
 
 
-def _set_dismissed(s: Session, paper_id: int, fingerprints: set[str]) -> None:
+def _set_dismissed(tx: Transaction, paper_id: int, fingerprints: set[str]) -> None:
+    s = tx.session
+    tx.capture("settings", [_dismissed_key(paper_id)])
     row = s.get(Setting, _dismissed_key(paper_id))
     if fingerprints:
         value = json.dumps(sorted(fingerprints))
@@ -139,16 +141,16 @@ def _set_dismissed(s: Session, paper_id: int, fingerprints: set[str]) -> None:
         s.delete(row)
 
 
-def _undismiss(s: Session, paper_id: int, fingerprint: str | None) -> None:
+def _undismiss(tx: Transaction, paper_id: int, fingerprint: str | None) -> None:
     if fingerprint:
-        dismissed = _dismissed(s, paper_id)
+        dismissed = _dismissed(tx.session, paper_id)
         if fingerprint in dismissed:
-            _set_dismissed(s, paper_id, dismissed - {fingerprint})
+            _set_dismissed(tx, paper_id, dismissed - {fingerprint})
 
 
 def dismissed_fingerprints(lib: Library, paper_id: int) -> frozenset[str]:
     """Fingerprints of the annotations imported from the paper's PDF that the user deleted."""
-    with lib.session() as s:
+    with lib.read() as s:
         return frozenset(_dismissed(s, paper_id))
 
 
@@ -162,7 +164,7 @@ def _list(s: Session, paper_id: int) -> list[AnnotationRecord]:
 
 def list_annotations(lib: Library, paper_id: int) -> list[AnnotationRecord]:
     """The paper's annotations in page order, then top to bottom."""
-    with lib.session() as s:
+    with lib.read() as s:
         _check_paper(s, paper_id)
         return _list(s, paper_id)
 
@@ -178,17 +180,27 @@ def annotations_markdown_for(lib: Library, paper_id: int) -> str:
 # --- changing -----------------------------------------------------------------------------------
 
 
-def _done(lib: Library, paper_id: int) -> None:
-    """After a committed change: keep the stored PDF in step (if asked to), tell listeners."""
+def _changed(lib: Library, tx: Transaction, paper_id: int) -> None:
+    """Inside a change: the paper's annotations moved (its search row follows at commit), it is
+    kept (annotating a paper saves it), and after the commit the stored PDF follows if asked to."""
+    from readinglist.services.papers import keep
+
+    keep(tx, [paper_id])
+    tx.touched(annotations=[paper_id])
+    tx.after_commit(lambda: write_back_if_asked(lib, paper_id))
+
+
+def write_back_if_asked(lib: Library, paper_id: int) -> None:
+    """Keep the stored PDF in step with the library, when the setting asks for it."""
     if lib.setting("write_annotations_to_pdf"):
         try:
             _write_back(lib, paper_id)
         except PdfError as exc:  # the database holds the truth; a locked PDF must not undo it
             log.warning("could not write annotations into the PDF of paper #%s: %s", paper_id, exc)
-    lib._notify(Changes(papers=frozenset({paper_id})))
 
 
-def _insert(s: Session, paper_id: int, record: AnnotationRecord, *, keep_id: bool) -> Annotation:
+def _insert(tx: Transaction, paper_id: int, record: AnnotationRecord, *, keep_id: bool) -> Annotation:
+    s = tx.session
     now = utcnow()
     row = Annotation(
         paper_id=paper_id,
@@ -208,30 +220,29 @@ def _insert(s: Session, paper_id: int, record: AnnotationRecord, *, keep_id: boo
         row.id = record.id
     s.add(row)
     s.flush()
+    tx.created("annotations", [row.id])
     return row
 
 
 def add_annotation(lib: Library, paper_id: int, record: AnnotationRecord) -> AnnotationRecord:
     """Store a new annotation; returns it with its id and timestamps."""
     _validate(record)
-    with lib.session() as s:
-        _check_paper(s, paper_id)
-        out = _to_record(_insert(s, paper_id, replace(record, created=None, modified=None), keep_id=False))
-        _undismiss(s, paper_id, record.fingerprint)
-        fts.refresh_papers(s, [paper_id])
-    _done(lib, paper_id)
+    with lib.change(f"Add {record.kind}") as tx:
+        _check_paper(tx.session, paper_id)
+        out = _to_record(_insert(tx, paper_id, replace(record, created=None, modified=None), keep_id=False))
+        _undismiss(tx, paper_id, record.fingerprint)
+        _changed(lib, tx, paper_id)
     return out
 
 
 def restore_annotation(lib: Library, paper_id: int, record: AnnotationRecord) -> AnnotationRecord:
     """Re-insert a deleted annotation with the same content (and id, when free) for undo/redo."""
     _validate(record)
-    with lib.session() as s:
-        _check_paper(s, paper_id)
-        out = _to_record(_insert(s, paper_id, record, keep_id=True))
-        _undismiss(s, paper_id, record.fingerprint)
-        fts.refresh_papers(s, [paper_id])
-    _done(lib, paper_id)
+    with lib.change(f"Restore {record.kind}") as tx:
+        _check_paper(tx.session, paper_id)
+        out = _to_record(_insert(tx, paper_id, record, keep_id=True))
+        _undismiss(tx, paper_id, record.fingerprint)
+        _changed(lib, tx, paper_id)
     return out
 
 
@@ -253,8 +264,12 @@ def update_annotation(
         _check_rects(rects)
     if ink is not None and any(len(p) != 2 for stroke in ink for p in stroke):
         raise ReadingListError("an ink stroke is a list of (x, y) points")
-    with lib.session() as s:
+    with lib.change("Change annotation") as tx:
+        s = tx.session
+        tx.capture("annotations", [annotation_id])
         row = _row(s, annotation_id)
+        what = "colour" if color is not None else "comment" if comment is not None else "position"
+        tx.relabel(f"Change {row.kind} {what}")
         if color is not None:
             row.color = color
         if comment is not None:
@@ -269,9 +284,8 @@ def update_annotation(
             raise ReadingListError(f"a {row.kind} annotation needs a position on the page")
         row.modified = utcnow()
         s.flush()
-        fts.refresh_papers(s, [row.paper_id])
         out, paper_id = _to_record(row), row.paper_id
-    _done(lib, paper_id)
+        _changed(lib, tx, paper_id)
     return out
 
 
@@ -280,15 +294,17 @@ def delete_annotation(lib: Library, annotation_id: int) -> AnnotationRecord:
 
     An imported one is remembered as deleted, so importing the PDF again does not bring it back.
     """
-    with lib.session() as s:
+    with lib.change("Delete annotation") as tx:
+        s = tx.session
+        tx.capture("annotations", [annotation_id])
         row = _row(s, annotation_id)
+        tx.relabel(f"Delete {row.kind}")
         out, paper_id = _to_record(row), row.paper_id
         if row.fingerprint:
-            _set_dismissed(s, paper_id, _dismissed(s, paper_id) | {row.fingerprint})
+            _set_dismissed(tx, paper_id, _dismissed(s, paper_id) | {row.fingerprint})
         s.delete(row)
         s.flush()
-        fts.refresh_papers(s, [paper_id])
-    _done(lib, paper_id)
+        _changed(lib, tx, paper_id)
     return out
 
 
@@ -349,38 +365,47 @@ def export_annotated_pdf(lib: Library, paper_id: int, dst: Path) -> int:
 def import_pdf_annotations(lib: Library, paper_id: int, pdf_path: Path) -> int:
     """Import the annotations other viewers left in a PDF; returns how many were new.
 
-    Each keeps the fingerprint the PDF layer computes, so importing the same file again adds
-    nothing; the ones the user deleted stay deleted. Annotations readinglist wrote itself are
-    skipped.
+    The PDF is parsed in the isolated PDF worker (a file that crashes MuPDF fails this import,
+    not the app). Each annotation keeps the fingerprint the PDF layer computes, so importing the
+    same file again adds nothing; the ones the user deleted stay deleted. Annotations
+    readinglist wrote itself are skipped.
     """
-    from readinglist.pdf.annotations import read_annotations
+    from readinglist.pdf.worker import read_annotations_isolated
 
-    with PYMUPDF_LOCK:
-        found = [r for r in read_annotations(Path(pdf_path)) if r.fingerprint and (r.rects or r.ink)]
-    added = 0
-    with lib.session() as s:
-        _check_paper(s, paper_id)
-        known = set(
-            s.execute(
-                select(Annotation.fingerprint).where(
-                    Annotation.paper_id == paper_id, Annotation.fingerprint.is_not(None)
-                )
-            ).scalars()
-        ) | _dismissed(s, paper_id)
-        for rec in found:
-            if rec.fingerprint in known or rec.kind not in ANNOTATION_KINDS:
-                continue
-            known.add(rec.fingerprint)
-            try:
-                color = _check_color(rec.color)
-            except ReadingListError:
-                color = "#ffd400"
-            _insert(s, paper_id, replace(rec, id=None, color=color), keep_id=False)
-            added += 1
+    found = read_annotations_isolated(Path(pdf_path))
+    with lib.change("Import annotations") as tx:
+        added = add_imported(tx, paper_id, found)
         if added:
-            fts.refresh_papers(s, [paper_id])
+            _changed(lib, tx, paper_id)
+    return added
+
+
+def add_imported(tx: Transaction, paper_id: int, found: Sequence[AnnotationRecord]) -> int:
+    """Insert, inside a change, the annotations read from a paper's PDF that are new to it."""
+    s = tx.session
+    _check_paper(s, paper_id)
+    known = set(
+        s.execute(
+            select(Annotation.fingerprint).where(
+                Annotation.paper_id == paper_id, Annotation.fingerprint.is_not(None)
+            )
+        ).scalars()
+    ) | _dismissed(s, paper_id)
+    added = 0
+    for rec in found:
+        if not rec.fingerprint or not (rec.rects or rec.ink):
+            continue
+        if rec.fingerprint in known or rec.kind not in ANNOTATION_KINDS:
+            continue
+        known.add(rec.fingerprint)
+        try:
+            color = _check_color(rec.color)
+        except ReadingListError:
+            color = "#ffd400"
+        _insert(tx, paper_id, replace(rec, id=None, color=color), keep_id=False)
+        added += 1
     if added:
-        lib._notify(Changes(papers=frozenset({paper_id})))
+        tx.touched(annotations=[paper_id])
     return added
 
 

@@ -6,6 +6,7 @@ inside the library folder. Paths are stored relative to the library folder so it
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,11 +15,14 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from readinglist.db import fts
 from readinglist.db.schema import Attachment, Paper, utcnow
 from readinglist.errors import NotFoundError, PdfError
-from readinglist.records import Changes
+from readinglist.pdf.document import PdfText
+from readinglist.records import AnnotationRecord
 from readinglist.services.library import Library
+from readinglist.services.unit import Transaction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def safe_stem(citekey: str | None, paper_id: int) -> str:
 
 def pdf_destination(lib: Library, paper_id: int, *, exclude: Path | None = None) -> Path:
     """A free file name in ``pdfs/`` for this paper: ``<citekey>.pdf``, then ``<citekey>-2.pdf``, ..."""
-    with lib.session() as s:
+    with lib.read() as s:
         key = s.execute(select(Paper.citekey).where(Paper.id == paper_id)).scalar_one_or_none()
         used = {p for (p,) in s.execute(select(Attachment.path))}
     stem = safe_stem(key, paper_id)
@@ -62,7 +66,7 @@ def pdf_destination(lib: Library, paper_id: int, *, exclude: Path | None = None)
 
 def current_attachment(lib: Library, paper_id: int) -> AttachmentInfo | None:
     """The paper's stored PDF if its file is still there with the recorded size."""
-    with lib.session() as s:
+    with lib.read() as s:
         a = (
             s.execute(select(Attachment).where(Attachment.paper_id == paper_id).order_by(Attachment.id))
             .scalars()
@@ -80,6 +84,85 @@ def current_attachment(lib: Library, paper_id: int) -> AttachmentInfo | None:
     return info
 
 
+@dataclass(frozen=True)
+class PdfContent:
+    """What the isolated PDF worker read from a verified file, before any database work."""
+
+    pages: tuple[str, ...]
+    has_text: bool
+    annotations: tuple[AnnotationRecord, ...]
+    text: PdfText | None = None  # the whole extraction (metadata, title guess), when it worked
+
+
+def read_content(path: Path, *, text_timeout: float = 120.0, require_text: bool = False) -> PdfContent:
+    """Text and foreign annotations of a verified PDF, read in the isolated worker.
+
+    A PDF without a readable text layer is still attached (flagged ``has_text=False``) unless
+    ``require_text``; its annotations are skipped with a warning if they cannot be read.
+    """
+    from readinglist.pdf.worker import extract_text, read_annotations_isolated
+
+    pdf_text: PdfText | None
+    try:
+        pdf_text = extract_text(path, timeout=text_timeout)
+        pages: tuple[str, ...] = pdf_text.pages
+        has_text = pdf_text.has_text
+    except PdfError:
+        if require_text:
+            raise
+        pdf_text, pages, has_text = None, (), False
+    try:
+        notes = tuple(read_annotations_isolated(path))
+    except PdfError as exc:
+        log.warning("could not read the annotations in %s: %s", path.name, exc)
+        notes = ()
+    return PdfContent(pages, has_text, notes, pdf_text)
+
+
+def record_in(
+    tx: Transaction,
+    lib: Library,
+    paper_id: int,
+    path: Path,
+    *,
+    size: int,
+    sha256: str,
+    page_count: int,
+    source: str | None,
+    content: PdfContent,
+) -> AttachmentInfo:
+    """Inside a change: record a PDF already placed in ``pdfs/``, index its text, and bring in
+    the annotations other viewers left in it. The paper is kept (downloading it saves it)."""
+    from readinglist.services.annotations import add_imported
+    from readinglist.services.papers import keep
+
+    s = tx.session
+    rel = str(path.resolve().relative_to(lib.root))
+    if s.get(Paper, paper_id) is None:
+        raise NotFoundError(f"paper #{paper_id} was deleted while its PDF was being fetched")
+    tx.capture("attachments", [paper_id], by="paper_id")
+    for old in s.execute(select(Attachment).where(Attachment.paper_id == paper_id)).scalars():
+        if old.path != rel:
+            s.delete(old)  # a re-download replaces the record; the old file is left alone
+    existing = s.execute(select(Attachment).where(Attachment.path == rel)).scalar_one_or_none()
+    att = existing or Attachment(paper_id=paper_id, path=rel)
+    att.size, att.sha256, att.page_count = size, sha256, page_count
+    att.has_text, att.text_indexed, att.source, att.added_at = (
+        content.has_text, bool(content.pages), source, utcnow()
+    )  # fmt: skip
+    if existing is None:
+        s.add(att)
+    s.flush()
+    tx.created("attachments", [att.id])
+    n = tx.index_pdf_text(paper_id, content.pages) if content.has_text else 0
+    if not content.has_text:
+        tx.drop_pdf_text(paper_id)
+    keep(tx, [paper_id])
+    add_imported(tx, paper_id, content.annotations)
+    tx.touched(papers=[paper_id], annotations=[paper_id] if content.annotations else ())
+    return AttachmentInfo(paper_id, path, size, sha256, page_count, content.has_text, n)
+
+
 def record_attachment(
     lib: Library,
     paper_id: int,
@@ -90,44 +173,37 @@ def record_attachment(
     page_count: int,
     source: str | None,
     text_timeout: float = 120.0,
+    label: str = "Attach PDF",
 ) -> AttachmentInfo:
-    """Index the text of a verified PDF already placed in ``pdfs/`` and record it, in one transaction.
-
-    Text extraction runs in the isolated worker process; a PDF without a text layer is attached
-    and flagged ``has_text=False``. If recording fails the file is removed again.
-    """
-    from readinglist.pdf.worker import extract_text
-
+    """Read a verified PDF placed in ``pdfs/`` (in the isolated worker) and record it with its
+    text and annotations, in one change. If recording fails the file is removed again."""
     try:
-        pdf_text = extract_text(path, timeout=text_timeout)
-        pages: tuple[str, ...] = pdf_text.pages
-        has_text = pdf_text.has_text
-    except PdfError:
-        # The file verified (it opens and has pages) but its text could not be read: attach it
-        # and flag it, rather than lose a PDF the user asked for.
-        pages, has_text = (), False
-    rel = str(path.resolve().relative_to(lib.root))
-    try:
-        with lib.session() as s:
-            if s.get(Paper, paper_id) is None:
-                raise NotFoundError(f"paper #{paper_id} was deleted while its PDF was being fetched")
-            for old in s.execute(select(Attachment).where(Attachment.paper_id == paper_id)).scalars():
-                if old.path != rel:
-                    s.delete(old)  # a re-download replaces the record; the old file is left alone
-            existing = s.execute(select(Attachment).where(Attachment.path == rel)).scalar_one_or_none()
-            att = existing or Attachment(paper_id=paper_id, path=rel)
-            att.size, att.sha256, att.page_count = size, sha256, page_count
-            att.has_text, att.text_indexed, att.source, att.added_at = has_text, bool(pages), source, utcnow()
-            if existing is None:
-                s.add(att)
-            n = fts.replace_pdf_text(s, paper_id, pages) if has_text else 0
-            if not has_text:
-                fts.drop_pdf_text(s, paper_id)
+        content = read_content(path, text_timeout=text_timeout)
+        with lib.change(label) as tx:
+            from readinglist.services.papers import describe
+
+            tx.relabel(f"{label} to {describe(tx, [paper_id])}")
+            return record_in(
+                tx, lib, paper_id, path, size=size, sha256=sha256, page_count=page_count,
+                source=source, content=content,
+            )  # fmt: skip
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    lib._notify(Changes(papers=frozenset({paper_id})))
-    return AttachmentInfo(paper_id, path, size, sha256, page_count, has_text, n)
+
+
+def place_copy(src: Path, dest: Path) -> None:
+    """Copy a local file to ``dest`` atomically (``.part``, fsync, rename); the original stays."""
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1024 * 1024)
+            fout.flush()
+            os.fsync(fout.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise PdfError(f"cannot copy {src} into the library: {exc.strerror}") from exc
 
 
 def attach_file(lib: Library, paper_id: int, src: Path, *, source: str | None = None) -> AttachmentInfo:
@@ -144,16 +220,7 @@ def attach_file(lib: Library, paper_id: int, src: Path, *, source: str | None = 
     if current is not None and current.sha256 == digest:
         return current
     dest = pdf_destination(lib, paper_id)
-    tmp = dest.with_name(dest.name + ".part")
-    try:
-        with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout, 1024 * 1024)
-            fout.flush()
-            os.fsync(fout.fileno())
-        os.replace(tmp, dest)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise PdfError(f"cannot copy {src} into the library: {exc.strerror}") from exc
+    place_copy(src, dest)
     return record_attachment(
         lib,
         paper_id,

@@ -24,7 +24,7 @@ class CheckReport:
 
 
 def check_database(lib: Library, report: CheckReport) -> None:
-    with lib.session() as s:
+    with lib.read() as s:
         res = s.execute(text("PRAGMA integrity_check")).scalars().all()
         if res != ["ok"]:
             report.problems.extend(f"database: {r}" for r in res[:20])
@@ -51,7 +51,7 @@ def check_pdfs(lib: Library, report: CheckReport, *, deep: bool = True) -> None:
     """Missing and changed attachments, and stray files in ``pdfs/``."""
     from readinglist.pdf.fetch import sha256_file
 
-    with lib.session() as s:
+    with lib.read() as s:
         rows = s.execute(text("SELECT id, path, size, sha256 FROM attachments")).all()
     known = set()
     for _aid, rel, size, digest in rows:
@@ -71,10 +71,8 @@ def run_check(lib: Library, *, fix: bool = False) -> CheckReport:
     report = CheckReport()
     check_database(lib, report)
     if fix and any(p.startswith("search index") for p in report.problems):
-        from readinglist.db import fts
-
-        with lib.session() as s:
-            fts.rebuild_all(s)
+        with lib.change("Rebuild the search index", undoable=False) as tx:
+            tx.rebuild_index()
         report.fixed.append("rebuilt the search index")
         report.problems = [p for p in report.problems if not p.startswith("search index")]
     check_pdfs(lib, report)
@@ -90,7 +88,8 @@ def relink_moved(lib: Library, report: CheckReport) -> None:
     by_hash: dict[str, str] = {}
     for rel in report.stray:
         by_hash.setdefault(sha256_file(lib.root / rel), rel)
-    with lib.session() as s:
+    with lib.change("Relink moved PDFs", undoable=False) as tx:
+        s = tx.session
         for rel in list(report.missing):
             row = s.execute(text("SELECT id, sha256 FROM attachments WHERE path = :p"), {"p": rel}).one()
             new = by_hash.get(row.sha256)

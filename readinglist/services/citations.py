@@ -17,6 +17,7 @@ from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.fileutil import write_atomically
 from readinglist.records import Changes
 from readinglist.services.library import Library
+from readinglist.services.papers import keep
 
 log = logging.getLogger(__name__)
 SCOPES = ("saved", "tag", "list")
@@ -73,17 +74,16 @@ def import_bib(lib: Library, path: Path) -> ImportReport:
     metas = [e.meta for e in parsed.entries]
     if not metas:
         return report
-    with lib.session() as s:
-        existing = ingest.find_existing(s, metas)
-        res = ingest.upsert_papers(s, metas, make_key=lib.make_citekey, fill_only=True)
-        s.execute(update(Paper).where(Paper.id.in_(res.ids)).values(saved=True, dismissed=False))
+    with lib.change(f"Import {Path(path).name}") as tx:
+        existing = ingest.find_existing(tx.session, metas)
+        res = ingest.upsert_papers(tx, metas, make_key=lib.make_citekey, fill_only=True)
+        keep(tx, res.ids)
     seen: set[int] = set()
     for pid, old in zip(res.ids, existing, strict=True):
         if pid in seen:
             continue
         seen.add(pid)
         (report.merged if old is not None else report.added).append(pid)
-    lib._notify(Changes(papers=frozenset(res.ids)))
     return report
 
 
@@ -92,7 +92,9 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
     from readinglist.bibtex.citekeys import validate_citekey
 
     row = lib.get(paper_id)
-    with lib.session() as s:
+    with lib.change(f"Change the key of {row.citekey or f'paper #{paper_id}'}") as tx:
+        s = tx.session
+        tx.capture_papers([paper_id])
         rows = s.execute(
             select(Paper.citekey).where(Paper.id != paper_id, Paper.citekey.is_not(None))
         ).scalars()
@@ -105,7 +107,6 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
             assert row.meta is not None
             key = lib.make_citekey(row.meta, lambda k: k.casefold() in others)
         s.execute(update(Paper).where(Paper.id == paper_id).values(citekey=key, modified_at=utcnow()))
-    lib._notify(Changes(papers=frozenset({paper_id})))
     return key
 
 
@@ -122,7 +123,7 @@ class AutoExportInfo:
 
 
 def autoexports(lib: Library) -> list[AutoExportInfo]:
-    with lib.session() as s:
+    with lib.read() as s:
         return [
             AutoExportInfo(
                 a.path, a.scope, a.value, a.last_written.isoformat() if a.last_written else None, a.last_error
@@ -145,19 +146,28 @@ def add_autoexport(lib: Library, path: Path | str, scope: str, value: str | None
         list_name=value if scope == "list" else None,
         saved=scope == "saved",
     )  # fmt: skip  (validates the tag or list exists)
-    with lib.session() as s:
-        s.execute(delete(AutoExport).where(AutoExport.path == str(target)))
-        s.add(AutoExport(path=str(target), scope=scope, value=value if scope != "saved" else None))
+    with lib.change(f"Auto-export {target.name}") as tx:
+        old = tx.session.execute(select(AutoExport.id).where(AutoExport.path == str(target))).scalars().all()
+        tx.capture("auto_exports", old)
+        tx.session.execute(delete(AutoExport).where(AutoExport.path == str(target)))
+        row = AutoExport(path=str(target), scope=scope, value=value if scope != "saved" else None)
+        tx.session.add(row)
+        tx.session.flush()
+        tx.created("auto_exports", [row.id])
+        tx.touched(settings=("auto_exports",))
     refresh_autoexports(lib)
     return next(a for a in autoexports(lib) if a.path == str(target))
 
 
 def remove_autoexport(lib: Library, path: Path | str) -> None:
     target = str(Path(path).expanduser().resolve())
-    with lib.session() as s:
-        n = s.execute(delete(AutoExport).where(AutoExport.path == target))
-        if n.rowcount == 0:  # type: ignore[attr-defined]
+    with lib.change(f"Stop auto-exporting {Path(target).name}") as tx:
+        old = tx.session.execute(select(AutoExport.id).where(AutoExport.path == target)).scalars().all()
+        if not old:
             raise NotFoundError(f"{target} is not auto-exported")
+        tx.capture("auto_exports", old)
+        tx.session.execute(delete(AutoExport).where(AutoExport.path == target))
+        tx.touched(settings=("auto_exports",))
 
 
 def refresh_autoexports(lib: Library) -> list[str]:
@@ -176,7 +186,8 @@ def refresh_autoexports(lib: Library) -> list[str]:
         except ReadingListError as exc:
             changed, error = False, str(exc)
             log.warning("auto-export to %s failed: %s", a.path, exc)
-        with lib.session() as s:
+        with lib.change("Record auto-export", undoable=False) as tx:
+            s = tx.session
             values: dict[str, object] = {"last_error": error}
             if changed:
                 values.update(

@@ -138,7 +138,7 @@ def build_digest(
     if days is not None and days < 1:
         raise ReadingListError("the number of days must be at least 1")
     today = today or dt.datetime.now(dt.UTC).date()
-    with lib.session() as s:
+    with lib.read() as s:
         if date is not None:
             start = end = date
         elif days is not None:

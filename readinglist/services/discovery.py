@@ -171,7 +171,7 @@ def discover(
 def _library_ids(lib: Library, arxiv_ids: Sequence[str]) -> dict[str, int]:
     if not arxiv_ids:
         return {}
-    with lib.session() as s:
+    with lib.read() as s:
         res = s.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(sorted(set(arxiv_ids)))))
         return {str(aid): int(pid) for aid, pid in res}
 

@@ -38,7 +38,7 @@ class DownloadResult:
 def pdf_url_for(lib: Library, paper_id: int) -> str:
     from readinglist.sources.arxiv import pdf_url
 
-    with lib.session() as s:
+    with lib.read() as s:
         row = s.execute(select(Paper.arxiv_id, Paper.version).where(Paper.id == paper_id)).one_or_none()
     if row is None:
         raise NotFoundError(f"no paper #{paper_id} in the library")
@@ -106,9 +106,9 @@ class Downloads:
                     sha256=got.sha256,  # type: ignore[attr-defined]
                     page_count=got.page_count,
                     source=url,  # type: ignore[attr-defined]
+                    label="Download PDF",
                 )
                 path = str(info.path)
-                _import_annotations(self.lib, pid, info.path)
         except BaseException as e:  # recording failed: the file was removed again
             exc = e
         finally:
@@ -129,18 +129,6 @@ class Downloads:
     def shutdown(self) -> None:
         self._queue.cancel_all()
         self._queue.shutdown()
-
-
-def _import_annotations(lib: Library, paper_id: int, path: object) -> None:
-    """Annotations other viewers left in the PDF appear in the library (never duplicated)."""
-    try:
-        from readinglist.services.annotations import import_pdf_annotations
-    except ImportError:
-        return
-    try:
-        import_pdf_annotations(lib, paper_id, path)  # type: ignore[arg-type]
-    except ReadingListError as exc:
-        log.warning("could not read the annotations in %s: %s", path, exc)
 
 
 def download_papers(

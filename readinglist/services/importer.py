@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from readinglist.db.schema import Paper
+from readinglist.db.schema import Attachment, Paper
 from readinglist.errors import Cancelled, NetworkError, ReadingListError
 from readinglist.records import PaperMeta, Progress
 from readinglist.services.citations import ImportReport, import_bib
@@ -78,39 +78,58 @@ def _looks_like_pdf(path: Path) -> bool:
 
 
 def import_pdf(lib: Library, path: Path, *, cancelled: Callable[[], bool] | None = None) -> tuple[int, bool]:
-    """Find the paper a PDF belongs to (or create one), copy the file in, and attach it.
+    """Find the paper a PDF belongs to (or create one), copy the file in, and attach it, with
+    its text and the annotations other viewers left in it: one change, one undo step.
 
-    Returns (paper id, whether the paper is new). Papers made only from the PDF's own title are
-    flagged ``needs_review``.
+    Returns (paper id, whether the paper is new). The same file (by content) imported again is
+    the paper that already has it. Papers made only from the PDF's own title are flagged
+    ``needs_review``. The PDF is parsed in the isolated worker; network lookups happen before
+    the write lock is taken; a failure at any step leaves the library as it was.
     """
+    from readinglist.pdf.fetch import sha256_file
     from readinglist.pdf.identify import identify
-    from readinglist.pdf.worker import extract_text
-    from readinglist.services.attachments import attach_file
-    from readinglist.services.downloads import _import_annotations
+    from readinglist.pdf.worker import verify_pdf_isolated
+    from readinglist.services import ingest
+    from readinglist.services.attachments import pdf_destination, place_copy, read_content, record_in
+    from readinglist.services.papers import keep
 
-    pdf_text = extract_text(path, max_pages=3)
-    ident = identify(pdf_text)
+    page_count = verify_pdf_isolated(path)
+    digest = sha256_file(path)
+    with lib.read() as s:
+        same = s.execute(select(Attachment.paper_id).where(Attachment.sha256 == digest).limit(1)).scalar()
+    if same is not None:
+        return int(same), False
+    content = read_content(path, require_text=True)
+    assert content.text is not None
+    ident = identify(content.text)
     meta: PaperMeta | None = None
     review = False
     if ident.arxiv_id:
         meta = _arxiv_meta(lib, ident.arxiv_id, ident.version, cancelled)
     if meta is None:
-        title = ident.title or pdf_text.title_guess or path.stem.replace("_", " ")
+        title = ident.title or content.text.title_guess or path.stem.replace("_", " ")
         meta = PaperMeta(
             title=title, authors=ident.authors, arxiv_id=ident.arxiv_id, version=ident.version, doi=ident.doi
         )
         review = True
-    with lib.session() as s:
-        from readinglist.services import ingest
-
-        existed = ingest.find_existing(s, [meta])[0] is not None
-    ids, _ = lib.upsert([meta], save=True, fill_only=True)
-    pid = ids[0]
-    if review and not existed:
-        with lib.session() as s:
-            s.execute(update(Paper).where(Paper.id == pid).values(needs_review=True))
-    info = attach_file(lib, pid, path, source=str(path))
-    _import_annotations(lib, pid, info.path)
+    copied: Path | None = None
+    try:
+        with lib.change(f"Import {path.name}") as tx:
+            existed = ingest.find_existing(tx.session, [meta])[0] is not None
+            pid = ingest.upsert_papers(tx, [meta], make_key=lib.make_citekey, fill_only=True).ids[0]
+            keep(tx, [pid])
+            if review and not existed:
+                tx.session.execute(update(Paper).where(Paper.id == pid).values(needs_review=True))
+            copied = pdf_destination(lib, pid)
+            place_copy(path, copied)
+            record_in(
+                tx, lib, pid, copied, size=copied.stat().st_size, sha256=digest, page_count=page_count,
+                source=str(path.resolve()), content=content,
+            )  # fmt: skip
+    except BaseException:
+        if copied is not None:
+            copied.unlink(missing_ok=True)
+        raise
     return pid, not existed
 
 

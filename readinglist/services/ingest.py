@@ -6,15 +6,18 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from readinglist.db import fts
 from readinglist.db.schema import FeedAppearance, Paper, utcnow
 from readinglist.records import FeedItem, PaperMeta
 from readinglist.textutil import normalize_title
+
+if TYPE_CHECKING:
+    from readinglist.services.unit import Transaction
 
 # Columns a source may write. User columns (saved, status, note, citekey, ...) are never here.
 META_COLUMNS = (
@@ -190,7 +193,7 @@ def find_existing(session: Session, metas: Sequence[PaperMeta]) -> list[int | No
 
 
 def upsert_papers(
-    session: Session,
+    tx: Transaction,
     metas: Sequence[PaperMeta],
     *,
     make_key: Callable[[PaperMeta, Callable[[str], bool]], str],
@@ -200,14 +203,17 @@ def upsert_papers(
     """Insert new papers (with a fresh citation key) and update known ones from ``metas``.
 
     ``user_defaults`` sets user columns on NEW papers only (e.g. ``saved=True`` for ``add``).
-    Runs inside the caller's transaction; refreshes the FTS rows of what changed.
+    Runs inside the caller's change: captures what it updates, records what it creates, and
+    marks both touched (so their search rows are rewritten at commit).
     """
+    session = tx.session
     result = UpsertResult()
     existing = find_existing(session, metas)
     # Deduplicate the batch itself: the same paper twice in one input becomes one row.
     first_index: dict[str, int] = {}
     old_rows: dict[int, dict[str, object]] = {}
     known = sorted({pid for pid in existing if pid is not None})
+    tx.capture("papers", known)
     for i in range(0, len(known), _CHUNK):
         cols = ", ".join(("id", *META_COLUMNS))
         marks = ",".join(str(x) for x in known[i : i + _CHUNK])
@@ -262,7 +268,9 @@ def upsert_papers(
     for n, first in slot_of_batch_dup.items():
         ids[n] = ids[first]
     result.ids = [int(i) for i in ids]  # type: ignore[arg-type]
-    fts.refresh_papers(session, result.new | result.updated)
+    if result.new:
+        tx.created_papers(result.new)
+    tx.touched(papers=result.new | result.updated)
     return result
 
 
@@ -274,7 +282,7 @@ class FeedIngest:
 
 
 def ingest_feed_items(
-    session: Session,
+    tx: Transaction,
     day: dt.date,
     items: Sequence[FeedItem],
     *,
@@ -283,7 +291,8 @@ def ingest_feed_items(
     """Upsert one feed day: papers, their appearance on ``day``, and the denormalized counts."""
     if not items:
         return FeedIngest(set(), set(), set())
-    up = upsert_papers(session, [it.paper for it in items], make_key=make_key)
+    session = tx.session
+    up = upsert_papers(tx, [it.paper for it in items], make_key=make_key)
     pids = up.ids
     before = {
         pid: (upv, com)

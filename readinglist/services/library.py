@@ -1,7 +1,10 @@
-"""The facade the CLI and the GUI call. It owns sessions and transactions.
+"""The library handle: opening a library folder, its unit of work, and the reads.
 
-Callers pass plain values (ids, strings, dates) and get plain values or frozen records back;
-no ORM object leaves this module. Each thread may call it; every call opens its own session.
+``Library`` opens and migrates a library, hands out ``read()`` sessions and ``change()`` units of
+work (:mod:`readinglist.services.unit`), and answers the common reads with frozen records.
+It changes nothing itself: every change is a function in an operation module
+(``services/papers.py``, ``lists.py``, ``annotations.py``, ...) that takes the library first
+and runs inside ``lib.change(...)``. Each thread may call it; every call opens its own session.
 """
 
 from __future__ import annotations
@@ -11,31 +14,25 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from readinglist.config import Endpoints, default_library_dir
+from readinglist.config import Endpoints, default_library_dir, member_name
 from readinglist.db import engine as dbengine
-from readinglist.db import fts, queries
-from readinglist.db.queries import PaperFilter, SearchHit
-from readinglist.db.schema import (
-    ListItem,
-    Paper,
-    PaperTag,
-    ReadingList,
-    SavedSearch,
-    Setting,
-    Tag,
-    utcnow,
-)
-from readinglist.errors import InvalidIdentifier, NotFoundError, ReadingListError, StorageError
-from readinglist.records import Changes, PaperMeta, PaperRow
-from readinglist.services import ingest
+from readinglist.db import queries
+from readinglist.db.schema import ListItem, Paper, PaperTag, ReadingList, Setting, Tag
+from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
+from readinglist.records import Changes, PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.services.unit import Transaction, UnitOfWork
+
+if TYPE_CHECKING:
+    from readinglist.sources.http import Http
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +87,10 @@ class Library:
         self.pdf_dir = self.root / "pdfs"
         self.backups_dir = self.root / "backups"
         self.logs_dir = self.root / "logs"
-        self._engine = None
-        self._sessions = None
-        self._http = None
+        self._engine: Engine | None = None
+        self._unit: UnitOfWork | None = None
+        self._http: Http | None = None
+        self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
 
     # -- opening ---------------------------------------------------------------------------
@@ -112,7 +110,11 @@ class Library:
         except OSError as exc:
             raise StorageError(f"cannot create the library folder {self.root}: {exc.strerror}") from exc
         self._engine = dbengine.make_engine(self.db_path)
-        self._sessions = dbengine.make_session_factory(self._engine)
+        self._unit = UnitOfWork(
+            self,
+            dbengine.make_session_factory(self._engine),
+            dbengine.make_session_factory(dbengine.write_engine(self._engine)),
+        )
         try:
             dbengine.upgrade(self._engine, self.db_path, self.backups_dir)
         except OperationalError as exc:
@@ -129,24 +131,28 @@ class Library:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on any error."""
-        if self._sessions is None:
+    # -- reading and changing ----------------------------------------------------------------
+    def _uow(self) -> UnitOfWork:
+        if self._unit is None or self._engine is None:
             raise StorageError("the library is closed")
-        with self._sessions() as s:
-            try:
-                yield s
-                s.commit()
-            except OperationalError as exc:
-                s.rollback()
-                raise StorageError(f"the library database failed: {exc.orig}; nothing was changed") from exc
-            except BaseException:
-                s.rollback()
-                raise
+        return self._unit
+
+    def read(self) -> contextlib.AbstractContextManager[Session]:
+        """A session for reads (inside a change: the change's own session)."""
+        return self._uow().read()
+
+    def change(
+        self, label: str, *, undoable: bool = True, coalesce: str | None = None
+    ) -> contextlib.AbstractContextManager[Transaction]:
+        """The one way to change the library: ``with lib.change("Tag 3 papers") as tx: ...``.
+
+        See :mod:`readinglist.services.unit`. ``undoable=False`` for changes the user does not
+        undo (a sync); ``coalesce`` folds steps with the same key within a minute (note typing).
+        """
+        return self._uow().change(label, undoable=undoable, coalesce=coalesce)
 
     @property
-    def http(self):  # type: ignore[no-untyped-def]
+    def http(self) -> Http:
         """The shared HTTP client (one requests.Session per thread inside)."""
         if self._http is None:
             from readinglist.sources.http import Http
@@ -155,47 +161,26 @@ class Library:
             self._http = Http.for_endpoints([e.hf, e.arxiv, e.arxiv_api])
         return self._http
 
-    def _notify(self, changes: Changes) -> Changes:
-        if not changes.empty:
-            for cb in list(self.on_change):
-                try:
-                    cb(changes)
-                except Exception:  # a listener must never break a mutation that committed
-                    log.exception("change listener failed")
-        return changes
-
     # -- settings --------------------------------------------------------------------------
     def setting(self, key: str) -> object:
         if key not in SETTINGS_DEFAULTS:
             raise KeyError(key)
-        with self.session() as s:
+        with self.read() as s:
             raw = s.get(Setting, key)
             return json.loads(raw.value) if raw else SETTINGS_DEFAULTS[key]
-
-    def set_setting(self, key: str, value: object) -> None:
-        if key not in SETTINGS_DEFAULTS:
-            raise KeyError(key)
-        if key == "citekey_pattern":
-            from readinglist.bibtex.citekeys import validate_pattern
-
-            validate_pattern(str(value))
-        with self.session() as s:
-            s.merge(Setting(key=key, value=json.dumps(value)))
-        if key == "citekey_pattern":
-            self.__dict__.pop("_pattern_cache", None)  # new papers use the new pattern at once
 
     # -- identifiers -----------------------------------------------------------------------
     def resolve(self, ident: str) -> int:
         """A paper id from an arXiv id/URL, a citation key, or ``#123`` (internal id)."""
         ident = ident.strip()
         if re.fullmatch(r"#\d+", ident):
-            with self.session() as s:
+            with self.read() as s:
                 if s.get(Paper, int(ident[1:])) is None:
                     raise NotFoundError(f"no paper {ident} in the library")
             return int(ident[1:])
         from readinglist.sources.arxiv import parse_id
 
-        with self.session() as s:
+        with self.read() as s:
             try:
                 aid, _ = parse_id(ident)
             except InvalidIdentifier:
@@ -222,24 +207,24 @@ class Library:
         return rows[0]
 
     def get_many(self, ids: Sequence[int]) -> list[PaperRow]:
-        with self.session() as s:
+        with self.read() as s:
             return queries.rows(s, list(ids), self.root)
 
     def paper_ids(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[int]:
-        with self.session() as s:
+        with self.read() as s:
             return queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
 
     def list_papers(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[PaperRow]:
-        with self.session() as s:
+        with self.read() as s:
             ids = queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
             return queries.rows(s, ids, self.root)
 
     def count(self, f: PaperFilter) -> int:
-        with self.session() as s:
+        with self.read() as s:
             return queries.count(s, f)
 
     def search(self, query: str, *, f: PaperFilter | None = None, limit: int | None = 200) -> list[SearchHit]:
@@ -248,7 +233,7 @@ class Library:
 
         parsed = parse_query(query)
         f = f or PaperFilter(dismissed=None)
-        with self.session() as s:
+        with self.read() as s:
             if parsed.text:
                 return queries.search(s, parsed, f, limit=limit)
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
@@ -262,7 +247,7 @@ class Library:
         return [(rows[h.paper_id], h) for h in hits if h.paper_id in rows]
 
     def feed_days(self, limit: int = 60) -> list[FeedDayInfo]:
-        with self.session() as s:
+        with self.read() as s:
             res = s.execute(
                 text(
                     "SELECT feed_date, count(*) FROM feed_appearances GROUP BY feed_date "
@@ -273,7 +258,7 @@ class Library:
             return [FeedDayInfo(queries._date(d), n) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
-        with self.session() as s:
+        with self.read() as s:
             res = s.execute(
                 select(Tag.name, func.count(PaperTag.paper_id), Tag.color)
                 .outerjoin(PaperTag, PaperTag.tag_id == Tag.id)
@@ -283,7 +268,7 @@ class Library:
             return [TagInfo(n, c, col) for n, c, col in res]
 
     def reading_lists(self) -> list[ListInfo]:
-        with self.session() as s:
+        with self.read() as s:
             res = s.execute(
                 select(ReadingList.name, func.count(ListItem.paper_id), ReadingList.position)
                 .outerjoin(ListItem, ListItem.list_id == ReadingList.id)
@@ -294,7 +279,7 @@ class Library:
 
     def counts(self) -> dict[str, int]:
         """Sidebar counts in one query."""
-        with self.session() as s:
+        with self.read() as s:
             r = s.execute(
                 text(
                     "SELECT sum(saved AND NOT dismissed), sum(saved AND status='unread' AND NOT dismissed), "
@@ -305,262 +290,25 @@ class Library:
         keys = ("library", "unread", "reading", "read", "starred", "dismissed", "all")
         return {k: int(v or 0) for k, v in zip(keys, r, strict=True)}
 
-    # -- adding ----------------------------------------------------------------------------
+    # -- citation keys --------------------------------------------------------------------
     def make_citekey(self, meta: PaperMeta, taken: Callable[[str], bool]) -> str:
         from readinglist.bibtex.citekeys import make_citekey
 
         return make_citekey(meta, pattern=str(self._pattern()), taken=taken)
 
     def _pattern(self) -> object:
-        if not hasattr(self, "_pattern_cache"):
-            self._pattern_cache = self.setting("citekey_pattern")
-        return self._pattern_cache
+        # Read once per transaction's thread of use; a change of the pattern clears it.
+        if "_pattern_cache" not in self.__dict__:
+            self.__dict__["_pattern_cache"] = self.setting("citekey_pattern")
+        return self.__dict__["_pattern_cache"]
 
-    def upsert(
-        self, metas: Sequence[PaperMeta], *, save: bool = False, fill_only: bool = False
-    ) -> tuple[list[int], Changes]:
-        """Insert or update papers from metadata. ``save`` marks them saved (new and old)."""
-        with self.session() as s:
-            res = ingest.upsert_papers(s, metas, make_key=self.make_citekey, fill_only=fill_only)
-            if save and res.ids:
-                s.execute(update(Paper).where(Paper.id.in_(res.ids)).values(saved=True, dismissed=False))
-        return res.ids, self._notify(Changes(papers=frozenset(res.ids)))
-
-    def add(self, idents: Sequence[str], *, cancelled: Callable[[], bool] | None = None) -> list[int]:
-        """Fetch arXiv metadata for ids/URLs and save the papers. Returns their ids."""
-        from readinglist.sources.arxiv import ArxivClient, format_id, parse_id
-
-        parsed = [parse_id(i) for i in idents]
-        client = ArxivClient(self.http, self.endpoints.arxiv_api, self.endpoints.arxiv_delay)
-        metas = client.fetch([format_id(a, v) for a, v in parsed], cancelled=cancelled)
-        found = {m.arxiv_id for m in metas}
-        missing = [format_id(a, v) for a, v in parsed if a not in found]
-        if missing:
-            raise NotFoundError(f"arXiv does not know {', '.join(missing)}; nothing was added")
-        ids, _ = self.upsert(metas, save=True)
-        return ids
-
-    # -- user data -------------------------------------------------------------------------
-    def _set(self, ids: Sequence[int], **values: object) -> Changes:
-        ids = list(ids)
-        if not ids:
-            return Changes()
-        with self.session() as s:
-            found = s.execute(select(func.count()).where(Paper.id.in_(ids))).scalar_one()
-            if found != len(set(ids)):
-                raise NotFoundError("some of these papers are not in the library; nothing was changed")
-            s.execute(update(Paper).where(Paper.id.in_(ids)).values(**values, modified_at=utcnow()))
-        return self._notify(Changes(papers=frozenset(ids)))
-
-    def save(self, ids: Sequence[int], saved: bool = True) -> Changes:
-        return self._set(ids, saved=saved, **({"dismissed": False} if saved else {}))
-
-    def dismiss(self, ids: Sequence[int], dismissed: bool = True) -> Changes:
-        return self._set(ids, dismissed=dismissed)
-
-    def star(self, ids: Sequence[int], starred: bool = True) -> Changes:
-        return self._set(ids, starred=starred)
-
-    def set_status(self, ids: Sequence[int], status: str) -> Changes:
-        if status not in STATUSES:
-            raise ReadingListError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        return self._set(ids, status=status)
-
-    def set_rating(self, ids: Sequence[int], rating: int) -> Changes:
-        if not 0 <= rating <= 5:
-            raise ReadingListError("rating must be between 0 and 5")
-        return self._set(ids, rating=rating)
-
-    def set_note(self, paper_id: int, note: str) -> Changes:
-        with self.session() as s:
-            n = s.execute(update(Paper).where(Paper.id == paper_id).values(note=note, modified_at=utcnow()))
-            if n.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFoundError(f"no paper #{paper_id} in the library")
-            fts.refresh_papers(s, [paper_id])
-        return self._notify(Changes(papers=frozenset({paper_id})))
-
-    def append_note(self, paper_id: int, addition: str) -> Changes:
-        note = self.get(paper_id).note
-        sep = (
-            "" if not note else ("\n" if note.endswith("\n\n") else ("\n" if note.endswith("\n") else "\n\n"))
-        )
-        return self.set_note(paper_id, note + sep + addition.rstrip() + "\n")
-
-    def tag(self, ids: Sequence[int], tags: Sequence[str], *, remove: bool = False) -> Changes:
-        names = [t.strip() for t in tags if t.strip()]
-        for t in names:
-            if len(t) > 100 or any(c in t for c in ",\n\t"):
-                raise ReadingListError(f"{t!r} is not a usable tag name (no commas, tabs or new lines)")
-        if not ids or not names:
-            return Changes()
-        with self.session() as s:
-            found = s.execute(select(func.count()).where(Paper.id.in_(list(ids)))).scalar_one()
-            if found != len(set(ids)):
-                raise NotFoundError("some of these papers are not in the library; nothing was changed")
-            tag_ids = []
-            for name in names:
-                tag = s.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
-                if tag is None:
-                    if remove:
-                        continue
-                    tag = Tag(name=name)
-                    s.add(tag)
-                    s.flush()
-                tag_ids.append(tag.id)
-            if remove:
-                s.execute(
-                    delete(PaperTag).where(PaperTag.paper_id.in_(list(ids)), PaperTag.tag_id.in_(tag_ids))
-                )
-            else:
-                s.execute(
-                    text("INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) VALUES (:p, :t)"),
-                    [{"p": p, "t": t} for p in ids for t in tag_ids],
-                )
-            s.execute(update(Paper).where(Paper.id.in_(list(ids))).values(modified_at=utcnow()))
-            fts.refresh_papers(s, ids)
-        return self._notify(Changes(papers=frozenset(ids), tags=True))
-
-    def set_tag_color(self, name: str, color: str | None) -> Changes:
-        if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-            raise ReadingListError(f"{color!r} is not a colour like #3b82f6")
-        with self.session() as s:
-            n = s.execute(update(Tag).where(Tag.name == name).values(color=color))
-            if n.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFoundError(f"no tag {name!r}")
-        return self._notify(Changes(tags=True))
-
-    def rename_tag(self, old: str, new: str) -> Changes:
-        new = new.strip()
-        with self.session() as s:
-            tag = s.execute(select(Tag).where(Tag.name == old)).scalar_one_or_none()
-            if tag is None:
-                raise NotFoundError(f"no tag {old!r}")
-            other = s.execute(select(Tag).where(Tag.name == new)).scalar_one_or_none()
-            ids = list(s.execute(select(PaperTag.paper_id).where(PaperTag.tag_id == tag.id)).scalars())
-            if other is not None and other.id != tag.id:  # merge into the existing tag
-                s.execute(
-                    text(
-                        "INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) SELECT paper_id, :n FROM paper_tags WHERE tag_id = :o"
-                    ),
-                    {"n": other.id, "o": tag.id},
-                )
-                s.delete(tag)
-            else:
-                tag.name = new
-            s.flush()
-            fts.refresh_papers(s, ids)
-        return self._notify(Changes(papers=frozenset(ids), tags=True))
-
-    def delete_tag(self, name: str) -> Changes:
-        with self.session() as s:
-            tag = s.execute(select(Tag).where(Tag.name == name)).scalar_one_or_none()
-            if tag is None:
-                raise NotFoundError(f"no tag {name!r}")
-            ids = list(s.execute(select(PaperTag.paper_id).where(PaperTag.tag_id == tag.id)).scalars())
-            s.delete(tag)
-            s.flush()
-            fts.refresh_papers(s, ids)
-        return self._notify(Changes(papers=frozenset(ids), tags=True))
-
-    # -- reading lists ---------------------------------------------------------------------
-    def create_list(self, name: str) -> Changes:
-        name = name.strip()
-        if not name:
-            raise ReadingListError("a reading list needs a name")
-        with self.session() as s:
-            if s.execute(select(ReadingList).where(ReadingList.name == name)).scalar_one_or_none():
-                raise ReadingListError(f"a reading list named {name!r} already exists")
-            pos = s.execute(select(func.coalesce(func.max(ReadingList.position), -1))).scalar_one() + 1
-            s.add(ReadingList(name=name, position=pos))
-        return self._notify(Changes(lists=True))
-
-    def _list(self, s: Session, name: str) -> ReadingList:
-        rl = s.execute(select(ReadingList).where(ReadingList.name == name)).scalar_one_or_none()
-        if rl is None:
-            raise NotFoundError(f"no reading list named {name!r}")
-        return rl
-
-    def rename_list(self, old: str, new: str) -> Changes:
-        with self.session() as s:
-            self._list(s, old).name = new.strip()
-        return self._notify(Changes(lists=True))
-
-    def delete_list(self, name: str) -> Changes:
-        with self.session() as s:
-            s.delete(self._list(s, name))
-        return self._notify(Changes(lists=True))
-
-    def add_to_list(self, name: str, ids: Sequence[int]) -> Changes:
-        with self.session() as s:
-            rl = self._list(s, name)
-            pos = s.execute(
-                select(func.coalesce(func.max(ListItem.position), -1)).where(ListItem.list_id == rl.id)
-            ).scalar_one()
-            for pid in ids:
-                pos += 1
-                s.execute(
-                    text("INSERT OR IGNORE INTO list_items(list_id, paper_id, position) VALUES (:l, :p, :n)"),
-                    {"l": rl.id, "p": pid, "n": pos},
-                )
-        return self._notify(Changes(papers=frozenset(ids), lists=True))
-
-    def remove_from_list(self, name: str, ids: Sequence[int]) -> Changes:
-        with self.session() as s:
-            rl = self._list(s, name)
-            s.execute(delete(ListItem).where(ListItem.list_id == rl.id, ListItem.paper_id.in_(list(ids))))
-        return self._notify(Changes(papers=frozenset(ids), lists=True))
-
-    def reorder_list(self, name: str, ordered_ids: Sequence[int]) -> Changes:
-        """Set the order of a reading list; ids not given keep their relative order after these."""
-        with self.session() as s:
-            rl = self._list(s, name)
-            current = list(
-                s.execute(
-                    select(ListItem.paper_id).where(ListItem.list_id == rl.id).order_by(ListItem.position)
-                ).scalars()
-            )
-            wanted = [i for i in ordered_ids if i in set(current)]
-            order = wanted + [i for i in current if i not in set(wanted)]
-            for pos, pid in enumerate(order):
-                s.execute(
-                    update(ListItem)
-                    .where(ListItem.list_id == rl.id, ListItem.paper_id == pid)
-                    .values(position=pos)
-                )
-        return self._notify(Changes(lists=True))
-
-    def reorder_lists(self, names: Sequence[str]) -> Changes:
-        with self.session() as s:
-            for pos, name in enumerate(names):
-                s.execute(update(ReadingList).where(ReadingList.name == name).values(position=pos))
-        return self._notify(Changes(lists=True))
+    def forget_pattern(self) -> None:
+        """New papers use a changed citation-key pattern at once."""
+        self.__dict__.pop("_pattern_cache", None)
 
     # -- saved searches --------------------------------------------------------------------
-    def save_search(self, name: str, query: str, *, alert: bool = False) -> Changes:
-        from readinglist.search import parse_query
-
-        parse_query(query)  # refuse what we could never run
-        name = name.strip()
-        if not name:
-            raise ReadingListError("a saved search needs a name")
-        with self.session() as s:
-            existing = s.execute(select(SavedSearch).where(SavedSearch.name == name)).scalar_one_or_none()
-            if existing:
-                existing.query, existing.is_alert = query, alert
-            else:
-                pos = s.execute(select(func.coalesce(func.max(SavedSearch.position), -1))).scalar_one() + 1
-                s.add(SavedSearch(name=name, query=query, is_alert=alert, position=pos))
-        return self._notify(Changes(searches=True))
-
-    def delete_search(self, name: str) -> Changes:
-        with self.session() as s:
-            n = s.execute(delete(SavedSearch).where(SavedSearch.name == name))
-            if n.rowcount == 0:  # type: ignore[attr-defined]
-                raise NotFoundError(f"no saved search named {name!r}")
-        return self._notify(Changes(searches=True))
-
     def saved_searches(self) -> list[SavedSearchInfo]:
-        with self.session() as s:
+        with self.read() as s:
             res = s.execute(
                 text(
                     "SELECT s.name, s.query, s.is_alert, "
@@ -575,10 +323,153 @@ class Library:
         return dbengine.backup_database(self.db_path, self.backups_dir, reason=reason)
 
     def maybe_daily_backup(self) -> Path | None:
-        """Back up once a day (verified; the newest three are kept)."""
+        """Back up once a day (verified; the newest three are kept).
+
+        The day is claimed in the same write transaction that checks it, so two processes
+        starting at once make one backup, not two (which would push out an older one).
+        """
         today = dt.date.today().isoformat()
         if self.setting("last_daily_backup") == today:
             return None
-        path = self.backup("daily")
-        self.set_setting("last_daily_backup", today)
-        return path
+        with self.change("Daily backup", undoable=False) as tx:
+            row = tx.session.get(Setting, "last_daily_backup")
+            if row is not None and json.loads(row.value) == today:
+                return None
+            tx.session.merge(Setting(key="last_daily_backup", value=json.dumps(today)))
+            tx.touched(settings=("last_daily_backup",))
+            # Copy inside the claim: the backup API reads a consistent snapshot from its own
+            # connection, and a failure rolls the claim back, so tomorrow is not skipped.
+            return self.backup("daily")
+
+    # -- compatibility: the operations moved to operation modules ------------------------------
+    # Kept only while callers move to ``papers.save(lib, ...)`` and friends; each is one line.
+    def save(self, ids: Sequence[int], saved: bool = True) -> Changes:
+        from readinglist.services import papers
+
+        return papers.save(self, ids, saved)
+
+    def dismiss(self, ids: Sequence[int], dismissed: bool = True) -> Changes:
+        from readinglist.services import papers
+
+        return papers.dismiss(self, ids, dismissed)
+
+    def star(self, ids: Sequence[int], starred: bool = True) -> Changes:
+        from readinglist.services import papers
+
+        return papers.star(self, ids, starred)
+
+    def set_status(self, ids: Sequence[int], status: str) -> Changes:
+        from readinglist.services import papers
+
+        return papers.set_status(self, ids, status)
+
+    def set_rating(self, ids: Sequence[int], rating: int) -> Changes:
+        from readinglist.services import papers
+
+        return papers.set_rating(self, ids, rating)
+
+    def set_note(self, paper_id: int, note: str) -> Changes:
+        from readinglist.services import papers
+
+        return papers.set_note(self, paper_id, note)
+
+    def append_note(self, paper_id: int, addition: str) -> Changes:
+        from readinglist.services import papers
+
+        return papers.append_note(self, paper_id, addition)
+
+    def tag(self, ids: Sequence[int], tags: Sequence[str], *, remove: bool = False) -> Changes:
+        from readinglist.services import papers
+
+        return papers.tag(self, ids, tags, remove=remove)
+
+    def upsert(
+        self, metas: Sequence[PaperMeta], *, save: bool = False, fill_only: bool = False
+    ) -> tuple[list[int], Changes]:
+        from readinglist.services import papers
+
+        return papers.upsert(self, metas, save=save, fill_only=fill_only)
+
+    def add(self, idents: Sequence[str], *, cancelled: Callable[[], bool] | None = None) -> list[int]:
+        from readinglist.services import papers
+
+        return papers.add(self, idents, cancelled=cancelled)
+
+    def set_tag_color(self, name: str, color: str | None) -> Changes:
+        from readinglist.services import tags
+
+        return tags.set_color(self, name, color)
+
+    def rename_tag(self, old: str, new: str) -> Changes:
+        from readinglist.services import tags
+
+        return tags.rename(self, old, new)
+
+    def delete_tag(self, name: str) -> Changes:
+        from readinglist.services import tags
+
+        return tags.delete(self, name)
+
+    def create_list(self, name: str) -> Changes:
+        from readinglist.services import lists
+
+        return lists.create(self, name)
+
+    def rename_list(self, old: str, new: str) -> Changes:
+        from readinglist.services import lists
+
+        return lists.rename(self, old, new)
+
+    def delete_list(self, name: str) -> Changes:
+        from readinglist.services import lists
+
+        return lists.delete(self, name)
+
+    def add_to_list(self, name: str, ids: Sequence[int]) -> Changes:
+        from readinglist.services import lists
+
+        return lists.add(self, name, ids)
+
+    def remove_from_list(self, name: str, ids: Sequence[int]) -> Changes:
+        from readinglist.services import lists
+
+        return lists.remove(self, name, ids)
+
+    def reorder_list(self, name: str, ordered_ids: Sequence[int]) -> Changes:
+        from readinglist.services import lists
+
+        return lists.reorder(self, name, ordered_ids)
+
+    def reorder_lists(self, names: Sequence[str]) -> Changes:
+        from readinglist.services import lists
+
+        return lists.reorder_lists(self, names)
+
+    def save_search(self, name: str, query: str, *, alert: bool = False) -> Changes:
+        from readinglist.services import alerts
+
+        return alerts.save_search(self, name, query, alert=alert)
+
+    def delete_search(self, name: str) -> Changes:
+        from readinglist.services import alerts
+
+        return alerts.delete_search(self, name)
+
+    def set_setting(self, key: str, value: object) -> None:
+        from readinglist.services import settings
+
+        settings.set_setting(self, key, value)
+
+    def _notify(self, changes: Changes) -> Changes:
+        self._uow().emit(changes)
+        return changes
+
+    def session(self) -> Any:
+        """Old name of a non-undoable change's session; callers move to read()/change()."""
+        return _legacy_session(self)
+
+
+@contextlib.contextmanager
+def _legacy_session(lib: Library) -> Any:
+    with lib.change("change", undoable=False) as tx:
+        yield tx.session

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Sequence
 
-from readinglist.db.schema import SyncedDay, utcnow
+from readinglist.db.schema import Setting, SyncedDay, utcnow
 from readinglist.errors import Cancelled, FeedFormatError, NetworkError
 from readinglist.records import Changes, DaySyncReport, FeedDay, Progress, SyncReport
 from readinglist.services import ingest
@@ -46,10 +47,12 @@ def days_to_sync(
 
 
 def ingest_day(lib: Library, day: FeedDay) -> tuple[DaySyncReport, Changes]:
-    """Write one parsed day in a single transaction."""
-    with lib.session() as s:
-        result = ingest.ingest_feed_items(s, day.date, day.items, make_key=lib.make_citekey)
-        s.merge(SyncedDay(feed_date=day.date, synced_at=utcnow(), papers=len(day.items)))
+    """Write one parsed day in a single transaction (not an undo step: the feed is not the
+    user's to undo, and undoing the user's own steps after a sync still works)."""
+    with lib.change(f"Sync {day.date.isoformat()}", undoable=False) as tx:
+        result = ingest.ingest_feed_items(tx, day.date, day.items, make_key=lib.make_citekey)
+        tx.session.merge(SyncedDay(feed_date=day.date, synced_at=utcnow(), papers=len(day.items)))
+        tx.touched(feed=True)
     report = DaySyncReport(
         date=day.date,
         new=len(result.new),
@@ -74,7 +77,6 @@ def sync_days(
     from readinglist.sources.huggingface import fetch_daily
 
     reports: list[DaySyncReport] = []
-    all_changes = Changes()
     newest_ok: dt.date | None = None
     for n, day in enumerate(days):
         if cancelled is not None and cancelled():
@@ -97,13 +99,10 @@ def sync_days(
         if after_day is not None:
             after_day(feed, changes)
         reports.append(report)
-        all_changes = all_changes | changes
         if all(r.error is None for r in reports):
             newest_ok = day
     if newest_ok is not None:
-        last = lib.setting("last_sync")
-        if not last or dt.date.fromisoformat(str(last)) < newest_ok:
-            lib.set_setting("last_sync", newest_ok.isoformat())
+        _advance_last_sync(lib, newest_ok)
     if progress:
         synced = sum(r.error is None for r in reports)
         ok = synced == len(reports)
@@ -111,5 +110,15 @@ def sync_days(
         progress(
             Progress(synced if not ok else len(days), len(days), "Sync finished" if ok else "Sync stopped")
         )
-    lib._notify(all_changes)
     return SyncReport(tuple(reports))
+
+
+def _advance_last_sync(lib: Library, day: dt.date) -> None:
+    """Move ``last_sync`` forward (never back: two syncs may finish in any order)."""
+    from readinglist.services import settings
+
+    with lib.change("Record the sync", undoable=False) as tx:
+        row = tx.session.get(Setting, "last_sync")
+        last = json.loads(row.value) if row is not None else None
+        if not last or dt.date.fromisoformat(str(last)) < day:
+            settings.write(tx, "last_sync", day.isoformat())

@@ -21,6 +21,7 @@ import defusedxml.ElementTree as SafeET
 
 from readinglist.errors import FeedFormatError, InvalidIdentifier, NetworkError
 from readinglist.records import PaperMeta
+from readinglist.sources.archives import OLD_ARCHIVES
 from readinglist.sources.http import Http, RateLimiter
 
 if TYPE_CHECKING:
@@ -35,17 +36,6 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 BATCH_SIZE = 50
 MAX_RESULTS = 2000  # arXiv refuses larger pages
 SORT_KEYS = frozenset({"relevance", "lastUpdatedDate", "submittedDate"})
-
-# The archives of pre-April-2007 identifiers (arxiv.org/help/arxiv_identifier).
-OLD_ARCHIVES = frozenset(
-    {
-        "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an",
-        "chao-dyn", "chem-ph", "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an",
-        "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "mtrl-th", "nlin",
-        "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio", "quant-ph",
-        "solv-int", "supr-con",
-    }
-)  # fmt: skip
 
 _NEW_ID = re.compile(r"(?P<yy>\d\d)(?P<mm>\d\d)\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d{0,5}))?")
 _OLD_ID = re.compile(

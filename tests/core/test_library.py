@@ -97,8 +97,9 @@ def test_upgrade_takes_a_verified_backup_of_a_library_with_data(
     lib.upsert([meta(1)], save=True)
     lib.close()
     calls: list[str] = []
-    monkeypatch.setattr(dbengine, "HEAD_REVISION", "0002_future")
-    monkeypatch.setattr(dbengine, "known_revisions", lambda: {"0001_initial", "0002_future"})
+    real = dbengine.known_revisions()
+    monkeypatch.setattr(dbengine, "HEAD_REVISION", "9999_future")
+    monkeypatch.setattr(dbengine, "known_revisions", lambda: real | {"9999_future"})
     import alembic.command
 
     monkeypatch.setattr(alembic.command, "upgrade", lambda cfg, rev: calls.append(rev))
