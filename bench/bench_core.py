@@ -152,8 +152,8 @@ def build_big_library(root: Path, n: int) -> Library:
                 abstract=" ".join(rng.choice(WORDS) for _ in range(150)), published=day,
             )  # fmt: skip
             items.append(FeedItem(meta, day, rng.randint(0, 300), 0))
-        with lib.session() as s:
-            ingest.ingest_feed_items(s, day, items, make_key=lib.make_citekey)
+        with lib.change("Bench sync", undoable=False) as tx:
+            ingest.ingest_feed_items(tx, day, items, make_key=lib.make_citekey)
     return lib
 
 

@@ -186,7 +186,6 @@ def make_big_library(root: Path, n: int) -> Path:
     """Bulk-insert ``n`` papers with feed days, tags and the FTS index (about 10 s for 100k)."""
     from sqlalchemy import insert, text
 
-    from readinglist.db import fts
     from readinglist.db.schema import FeedAppearance, Paper, PaperTag, Tag
     from readinglist.services.library import Library
 
@@ -212,7 +211,8 @@ def make_big_library(root: Path, n: int) -> Path:
                      "first_seen": now, "last_seen": now})  # fmt: skip
         if i % 4 == 0:
             tagged.append({"paper_id": i, "tag_id": 1 + i % 5})
-    with lib.session() as s:
+    with lib.change("Bench data", undoable=False) as tx:
+        s = tx.session
         s.execute(
             insert(Tag),
             [
@@ -224,7 +224,7 @@ def make_big_library(root: Path, n: int) -> Path:
             s.execute(insert(Paper), papers[chunk : chunk + 20_000])
         s.execute(insert(FeedAppearance), feed)
         s.execute(insert(PaperTag), tagged)
-        fts.rebuild_all(s)
+        tx.rebuild_index()
         s.execute(text("ANALYZE"))
     lib.close()
     return root
@@ -269,7 +269,7 @@ def search_latency(root: Path, queries: list[str]) -> dict[str, object]:
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
-    from readinglist.db.queries import PaperFilter
+    from readinglist.records import PaperFilter
     from readinglist.services.library import Library
     from ui.app import build_context, open_window
 

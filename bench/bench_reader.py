@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from readinglist.services import papers
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -82,12 +84,12 @@ def make_library(root: Path) -> tuple[object, int, Path]:
     from readinglist.services.library import Library
 
     lib = Library.open(root / "library")
-    ids, _ = lib.upsert([PaperMeta(title="Bench", arxiv_id="2401.00001")], save=True)
+    ids, _ = papers.upsert(lib, [PaperMeta(title="Bench", arxiv_id="2401.00001")], save=True)
     pdf = lib.pdf_dir / "bench.pdf"
     make_pdf(pdf)
     data = pdf.read_bytes()
-    with lib.session() as s:
-        s.add(
+    with lib.change("Attach a bench PDF", undoable=False) as tx:
+        tx.session.add(
             Attachment(
                 paper_id=ids[0],
                 path="pdfs/bench.pdf",

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from readinglist.db.schema import AlertMatch, Paper, SavedSearch
 from readinglist.records import FeedItem, PaperFilter, PaperMeta
-from readinglist.services import ingest
+from readinglist.services import alerts, ingest, reading_lists, tagging
+from readinglist.services import papers as papers_ops
 from readinglist.services.library import Library
 from readinglist.textutil import fold_letters, normalize_title
 
@@ -249,25 +250,25 @@ def _user_data(lib: Library, rng: random.Random) -> None:
     if not ids:
         return
     saved = [i for i in ids if rng.random() < 0.3] or ids[:1]
-    lib.save(saved)
-    lib.dismiss([i for i in ids if i not in saved and rng.random() < 0.08])
-    lib.set_status([i for i in saved if rng.random() < 0.3], "read")
-    lib.set_status([i for i in saved if rng.random() < 0.15], "reading")
-    lib.star([i for i in saved if rng.random() < 0.2] or saved[:1])
+    papers_ops.save(lib, saved)
+    papers_ops.dismiss(lib, [i for i in ids if i not in saved and rng.random() < 0.08])
+    papers_ops.set_status(lib, [i for i in saved if rng.random() < 0.3], "read")
+    papers_ops.set_status(lib, [i for i in saved if rng.random() < 0.15], "reading")
+    papers_ops.star(lib, [i for i in saved if rng.random() < 0.2] or saved[:1])
     names = list(_TAGS)
     for pid in saved:
         if rng.random() < 0.6:
-            lib.tag([pid], rng.sample(names, rng.choice((1, 1, 2, 3))))
+            papers_ops.tag(lib, [pid], rng.sample(names, rng.choice((1, 1, 2, 3))))
     for name, color in _TAGS.items():
         if color and any(t.name == name for t in lib.tags()):
-            lib.set_tag_color(name, color)
+            tagging.set_color(lib, name, color)
     for pid, note in zip(saved[::3], _NOTES, strict=False):
-        lib.set_note(pid, note)
-    lib.create_list("Thesis background")
-    lib.create_list("Reading group")
-    lib.add_to_list("Thesis background", saved[: max(1, len(saved) // 3)])
-    lib.add_to_list("Reading group", ids[:4])
-    lib.save_search("Efficient attention", "attention efficient", alert=True)
+        papers_ops.set_note(lib, pid, note)
+    reading_lists.create(lib, "Thesis background")
+    reading_lists.create(lib, "Reading group")
+    reading_lists.add(lib, "Thesis background", saved[: max(1, len(saved) // 3)])
+    reading_lists.add(lib, "Reading group", ids[:4])
+    alerts.save_search(lib, "Efficient attention", "attention efficient", alert=True)
     with lib.change("Demo alerts", undoable=False) as tx:
         sid = tx.session.execute(
             select(SavedSearch.id).where(SavedSearch.name == "Efficient attention")

@@ -223,6 +223,10 @@ class UndoResult:
     papers: tuple[int, ...] = ()
 
 
+# The orders a paper list can be sorted in (the query layer maps each to SQL).
+SORT_KEYS = ("upvotes", "published", "title", "added", "feed", "status", "author", "citekey", "comments")
+
+
 @dataclass(frozen=True)
 class PaperFilter:
     """What to show. ``None`` means "do not filter on this"."""

@@ -1,8 +1,11 @@
-"""The layering rule: the core never imports Qt or the GUI (DESIGN.md §1)."""
+"""The layering rules, checked on the source: the core never imports Qt or the GUI; the GUI and
+the CLI never reach into the storage layer; and the unit of work is the only way the library
+changes (no other module opens a write session, touches the full-text tables or notifies)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,20 +14,95 @@ ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "ui")
 
 
+def _imports(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def _sources(*folders: str) -> list[Path]:
+    return [p for f in folders for p in (ROOT / f).rglob("*.py")]
+
+
 def test_core_source_never_imports_qt_or_ui() -> None:
-    offenders = []
-    for path in (ROOT / "readinglist").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                if name.split(".")[0] in FORBIDDEN:
-                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    offenders = [
+        f"{p.relative_to(ROOT)}: {name}"
+        for p in _sources("readinglist")
+        for name in _imports(p)
+        if name.split(".")[0] in FORBIDDEN
+    ]
     assert offenders == []
+
+
+def test_the_gui_and_the_cli_never_import_the_storage_layer() -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}: {name}"
+        for p in _sources("ui", "readinglist/cli")
+        for name in _imports(p)
+        if name == "readinglist.db" or name.startswith("readinglist.db.")
+    ]
+    assert offenders == []
+
+
+# What only the unit of work may do, and where it lives.
+UNIT = {"readinglist/services/unit.py", "readinglist/services/history.py"}
+RULES = {
+    "opens a session": (
+        re.compile(r"\.session\(\)|\bsessionmaker\(|\borm\.Session\("),
+        UNIT | {"readinglist/db/engine.py"},
+    ),
+    "writes the search index": (
+        re.compile(
+            r"\bfts\.\w+\(|from readinglist\.db import (\w+, )*fts\b|from readinglist\.db\.fts import"
+        ),
+        UNIT | {"readinglist/db/fts.py"},
+    ),
+    "writes a full-text table in SQL": (
+        re.compile(r"(INSERT\s+INTO|DELETE\s+FROM|UPDATE)\s+(papers_fts|pdf_fts)\b", re.I),
+        {"readinglist/db/fts.py"},
+    ),
+    "notifies listeners": (re.compile(r"\b_notify\b|for \w+ in (list\()?[\w.]*on_change\b"), UNIT),
+}
+
+
+def test_only_the_unit_of_work_changes_the_library() -> None:
+    offenders = []
+    for path in _sources("readinglist", "ui"):
+        rel = str(path.relative_to(ROOT))
+        if "/migrations/" in rel:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for what, (pattern, allowed) in RULES.items():
+            if rel in allowed:
+                continue
+            for m in pattern.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                offenders.append(f"{rel}:{line} {what}: {m.group(0)}")
+    assert offenders == []
+
+
+def test_the_rules_would_catch_a_regression(tmp_path: Path) -> None:
+    """The patterns above match what they are meant to (a check that cannot fail is no check)."""
+    samples = {
+        "opens a session": "with lib.session() as s:",
+        "writes the search index": "fts.refresh_papers(s, ids)",
+        "writes a full-text table in SQL": 's.execute(text("DELETE FROM papers_fts WHERE rowid = 1"))',
+        "notifies listeners": "lib._notify(Changes())",
+    }
+    for what, sample in samples.items():
+        assert RULES[what][0].search(sample), what
+
+
+def test_sort_keys_are_the_query_layers() -> None:
+    from readinglist.db.queries import SORTS
+    from readinglist.records import SORT_KEYS
+
+    assert set(SORTS) == set(SORT_KEYS)
 
 
 def test_importing_the_core_and_cli_leaves_qt_unloaded() -> None:

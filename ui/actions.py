@@ -43,6 +43,7 @@ class ActionId(enum.Enum):
     COPY_BIBTEX = enum.auto()
     COPY_CITEKEY = enum.auto()
     UNDO = enum.auto()
+    REDO = enum.auto()
     SYNC_NOW = enum.auto()
     IMPORT = enum.auto()
     EXPORT = enum.auto()
@@ -91,7 +92,8 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.SAVE_SEARCH: Spec("Save search…", ("Ctrl+Shift+S",), None, "Keep this search in the sidebar", Scope.WINDOW, "Search"),
     ActionId.COPY_BIBTEX: Spec("Copy BibTeX", ("Ctrl+B",), "copy", "Copy the BibTeX of the selected papers", Scope.WINDOW, "Citations"),
     ActionId.COPY_CITEKEY: Spec("Copy citation key", ("Ctrl+Shift+C",), None, "Copy \\cite{…} keys of the selected papers", Scope.WINDOW, "Citations"),
-    ActionId.UNDO: Spec("Undo triage", ("Ctrl+Z",), "undo", "Undo the last save, dismiss, star or status change", Scope.TRIAGE, "Triage"),
+    ActionId.UNDO: Spec("Undo", ("Ctrl+Z",), "undo", "Undo your last change to the library (shared with the command line)", Scope.TRIAGE, "Edit"),
+    ActionId.REDO: Spec("Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), None, "Redo the change undone last", Scope.TRIAGE, "Edit"),
     ActionId.SYNC_NOW: Spec("Sync now", ("F5",), "sync", "Fetch the Daily Papers of the days missed", Scope.WINDOW, "Library"),
     ActionId.IMPORT: Spec("Import files…", ("Ctrl+I",), "import", "Import .bib files and PDFs", Scope.WINDOW, "Library"),
     ActionId.EXPORT: Spec("Export BibTeX…", ("Ctrl+E",), "export", "Export BibTeX to a file or the clipboard", Scope.WINDOW, "Citations"),

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.db.queries import PaperFilter
-from readinglist.records import PaperRow
+from readinglist.records import PaperFilter, PaperRow
+from readinglist.services import alerts, papers
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
 from ui.dialogs import prompt
@@ -48,7 +48,7 @@ from ui.views.triage import Triage
 A = ActionId
 MENUS = (
     ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
-    ("&Edit", (A.UNDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
+    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
                 None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.OPEN_IN_BROWSER)),
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         d.tag_removed.connect(t.remove_tag)
         d.tags.finished.connect(lambda: self.list.setFocus())
         d.open_pdf.connect(self.pdfs.open_current)
-        d.note_edited.connect(lambda pid, text: c.write(c.lib.set_note, pid, text, name="note"))
+        d.note_edited.connect(lambda pid, text: c.write(papers.set_note, c.lib, pid, text, name="note"))
         p = self.downloads_panel
         p.cancel_btn.clicked.connect(lambda: self.downloads.cancel([e.paper_id for e in p.selected()]))
         p.retry_btn.clicked.connect(lambda: self.downloads.retry(p.selected()))
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
             (A.OPEN_PDF, self.pdfs.open_current), (A.DOWNLOAD_PDF, self.pdfs.download_selected),
             (A.OPEN_IN_BROWSER, self.pdfs.open_in_browser), (A.FOCUS_SEARCH, self._focus_search),
             (A.SAVE_SEARCH, self.save_search), (A.COPY_BIBTEX, t.copy_bibtex),
-            (A.COPY_CITEKEY, t.copy_citekey), (A.UNDO, t.undo), (A.SYNC_NOW, self.sync.sync_now),
+            (A.COPY_CITEKEY, t.copy_citekey), (A.UNDO, t.undo), (A.REDO, t.redo), (A.SYNC_NOW, self.sync.sync_now),
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
             (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
         if prompt.exec_dialog(dlg) and dlg.name.text().strip():
             name = dlg.name.text().strip()
             self.sidebar.wanted_key = f"search:{name}"
-            self.ctx.write(self.ctx.lib.save_search, name, query, alert=dlg.alert.isChecked())
+            self.ctx.write(alerts.save_search, self.ctx.lib, name, query, alert=dlg.alert.isChecked())
         dlg.deleteLater()
 
     def export(self) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from readinglist.cli.output import ProgressBar, emit_json, human_bytes, message
 from readinglist.cli.papers import add_format
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import ReadingListError
-from readinglist.records import Progress
+from readinglist.records import PaperFilter, Progress
 from readinglist.services.library import Library
 
 

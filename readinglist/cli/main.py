@@ -11,7 +11,9 @@ from pathlib import Path
 from readinglist import __version__
 from readinglist.errors import Cancelled, ReadingListError
 
-COMMAND_MODULES = ("papers", "sync", "files", "citations", "maintenance", "annotations", "discovery")
+COMMAND_MODULES = (
+    "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(lib, args) or 0)
         if lib is not None and not getattr(args, "readonly", False):
             _refresh_autoexports(lib)
-            lib.maybe_daily_backup()  # verified, newest three kept; a no-op after the first of the day
+            try:
+                lib.maybe_daily_backup()  # verified, newest three kept; a no-op after the first of the day
+            except ReadingListError as exc:  # the command's own change is committed already
+                print(
+                    f"warning: the daily backup failed ({exc}); the command's changes are saved",
+                    file=sys.stderr,
+                )
         return code
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)

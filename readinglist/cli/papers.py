@@ -6,7 +6,8 @@ import argparse
 import datetime as dt
 
 from readinglist.cli.output import emit_json, message, paper_detail, paper_table
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
+from readinglist.services import papers
 from readinglist.services.library import STATUSES, Library
 
 
@@ -78,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_add(lib: Library, args: argparse.Namespace) -> int:
-    ids = lib.add(args.ids)
+    ids = papers.add(lib, args.ids)
     rows = lib.get_many(ids)
     if args.format == "json":
         emit_json([r.to_json() for r in rows])
@@ -135,21 +136,21 @@ def cmd_show(lib: Library, args: argparse.Namespace) -> int:
 
 def cmd_save(lib: Library, args: argparse.Namespace) -> int:
     ids = lib.resolve_many(args.ids)
-    lib.save(ids, saved=not args.undo)
+    papers.save(lib, ids, saved=not args.undo)
     message(f"{'un' if args.undo else ''}saved {len(ids)} paper(s)")
     return 0
 
 
 def cmd_dismiss(lib: Library, args: argparse.Namespace) -> int:
     ids = lib.resolve_many(args.ids)
-    lib.dismiss(ids, dismissed=not args.undo)
+    papers.dismiss(lib, ids, dismissed=not args.undo)
     message(f"{'un' if args.undo else ''}dismissed {len(ids)} paper(s)")
     return 0
 
 
 def cmd_tag(lib: Library, args: argparse.Namespace) -> int:
     pid = lib.resolve(args.id)
-    lib.tag([pid], args.tags, remove=args.remove)
+    papers.tag(lib, [pid], args.tags, remove=args.remove)
     row = lib.get(pid)
     message(f"{row.citekey}: tags now {', '.join(row.tags) or '(none)'}")
     return 0
@@ -157,11 +158,11 @@ def cmd_tag(lib: Library, args: argparse.Namespace) -> int:
 
 def cmd_status(lib: Library, args: argparse.Namespace) -> int:
     pid = lib.resolve(args.id)
-    lib.set_status([pid], args.status)
+    papers.set_status(lib, [pid], args.status)
     return 0
 
 
 def cmd_note(lib: Library, args: argparse.Namespace) -> int:
     pid = lib.resolve(args.id)
-    lib.append_note(pid, " ".join(args.text))
+    papers.append_note(lib, pid, " ".join(args.text))
     return 0

@@ -23,10 +23,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from readinglist.db import queries
-from readinglist.db.queries import PaperFilter
 from readinglist.db.schema import SavedSearch, utcnow
 from readinglist.errors import NotFoundError, ReadingListError
-from readinglist.records import Changes, FeedDay
+from readinglist.records import Changes, FeedDay, PaperFilter
 from readinglist.search import ParsedQuery, QueryError, parse_query
 from readinglist.services.library import Library
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from readinglist.db.schema import Annotation, Paper, Setting, utcnow
 from readinglist.errors import NotFoundError, PdfError, ReadingListError
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Point, Rect
+from readinglist.services import papers
 from readinglist.services.library import Library
 from readinglist.services.unit import Transaction
 
@@ -411,7 +412,7 @@ def add_imported(tx: Transaction, paper_id: int, found: Sequence[AnnotationRecor
 
 def append_annotations_to_note(lib: Library, paper_id: int) -> Changes:
     """Append the Markdown digest of the paper's annotations to its note."""
-    return lib.append_note(paper_id, annotations_markdown_for(lib, paper_id))
+    return papers.append_note(lib, paper_id, annotations_markdown_for(lib, paper_id))
 
 
 __all__ = [

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
-from readinglist.db.queries import PaperFilter
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.fileutil import write_atomically
-from readinglist.records import Changes
+from readinglist.records import Changes, PaperFilter
 from readinglist.services.library import Library
 from readinglist.services.papers import keep
 

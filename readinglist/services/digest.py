@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from readinglist import fileutil
 from readinglist.db import queries
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import ReadingListError
-from readinglist.records import PaperRow
+from readinglist.records import PaperFilter, PaperRow
 from readinglist.services.alerts import synced_days_in
 from readinglist.services.library import Library
 

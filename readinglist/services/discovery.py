@@ -20,6 +20,7 @@ from readinglist.db.schema import Paper
 from readinglist.errors import FeedFormatError, InvalidIdentifier, NetworkError
 from readinglist.records import PaperRow, RemoteResult
 from readinglist.search import QueryError
+from readinglist.services import papers
 from readinglist.services.library import Library
 
 SOURCES = ("hf", "arxiv")
@@ -194,7 +195,7 @@ def add_result(lib: Library, result: RemoteResult) -> int:
     A paper already in the library (same arXiv id) is updated and saved, never duplicated;
     its user data is untouched.
     """
-    ids, _ = lib.upsert([result.paper], save=True)
+    ids, _ = papers.upsert(lib, [result.paper], save=True)
     return ids[0]
 
 

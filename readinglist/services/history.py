@@ -22,6 +22,8 @@ from readinglist.db.schema import UndoStep, utcnow
 from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.records import Changes, HistoryEntry, UndoResult
 
+__all__ = ["UndoResult", "can_redo", "can_undo", "history", "redo", "undo"]
+
 if TYPE_CHECKING:
     from readinglist.services.library import Library
     from readinglist.services.unit import Transaction
@@ -37,7 +39,7 @@ def record(tx: Transaction) -> None:
     s = tx.session
     member = tx.unit.lib.member
     now = utcnow()
-    papers = json.dumps(sorted(tx.diff.paper_ids()))
+    papers = json.dumps(sorted(tx.diff.paper_ids() | tx.papers_touched))
     if tx.coalesce:
         last = s.execute(
             select(UndoStep).where(UndoStep.member == member).order_by(UndoStep.id.desc()).limit(1)
@@ -137,20 +139,22 @@ def _step(lib: Library, *, redo: bool) -> UndoResult:
         step.state = "done" if redo else "undone"
         step.updated_at = utcnow()
         tx.relabel(f"{verb.capitalize()} {step.label}")
-        changes = _changes_of(diff)
+        changes = _changes_of(diff, json.loads(step.papers))
         tx.touched(
             papers=changes.papers, tags=changes.tags, lists=changes.lists, feed=changes.feed,
             searches=changes.searches, annotations=changes.annotations, settings=changes.settings,
+            history=True,
         )  # fmt: skip
         _move_files(lib, tx, gone=inverse.tables.get("attachments"), back=diff.tables.get("attachments"))
         label, conflicts = step.label, tuple(inverse.conflicts)
         papers = tuple(json.loads(step.papers))
-    return UndoResult(label, tx.changes | Changes(history=True), conflicts, papers)
+    return UndoResult(label, tx.changes, conflicts, papers)
 
 
-def _changes_of(diff: rowdiff.Diff) -> Changes:
+def _changes_of(diff: rowdiff.Diff, step_papers: list[int]) -> Changes:
     tables = diff.tables_touched()
-    papers = frozenset(diff.paper_ids())
+    # Rows made by the step are stored by key only; the step itself knows their papers.
+    papers = frozenset(diff.paper_ids()) | frozenset(int(p) for p in step_papers)
     keys: set[str] = set()
     if "settings" in diff.tables:
         d = diff.tables["settings"]

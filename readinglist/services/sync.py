@@ -115,10 +115,10 @@ def sync_days(
 
 def _advance_last_sync(lib: Library, day: dt.date) -> None:
     """Move ``last_sync`` forward (never back: two syncs may finish in any order)."""
-    from readinglist.services import settings
+    from readinglist.services import library_settings
 
     with lib.change("Record the sync", undoable=False) as tx:
         row = tx.session.get(Setting, "last_sync")
         last = json.loads(row.value) if row is not None else None
         if not last or dt.date.fromisoformat(str(last)) < day:
-            settings.write(tx, "last_sync", day.isoformat())
+            library_settings.write(tx, "last_sync", day.isoformat())

@@ -72,6 +72,7 @@ class Transaction:
         self._changes = Changes()
         self._sets: dict[tuple[str, str], _RowSet] = {}
         self._hooks: list[Callable[[], None]] = []
+        self._depth = 1  # changes nested in this one (they join it)
         self.diff: rowdiff.Diff | None = None
 
     # -- what moved ----------------------------------------------------------------------------
@@ -85,6 +86,7 @@ class Transaction:
         searches: bool = False,
         annotations: Iterable[int] = (),
         settings: Iterable[str] = (),
+        history: bool = False,
     ) -> None:
         """Say what this change touched. Papers named here get their search row rewritten."""
         ids = {int(p) for p in papers}
@@ -92,16 +94,24 @@ class Transaction:
         self._papers |= ids | notes
         self._changes |= Changes(
             papers=frozenset(ids | notes), tags=tags, lists=lists, feed=feed, searches=searches,
-            annotations=notes, settings=frozenset(settings),
+            annotations=notes, settings=frozenset(settings), history=history,
         )  # fmt: skip
 
     def relabel(self, label: str) -> None:
-        """Name the step after the fact (e.g. once an import knows how many papers came)."""
-        self.label = label
+        """Name the step after the fact (e.g. once an import knows how many papers came).
+
+        Only the operation that opened the change names it: a helper operation called inside
+        another keeps the outer label ("Move note", not "Change note position")."""
+        if self._depth == 1:
+            self.label = label
 
     @property
     def changes(self) -> Changes:
         return self._changes
+
+    @property
+    def papers_touched(self) -> set[int]:
+        return set(self._papers)
 
     # -- what undo needs -----------------------------------------------------------------------
     def capture(self, table: str, keys: Iterable[Any], *, by: str | None = None) -> None:
@@ -245,7 +255,11 @@ class UnitOfWork:
     ) -> Iterator[Transaction]:
         outer = self.current()
         if outer is not None:
-            yield outer  # joins the enclosing change: one transaction, one step
+            outer._depth += 1
+            try:
+                yield outer  # joins the enclosing change: one transaction, one step
+            finally:
+                outer._depth -= 1
             return
         with self._writes() as s:
             tx = Transaction(self, s, label, undoable=undoable, coalesce=coalesce)

@@ -17,7 +17,8 @@ from werkzeug import Request, Response
 from readinglist.cli.main import main
 from readinglist.config import Endpoints
 from readinglist.errors import NotFoundError
-from readinglist.services import alerts, sync
+from readinglist.services import alerts, papers, sync
+from readinglist.services import alerts as alerts_ops
 from readinglist.services.alerts import (
     after_sync_day,
     alert_counts,
@@ -79,7 +80,7 @@ def add_alerts(lib: Library) -> None:
     alerts.add_alert(lib, "diffusion", "diffusion")
     alerts.add_alert(lib, "marek", 'author:"Marek Dvořák"')
     alerts.add_alert(lib, "eos", '"EOS" budgets')
-    lib.save_search("plain search", "diffusion")  # not an alert: never matched
+    alerts_ops.save_search(lib, "plain search", "diffusion")  # not an alert: never matched
 
 
 def synced(lib: Library, *days: dt.date) -> None:
@@ -103,7 +104,7 @@ def matches(lib: Library) -> list[tuple[str, str, str | None, int]]:
 
 def test_new_feed_papers_are_first_appearances(flib: Library) -> None:
     synced(flib, D1, D2)
-    with flib.session() as s:
+    with flib.read() as s:
         assert aids(flib, new_feed_paper_ids(s, D1, D1)) == DAY1
         assert aids(flib, new_feed_paper_ids(s, D2, D2)) == DAY2_NEW  # 04003 and 04006 were listed again
         assert sorted(aids(flib, new_feed_paper_ids(s, D1, D2))) == sorted(DAY1 + DAY2_NEW)
@@ -171,10 +172,10 @@ def test_many_papers_take_the_whole_index_path(flib: Library, monkeypatch: pytes
     synced(flib, D1, D2)
     alerts.add_alert(flib, "diffusion", "diffusion")
     alerts.add_alert(flib, "bench", "tag:benchmarks")
-    flib.tag([pid(flib, "2510.04005")], ["benchmarks"])
+    papers.tag(flib, [pid(flib, "2510.04005")], ["benchmarks"])
     small = check_alerts(flib)
-    flib.delete_search("diffusion")
-    flib.delete_search("bench")
+    alerts_ops.delete_search(flib, "diffusion")
+    alerts_ops.delete_search(flib, "bench")
     alerts.add_alert(flib, "diffusion", "diffusion")
     alerts.add_alert(flib, "bench", "tag:benchmarks")
     monkeypatch.setattr(alerts, "_DIRECT", 2)
@@ -187,12 +188,12 @@ def test_many_papers_take_the_whole_index_path(flib: Library, monkeypatch: pytes
 
 def test_match_alerts_skips_dismissed_and_honours_filters(flib: Library) -> None:
     synced(flib, D1)
-    flib.dismiss([pid(flib, "2510.04004")])
-    flib.tag([pid(flib, "2510.04005")], ["benchmarks"])
+    papers.dismiss(flib, [pid(flib, "2510.04004")])
+    papers.tag(flib, [pid(flib, "2510.04005")], ["benchmarks"])
     alerts.add_alert(flib, "diffusion", "diffusion")
     alerts.add_alert(flib, "bench", "tag:benchmarks")
     alerts.add_alert(flib, "recent", "year:2024")
-    with flib.session() as s:
+    with flib.read() as s:
         ids = new_feed_paper_ids(s, D1, D1)
     found = match_alerts(flib, ids, None)
     assert {k: aids(flib, v) for k, v in found.items()} == {
@@ -256,9 +257,9 @@ def test_digest_of_a_range_lists_each_new_paper_once(flib: Library) -> None:
 def test_digest_queue_missing_and_empty_days(flib: Library) -> None:
     synced(flib, D1, EMPTY_DAY)
     unread, reading, gone = (pid(flib, a) for a in ("2510.04005", "2510.04003", "2510.04001"))
-    flib.save([unread, reading, gone])
-    flib.set_status([reading], "reading")
-    flib.dismiss([gone])
+    papers.save(flib, [unread, reading, gone])
+    papers.set_status(flib, [reading], "reading")
+    papers.dismiss(flib, [gone])
     d = build_digest(flib, date=D1)
     assert [e.paper.arxiv_id for e in d.queue] == ["2510.04005"] and d.queue_total == 1
     assert "2510.04001" not in [e.paper.arxiv_id for e in d.new + d.top]  # dismissed: hidden
@@ -274,7 +275,7 @@ def test_digest_queue_missing_and_empty_days(flib: Library) -> None:
 def test_markdown_structure_and_escaping(flib: Library) -> None:
     add_alerts(flib)
     synced(flib, D1)
-    flib.save([pid(flib, "2510.04005")])
+    papers.save(flib, [pid(flib, "2510.04005")])
     md = render_markdown(build_digest(flib, date=D1))
     heads = [line for line in md.splitlines() if line.startswith("#")]
     assert heads == [

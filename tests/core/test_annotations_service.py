@@ -18,6 +18,7 @@ from readinglist.pdf.annotations import read_annotations
 from readinglist.pdf.textsel import text_rects
 from readinglist.records import AnnotationRecord, PaperMeta
 from readinglist.services import annotations as svc
+from readinglist.services import library_settings, papers
 
 PAGES = [
     "Attention is all you need.\nThe encoder maps the input sequence.\nA final line closes the page.",
@@ -50,15 +51,15 @@ def _make_pdf(path: Path, foreign_highlight: bool = False) -> Path:
 
 
 def _paper(lib, arxiv_id: str = "2401.00001", *, foreign: bool = False, pdf: bool = True) -> int:
-    ids, _ = lib.upsert(
-        [PaperMeta(title="Attention Test", authors=("Ann Author",), arxiv_id=arxiv_id)], save=True
+    ids, _ = papers.upsert(
+        lib, [PaperMeta(title="Attention Test", authors=("Ann Author",), arxiv_id=arxiv_id)], save=True
     )
     pid = ids[0]
     if pdf:
         path = _make_pdf(lib.pdf_dir / f"{arxiv_id}.pdf", foreign_highlight=foreign)
         data = path.read_bytes()
-        with lib.session() as s:
-            s.add(
+        with lib.change("Attach a test PDF", undoable=False) as tx:
+            tx.session.add(
                 Attachment(
                     paper_id=pid,
                     path=str(path.relative_to(lib.root)),
@@ -229,7 +230,7 @@ def test_write_annotations_to_pdf_setting(lib) -> None:
     pdf = Path(lib.get(pid).pdf)
     rec = svc.add_annotation(lib, pid, AnnotationRecord(None, 0, "rectangle", rects=((40, 40, 90, 90),)))
     assert read_annotations(pdf, include_own=True) == []  # off by default
-    lib.set_setting("write_annotations_to_pdf", True)
+    library_settings.set_setting(lib, "write_annotations_to_pdf", True)
     svc.update_annotation(lib, rec.id, comment="now in the file")
     (written,) = read_annotations(pdf, include_own=True)
     assert (written.id, written.comment) == (rec.id, "now in the file")

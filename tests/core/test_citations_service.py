@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from readinglist.cli.main import main
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import BibtexError
-from readinglist.services import citations, sync
+from readinglist.records import PaperFilter
+from readinglist.services import citations, papers, sync
 from readinglist.services.library import Library
 from tests.conftest import FIXTURES, FixtureServer
 
@@ -58,8 +58,8 @@ def test_import_merges_by_arxiv_id_doi_and_title_without_overwriting(
     sync.sync_days(lib, [D31])
     pid = lib.resolve("2405.20204")
     key = lib.get(pid).citekey
-    lib.tag([pid], ["mine"])
-    lib.append_note(pid, "my note")
+    papers.tag(lib, [pid], ["mine"])
+    papers.append_note(lib, pid, "my note")
     bib = tmp_path / "scholar.bib"
     bib.write_text(
         "@article{xiao2024jina,\n  title={Jina CLIP: Your CLIP Model Is Also Your Text Retriever},\n"
@@ -123,14 +123,14 @@ def test_autoexport_follows_changes_atomically_and_only_when_content_changes(
     pid = lib.resolve("2405.20204")
     target = tmp_path / "thesis" / "refs.bib"
     target.parent.mkdir()
-    lib.tag([pid], ["thesis"])
+    papers.tag(lib, [pid], ["thesis"])
     citations.add_autoexport(lib, target, "tag", "thesis")
     assert "2405.20204" in target.read_text()
     mtime = target.stat().st_mtime_ns
     assert citations.refresh_autoexports(lib) == []  # nothing changed: not rewritten
     assert target.stat().st_mtime_ns == mtime
     other = lib.resolve("2405.19107")
-    lib.tag([other], ["thesis"])
+    papers.tag(lib, [other], ["thesis"])
     assert citations.refresh_autoexports(lib) == [str(target.resolve())]
     assert "2405.19107" in target.read_text()
     assert sorted(os.listdir(target.parent)) == ["refs.bib"]  # no temp files left behind
@@ -143,7 +143,7 @@ def test_debounced_autoexporter(served_lib: Library, tmp_path: Path) -> None:
     target = tmp_path / "saved.bib"
     citations.add_autoexport(served_lib, target, "saved")
     exporter = citations.AutoExporter(served_lib, delay=30)
-    served_lib.save([served_lib.resolve("2405.20204")])
+    papers.save(served_lib, [served_lib.resolve("2405.20204")])
     assert "2405.20204" not in target.read_text()  # debounced: not yet
     exporter.flush()
     assert "2405.20204" in target.read_text()

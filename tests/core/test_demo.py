@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from readinglist.db.queries import PaperFilter
 from readinglist.demo import populate_demo
+from readinglist.records import PaperFilter
 
 TODAY = dt.date(2025, 6, 18)
 

@@ -16,7 +16,7 @@ from readinglist.config import Endpoints
 from readinglist.errors import NetworkError
 from readinglist.records import PaperMeta
 from readinglist.search import QueryError
-from readinglist.services import discovery
+from readinglist.services import discovery, papers
 from readinglist.services.discovery import _TTLCache, add_result, discover
 from readinglist.services.library import Library
 
@@ -87,7 +87,9 @@ def requests_to(httpserver: HTTPServer, path: str) -> int:
 
 def test_hf_search_parses_and_marks_what_the_library_holds(net_lib: Library, httpserver: HTTPServer) -> None:
     serve_hf(httpserver)
-    net_lib.upsert([PaperMeta(title="Diffusion Policies for Dexterous Manipulation", arxiv_id="2510.04004")])
+    papers.upsert(
+        net_lib, [PaperMeta(title="Diffusion Policies for Dexterous Manipulation", arxiv_id="2510.04004")]
+    )
     page = discover(net_lib, "  diffusion  ")
     assert page.source == "hf" and page.start == 0 and page.total == 4
     assert [r.paper.arxiv_id for r in page.results] == [
@@ -258,9 +260,9 @@ def test_add_result_saves_once_and_discover_then_sees_it(net_lib: Library, https
 
 def test_add_result_keeps_user_data_of_a_held_paper(net_lib: Library, httpserver: HTTPServer) -> None:
     serve_hf(httpserver)
-    ids, _ = net_lib.upsert([PaperMeta(title="Old title", arxiv_id="2510.04004")])
-    net_lib.tag(ids, ["robots"])
-    net_lib.set_status(ids, "read")
+    ids, _ = papers.upsert(net_lib, [PaperMeta(title="Old title", arxiv_id="2510.04004")])
+    papers.tag(net_lib, ids, ["robots"])
+    papers.set_status(net_lib, ids, "read")
     page = discover(net_lib, "diffusion")
     assert add_result(net_lib, page.results[1]) == ids[0]
     row = net_lib.get(ids[0])
@@ -286,7 +288,7 @@ def test_cli_discover_json_has_the_fields_of_list(
 ) -> None:
     serve_hf(httpserver)
     lib = open_lib(cli_env, httpserver.url_for("").rstrip("/"))
-    ids, _ = lib.upsert([PaperMeta(title="Diffusion Policies", arxiv_id="2510.04004")], save=True)
+    ids, _ = papers.upsert(lib, [PaperMeta(title="Diffusion Policies", arxiv_id="2510.04004")], save=True)
     list_keys = set(lib.get(ids[0]).to_json())
     lib.close()
     assert main(["--library", str(cli_env), "discover", "diffusion", "--format", "json"]) == 0

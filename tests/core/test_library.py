@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from readinglist.config import Endpoints
 from readinglist.db import engine as dbengine
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import NotFoundError, ReadingListError, StorageError
-from readinglist.records import PaperMeta
+from readinglist.records import PaperFilter, PaperMeta
+from readinglist.services import library_settings, papers, reading_lists, tagging
 from readinglist.services.library import Library
 
 OFFLINE = Endpoints(
@@ -41,7 +41,7 @@ def test_new_library_is_migrated_with_wal_and_foreign_keys(library_dir: Path) ->
         for sub in ("pdfs", "backups", "logs"):
             assert (library_dir / sub).is_dir()
         assert dbengine.current_revision(lib.db_path) == dbengine.HEAD_REVISION
-        with lib.session() as s:
+        with lib.read() as s:
             assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
@@ -70,7 +70,7 @@ def test_head_revision_constant_matches_the_newest_migration() -> None:
 
 def test_an_older_library_is_backed_up_before_upgrade(library_dir: Path) -> None:
     lib = Library.open(library_dir, OFFLINE)
-    lib.upsert([meta(1)], save=True)
+    papers.upsert(lib, [meta(1)], save=True)
     lib.close()
     # Pretend the file is one revision behind by emptying the migrations' record of it: then
     # the upgrade path runs (idempotent CREATEs would fail, so point it at a known revision).
@@ -94,7 +94,7 @@ def test_upgrade_takes_a_verified_backup_of_a_library_with_data(
     library_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lib = Library.open(library_dir, OFFLINE)
-    lib.upsert([meta(1)], save=True)
+    papers.upsert(lib, [meta(1)], save=True)
     lib.close()
     calls: list[str] = []
     real = dbengine.known_revisions()
@@ -129,32 +129,32 @@ def test_not_a_library_file_is_a_clear_error(library_dir: Path) -> None:
 
 
 def test_upsert_assigns_stable_unique_citekeys_and_keeps_unicode(lib: Library) -> None:
-    ids, _ = lib.upsert([meta(1, title="Deep Retrieval"), meta(2, title="Deep Retrieval again")])
+    ids, _ = papers.upsert(lib, [meta(1, title="Deep Retrieval"), meta(2, title="Deep Retrieval again")])
     rows = lib.get_many(ids)
     assert [r.citekey for r in rows] == ["gunther2024deep", "gunther2024deepa"]
     assert rows[0].authors == ("Jörg Günther", "Ana Martínez")
     # A later update of the metadata never changes the key.
-    lib.upsert([meta(1, title="Retrieval, Deeply", version=2)])
+    papers.upsert(lib, [meta(1, title="Retrieval, Deeply", version=2)])
     again = lib.get(ids[0])
     assert again.citekey == "gunther2024deep" and again.title == "Retrieval, Deeply" and again.version == 2
 
 
 def test_an_older_version_never_overwrites_a_newer_one(lib: Library) -> None:
-    (pid,), _ = lib.upsert([meta(1, version=3, title="Newest title")])
-    lib.upsert([meta(1, version=1, title="Old title")])
+    (pid,), _ = papers.upsert(lib, [meta(1, version=3, title="Newest title")])
+    papers.upsert(lib, [meta(1, version=1, title="Old title")])
     row = lib.get(pid)
     assert row.version == 3 and row.title == "Newest title"
 
 
 def test_user_data_round_trip_and_survives_metadata_updates(lib: Library) -> None:
-    (pid,), _ = lib.upsert([meta(1)])
-    lib.save([pid])
-    lib.tag([pid], ["retrieval", "clip"])
-    lib.set_status([pid], "reading")
-    lib.append_note(pid, "Compare with SigLIP.")
-    lib.append_note(pid, "Second thought.")
-    lib.star([pid])
-    lib.upsert([meta(1, title="A changed title", abstract="New abstract", version=2)])
+    (pid,), _ = papers.upsert(lib, [meta(1)])
+    papers.save(lib, [pid])
+    papers.tag(lib, [pid], ["retrieval", "clip"])
+    papers.set_status(lib, [pid], "reading")
+    papers.append_note(lib, pid, "Compare with SigLIP.")
+    papers.append_note(lib, pid, "Second thought.")
+    papers.star(lib, [pid])
+    papers.upsert(lib, [meta(1, title="A changed title", abstract="New abstract", version=2)])
     row = lib.get(pid)
     assert row.saved and row.starred and row.status == "reading"
     assert row.tags == ("clip", "retrieval")
@@ -163,16 +163,16 @@ def test_user_data_round_trip_and_survives_metadata_updates(lib: Library) -> Non
 
 
 def test_status_and_unknown_papers_are_validated(lib: Library) -> None:
-    (pid,), _ = lib.upsert([meta(1)])
+    (pid,), _ = papers.upsert(lib, [meta(1)])
     with pytest.raises(ReadingListError):
-        lib.set_status([pid], "skimmed")
+        papers.set_status(lib, [pid], "skimmed")
     with pytest.raises(NotFoundError):
-        lib.save([pid, 999])
+        papers.save(lib, [pid, 999])
     assert not lib.get(pid).saved  # nothing half-done
 
 
 def test_resolve_accepts_ids_urls_versions_and_citekeys(lib: Library) -> None:
-    (pid,), _ = lib.upsert([meta(4)])
+    (pid,), _ = papers.upsert(lib, [meta(4)])
     key = lib.get(pid).citekey
     for ident in ("2405.20004", "2405.20004v3", "arXiv:2405.20004", "https://arxiv.org/abs/2405.20004v1",
                   "https://huggingface.co/papers/2405.20004", key, f"#{pid}"):  # fmt: skip
@@ -184,47 +184,47 @@ def test_resolve_accepts_ids_urls_versions_and_citekeys(lib: Library) -> None:
 
 
 def test_tags_are_case_insensitive_and_can_be_renamed_merged_and_deleted(lib: Library) -> None:
-    ids, _ = lib.upsert([meta(1), meta(2)])
-    lib.tag([ids[0]], ["CLIP"])
-    lib.tag([ids[1]], ["clip", "vision"])
+    ids, _ = papers.upsert(lib, [meta(1), meta(2)])
+    papers.tag(lib, [ids[0]], ["CLIP"])
+    papers.tag(lib, [ids[1]], ["clip", "vision"])
     assert [(t.name, t.count) for t in lib.tags()] == [("CLIP", 2), ("vision", 1)]
-    lib.rename_tag("vision", "clip")  # merge
+    tagging.rename(lib, "vision", "clip")  # merge
     assert [(t.name, t.count) for t in lib.tags()] == [("CLIP", 2)]
-    lib.set_tag_color("CLIP", "#3b82f6")
+    tagging.set_color(lib, "CLIP", "#3b82f6")
     assert lib.tags()[0].color == "#3b82f6"
-    lib.tag([ids[0]], ["clip"], remove=True)
+    papers.tag(lib, [ids[0]], ["clip"], remove=True)
     assert lib.get(ids[0]).tags == ()
-    lib.delete_tag("clip")
+    tagging.delete(lib, "clip")
     assert lib.tags() == [] and lib.get(ids[1]).tags == ()
     with pytest.raises(ReadingListError):
-        lib.tag([ids[0]], ["bad,tag"])
+        papers.tag(lib, [ids[0]], ["bad,tag"])
 
 
 def test_reading_lists_keep_their_order(lib: Library) -> None:
-    ids, _ = lib.upsert([meta(n) for n in range(1, 5)])
-    lib.create_list("thesis ch. 2")
-    lib.add_to_list("thesis ch. 2", [ids[2], ids[0], ids[3]])
+    ids, _ = papers.upsert(lib, [meta(n) for n in range(1, 5)])
+    reading_lists.create(lib, "thesis ch. 2")
+    reading_lists.add(lib, "thesis ch. 2", [ids[2], ids[0], ids[3]])
     f = PaperFilter(list_name="thesis ch. 2")
     assert lib.paper_ids(f) == [ids[2], ids[0], ids[3]]
-    lib.reorder_list("thesis ch. 2", [ids[3], ids[2]])
+    reading_lists.reorder(lib, "thesis ch. 2", [ids[3], ids[2]])
     assert lib.paper_ids(f) == [ids[3], ids[2], ids[0]]
-    lib.remove_from_list("thesis ch. 2", [ids[2]])
+    reading_lists.remove(lib, "thesis ch. 2", [ids[2]])
     assert lib.paper_ids(f) == [ids[3], ids[0]]
     assert [(rl.name, rl.count) for rl in lib.reading_lists()] == [("thesis ch. 2", 2)]
     with pytest.raises(ReadingListError):
-        lib.create_list("Thesis Ch. 2")
+        reading_lists.create(lib, "Thesis Ch. 2")
 
 
 def test_search_syntax_words_phrases_prefix_tags_authors_years(lib: Library) -> None:
-    ids, _ = lib.upsert([
+    ids, _ = papers.upsert(lib, [
         meta(1, title="Contrastive retrieval with CLIP", authors=("Han Xiao", "Jörg Günther")),
         meta(2, title="Transformers for tables", abstract="A transformer reads tabular data.",
              authors=("Ana Martínez",), published=dt.date(2023, 2, 1)),
         meta(3, title="Retrieval augmented generation", abstract="contrastive pretraining helps",
              authors=("Jörg Günther",)),
     ])  # fmt: skip
-    lib.tag([ids[1]], ["tables"])
-    lib.append_note(ids[2], "Compare with SigLIP")
+    papers.tag(lib, [ids[1]], ["tables"])
+    papers.append_note(lib, ids[2], "Compare with SigLIP")
 
     def found(q: str) -> set[int]:
         return {h.paper_id for h in lib.search(q)}
@@ -249,16 +249,16 @@ def test_search_over_many_hits_falls_back_to_recency(lib: Library, monkeypatch: 
     from readinglist.db import queries
 
     monkeypatch.setattr(queries, "RANK_LIMIT", 5)
-    ids, _ = lib.upsert([meta(n) for n in range(1, 12)])
+    ids, _ = papers.upsert(lib, [meta(n) for n in range(1, 12)])
     hits = lib.search("contrastive", limit=20)
     assert len(hits) == 11
     assert [h.paper_id for h in hits] == sorted(ids, reverse=True)
 
 
 def test_filters_and_sorts_run_in_sql(lib: Library) -> None:
-    ids, _ = lib.upsert([meta(n, title=t) for n, t in ((1, "Beta"), (2, "alpha"), (3, "Gamma"))])
-    lib.save(ids[:2])
-    lib.dismiss([ids[2]])
+    ids, _ = papers.upsert(lib, [meta(n, title=t) for n, t in ((1, "Beta"), (2, "alpha"), (3, "Gamma"))])
+    papers.save(lib, ids[:2])
+    papers.dismiss(lib, [ids[2]])
     assert lib.paper_ids(PaperFilter(), sort="title", descending=False) == [ids[1], ids[0]]
     assert lib.paper_ids(PaperFilter(dismissed=True)) == [ids[2]]
     assert lib.count(PaperFilter(saved=True)) == 2
@@ -267,9 +267,9 @@ def test_filters_and_sorts_run_in_sql(lib: Library) -> None:
 
 def test_settings_are_declared_and_travel_with_the_library(library_dir: Path) -> None:
     lib = Library.open(library_dir, OFFLINE)
-    lib.set_setting("sync_backfill_days", 3)
+    library_settings.set_setting(lib, "sync_backfill_days", 3)
     with pytest.raises(KeyError):
-        lib.set_setting("no_such_setting", 1)
+        library_settings.set_setting(lib, "no_such_setting", 1)
     lib.close()
     lib = Library.open(library_dir, OFFLINE)
     assert lib.setting("sync_backfill_days") == 3
@@ -278,21 +278,21 @@ def test_settings_are_declared_and_travel_with_the_library(library_dir: Path) ->
 
 
 def test_a_new_key_pattern_applies_to_new_papers_at_once(lib: Library) -> None:
-    (a,), _ = lib.upsert([meta(1, title="Deep Retrieval")])
-    lib.set_setting("citekey_pattern", "{Auth}{shortyear}")
-    (b,), _ = lib.upsert([meta(2, title="Other")])
+    (a,), _ = papers.upsert(lib, [meta(1, title="Deep Retrieval")])
+    library_settings.set_setting(lib, "citekey_pattern", "{Auth}{shortyear}")
+    (b,), _ = papers.upsert(lib, [meta(2, title="Other")])
     assert lib.get(a).citekey == "gunther2024deep"  # existing keys are stable
     assert lib.get(b).citekey == "Gunther24"
     from readinglist.errors import BibtexError
 
     with pytest.raises(BibtexError):
-        lib.set_setting("citekey_pattern", "{nosuch}")
+        library_settings.set_setting(lib, "citekey_pattern", "{nosuch}")
 
 
 def test_citekeys_never_clash_with_library_keys_of_another_case(lib: Library) -> None:
-    lib.upsert([meta(1, title="Deep one")])
-    lib.set_setting("citekey_pattern", "{Auth}{year}{Title}")
-    (b,), _ = lib.upsert([meta(2, title="Deep two")])
-    (c,), _ = lib.upsert([meta(3, title="Deep three")])
+    papers.upsert(lib, [meta(1, title="Deep one")])
+    library_settings.set_setting(lib, "citekey_pattern", "{Auth}{year}{Title}")
+    (b,), _ = papers.upsert(lib, [meta(2, title="Deep two")])
+    (c,), _ = papers.upsert(lib, [meta(3, title="Deep three")])
     keys = [lib.get(i).citekey for i in (b, c)]
     assert keys == ["Gunther2024Deepa", "Gunther2024Deepb"]  # gunther2024deep is the same key to biber

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import Cancelled, StorageError
+from readinglist.records import PaperFilter
+from readinglist.services import papers
 from readinglist.services.check import run_check
 from readinglist.services.importer import import_files
 from readinglist.services.library import Library
@@ -20,7 +21,7 @@ def test_move_copies_database_and_pdfs_and_verifies(lib: Library, tmp_path: Path
         tmp_path / "p.pdf", title="A Paper That Travels To A New Disk", authors=["Ana Martínez"]
     )
     pid = import_files(lib, [pdf]).added[0]
-    lib.tag([pid], ["keep"])
+    papers.tag(lib, [pid], ["keep"])
     dest = move_library(lib, tmp_path / "new home")
     moved = Library.open(dest, lib.endpoints)
     try:

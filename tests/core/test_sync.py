@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from readinglist.db.queries import PaperFilter
-from readinglist.records import Progress
-from readinglist.services import sync
+from readinglist.records import PaperFilter, Progress
+from readinglist.services import library_settings, sync
+from readinglist.services import papers as papers_ops
 from readinglist.services.check import run_check
 from readinglist.services.library import Library
 from tests.conftest import FixtureServer
@@ -44,10 +44,10 @@ def test_sync_two_days_then_resync_changes_nothing(
     assert report.days[1].updated == 1
     assert lib.count(PaperFilter()) == 9
     pid = lib.resolve("2405.20204")
-    lib.save([pid])
-    lib.tag([pid], ["retrieval", "clip"])
-    lib.set_status([pid], "reading")
-    lib.append_note(pid, "Compare with SigLIP.")
+    papers_ops.save(lib, [pid])
+    papers_ops.tag(lib, [pid], ["retrieval", "clip"])
+    papers_ops.set_status(lib, [pid], "reading")
+    papers_ops.append_note(lib, pid, "Compare with SigLIP.")
     before = snapshot(lib)
     again = sync.sync_days(lib, [D30, D31])
     assert again.ok and again.new == 0 and again.updated == 0
@@ -83,8 +83,8 @@ def test_upvote_updates_are_applied_and_user_data_kept(
     lib = served_lib
     sync.sync_days(lib, [D31])
     pid = lib.resolve("2405.20204")
-    lib.save([pid])
-    lib.append_note(pid, "mine")
+    papers_ops.save(lib, [pid])
+    papers_ops.append_note(lib, pid, "mine")
     day = json.loads(fixture_server.days["2024-05-31"])
     day[0]["paper"]["upvotes"] = 99
     day[0]["numComments"] = 12
@@ -155,9 +155,9 @@ def test_days_to_sync_defaults(served_lib: Library) -> None:
         today,
     ]
     assert len(sync.days_to_sync(served_lib, today=today)) == 7  # a new library back-fills a week
-    served_lib.set_setting("last_sync", "2024-06-01")
+    library_settings.set_setting(served_lib, "last_sync", "2024-06-01")
     assert sync.days_to_sync(served_lib, today=today) == [dt.date(2024, 6, 1), dt.date(2024, 6, 2), today]
-    served_lib.set_setting("last_sync", "2024-01-01")
+    library_settings.set_setting(served_lib, "last_sync", "2024-01-01")
     assert len(sync.days_to_sync(served_lib, today=today)) == 7  # at most a week back
     with pytest.raises(ValueError):
         sync.days_to_sync(served_lib, days=0)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from werkzeug import Request, Response
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from readinglist.services import sync as syncsvc
 from readinglist.services.sync import today_utc
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QSystemTrayIcon
 from werkzeug import Request, Response
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from readinglist.services import alerts
 from readinglist.services.sync import today_utc
 from ui.actions import ActionId

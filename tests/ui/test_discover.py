@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from werkzeug import Request, Response
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from readinglist.services import discovery
 from ui.models.remote import RCOL
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from ui.dialogs import prompt
 from ui.models.sidebar import KeyRole
 
@@ -68,6 +68,23 @@ def test_triage_keys_change_the_database(qtbot, window, demo_lib) -> None:
     qtbot.keyClick(window.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: demo_lib.get(target).status == before.status)
     assert demo_lib.get(target).saved == before.saved
+
+
+def test_undo_of_a_dismiss_brings_the_paper_back_selected_and_redo_repeats_it(
+    qtbot, window, demo_lib
+) -> None:
+    qtbot.keyClick(window.list, Qt.Key.Key_J)
+    victim = current(window)
+    qtbot.keyClick(window.list, Qt.Key.Key_D)
+    qtbot.waitUntil(lambda: victim not in window.papers.ids)
+    assert current(window) != victim
+    qtbot.keyClick(window.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not demo_lib.get(victim).dismissed)
+    qtbot.waitUntil(lambda: current(window) == victim)  # undo shows what it put back
+    qtbot.keyClick(
+        window.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: demo_lib.get(victim).dismissed)
 
 
 def test_t_focuses_the_tag_editor_and_tags_are_edited(qtbot, window, demo_lib) -> None:

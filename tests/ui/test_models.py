@@ -6,7 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from ui.models.papers import COL, PdfRole, TagsRole, authors_short, tag_color
 from ui.models.sidebar import CountRole, SidebarModel, day_label, load_snapshot
 from ui.views.details import abstract_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from readinglist.services.library import Library
 
 

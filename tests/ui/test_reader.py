@@ -20,6 +20,7 @@ from readinglist.db.schema import Attachment
 from readinglist.pdf.annotations import read_annotations
 from readinglist.records import AnnotationRecord, PaperMeta
 from readinglist.services import annotations as service
+from readinglist.services import library_settings, papers
 from ui.reader import SHORTCUTS, dialogs, open_reader, open_windows, prefs
 from ui.reader.worker import pdf_worker
 
@@ -33,8 +34,8 @@ ROTATED = "Rotated words sit here.\nSecond rotated line."
 
 @pytest.fixture
 def paper(lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
-    ids, _ = lib.upsert(
-        [PaperMeta(title="Reader Test", authors=("Ann Author",), arxiv_id="2401.00009")], save=True
+    ids, _ = papers.upsert(
+        lib, [PaperMeta(title="Reader Test", authors=("Ann Author",), arxiv_id="2401.00009")], save=True
     )
     doc = pymupdf.open()
     for text in PAGES:
@@ -49,8 +50,8 @@ def paper(lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Pa
     doc.save(path)
     doc.close()
     data = path.read_bytes()
-    with lib.session() as s:
-        s.add(
+    with lib.change("Attach a test PDF", undoable=False) as tx:
+        tx.session.add(
             Attachment(
                 paper_id=ids[0],
                 path="pdfs/reader.pdf",
@@ -111,6 +112,26 @@ def _select(qtbot, w, page: int, r: pymupdf.Rect) -> None:
     mid = (r.y0 + r.y1) / 2
     _drag(qtbot, w, page, QPointF(r.x0 + 2, mid), QPointF(r.x1 - 2, mid))
     _settled(qtbot, w)
+
+
+def test_the_reader_shares_the_library_history(qtbot, lib, paper, reader) -> None:
+    """An undo made elsewhere (the main window, the command line) shows in an open reader,
+    and the reader's Edit menu names the step its undo would undo."""
+    from readinglist.services import history
+
+    pid, path = paper
+    w = reader()
+    _select(qtbot, w, 0, _hit(path, 0, "encoder maps"))
+    w.use_tool("highlight")
+    _settled(qtbot, w)
+    qtbot.waitUntil(lambda: w.actions_["undo"].isEnabled() and "highlight" in w.actions_["undo"].text())
+    assert len(w.model) == 1
+    history.undo(lib)  # not through the reader
+    qtbot.waitUntil(lambda: len(w.model) == 0 and w.panel.list.count() == 0)
+    qtbot.waitUntil(lambda: w.actions_["redo"].isEnabled())
+    w.actions_["redo"].trigger()
+    _settled(qtbot, w)
+    assert [a.kind for a in _db(lib, pid)] == ["highlight"] and len(w.model) == 1
 
 
 def test_select_highlight_note_undo_redo(qtbot, lib, paper, reader, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,7 +289,9 @@ def test_pymupdf_runs_only_on_the_worker_thread(qtbot, lib, paper, reader, monke
     ):
         for name in names:
             spy(cls, name)
-    lib.set_setting("write_annotations_to_pdf", True)  # the service rewrites the PDF: same thread
+    library_settings.set_setting(
+        lib, "write_annotations_to_pdf", True
+    )  # the service rewrites the PDF: same thread
     w = reader()
     w.use_tool("highlight")
     _select(qtbot, w, 0, pymupdf.Rect(40, 60, 200, 70))

@@ -12,6 +12,7 @@ from test_reader import _db, _settled
 
 from readinglist.records import AnnotationRecord
 from readinglist.services import annotations as service
+from readinglist.services import history
 from ui.reader import drag, open_windows, overlay
 
 paper, reader = test_reader.paper, test_reader.reader  # the fixtures of the reader tests
@@ -74,9 +75,10 @@ def test_move_note_area_and_ink_with_undo(qtbot, lib, paper, reader) -> None:
     assert _close(ink.ink[0][0] + ink.ink[0][2], (80 + dx, 350 + dy, 160 + dx, 370 + dy))
     assert _close(ink.rects[0], (80 + dx, 350 + dy, 160 + dx, 400 + dy))
 
-    # Three moves, three undo steps; then redo one.
-    stack = w.model.undo_stack
-    assert [stack.text(i) for i in range(stack.count())] == ["Move note", "Move area", "Move ink"]
+    # Three moves, three steps of the library's history; undo them all, then redo one.
+    _settled(qtbot, w)
+    assert [s.label for s in history.history(lib, 3)] == ["Move ink", "Move area", "Move note"]
+    assert w.actions_["undo"].text().endswith("Move ink")
     for _ in range(3):
         w.actions_["undo"].trigger()
     _settled(qtbot, w)
@@ -119,7 +121,8 @@ def test_resize_area_by_a_corner_handle(qtbot, lib, paper, reader) -> None:
     _mouse_drag(qtbot, w, corner, beyond)
     x0, y0, x1, y1 = _stored(lib, pid, "rectangle").rects[0]
     assert _close((x0, y0), (200 + 30 / z, 300 + 20 / z)) and _close((x1, y1), (250, 380))
-    assert w.model.undo_stack.text(w.model.undo_stack.index() - 1) == "Resize area"
+    _settled(qtbot, w)
+    assert history.history(lib, 1)[0].label == "Resize area"
     w.actions_["undo"].trigger()
     w.actions_["undo"].trigger()
     _settled(qtbot, w)
@@ -163,7 +166,9 @@ def test_escape_cancels_a_drag(qtbot, lib, paper, reader) -> None:
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=inside + QPoint(80, 60))
     _settled(qtbot, w)
     assert _stored(lib, pid, "rectangle").rects == AREA.rects
-    assert w.model.undo_stack.count() == 0 and w.model.get(key).rects == AREA.rects
+    steps_before = len(history.history(lib, 100))
+    assert w.model.get(key).rects == AREA.rects
+    assert len(history.history(lib, 100)) == steps_before  # an Escaped drag is no step at all
 
 
 def _yellow(w, page: int, rect: pymupdf.Rect) -> int:

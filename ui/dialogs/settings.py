@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from readinglist.services import library_settings
 from ui import settings as keys
 from ui.dialogs import prompt
 from ui.models.context import AppContext
@@ -257,8 +258,10 @@ class SettingsDialog(QDialog):
         s.set(keys.AUTO_DOWNLOAD, self.auto_download.isChecked())
         s.sync()
         lib = self.ctx.lib
-        self.ctx.write(lib.set_setting, "sync_backfill_days", self.backfill.value())
-        self.ctx.write(lib.set_setting, "write_annotations_to_pdf", self.write_pdf.isChecked())
+        self.ctx.write(library_settings.set_setting, lib, "sync_backfill_days", self.backfill.value())
+        self.ctx.write(
+            library_settings.set_setting, lib, "write_annotations_to_pdf", self.write_pdf.isChecked()
+        )
         pattern = self.pattern.text().strip()
         if pattern and pattern != lib.setting("citekey_pattern"):
-            self.ctx.write(lib.set_setting, "citekey_pattern", pattern)
+            self.ctx.write(library_settings.set_setting, lib, "citekey_pattern", pattern)

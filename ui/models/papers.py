@@ -23,8 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from readinglist.db.queries import PaperFilter
-from readinglist.records import Changes, PaperRow
+from readinglist.records import Changes, PaperFilter, PaperRow
 from readinglist.services.library import Library
 from ui.models.context import AppContext
 from ui.models.sidebar import PAPERS_MIME
@@ -47,7 +46,7 @@ ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
 class Column:
     key: str
     title: str
-    sort: str | None  # a key of readinglist.db.queries.SORTS; None: not sortable
+    sort: str | None  # a sort key the core knows (readinglist.records.SORT_KEYS); None: not sortable
     width: int  # default width in average character widths
 
 

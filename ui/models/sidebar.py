@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from readinglist.db.queries import PaperFilter
+from readinglist.records import PaperFilter
 from readinglist.services.library import FeedDayInfo, Library, ListInfo, SavedSearchInfo, TagInfo
 
 PAPERS_MIME = "application/x-readinglist-papers"

@@ -5,8 +5,11 @@ the service call on the reader's worker thread, which also owns PyMuPDF: with th
 ``write_annotations_to_pdf`` setting the service rewrites the PDF, so it must run there. Jobs run
 in order, so an undo queued after an add always finds the id the add produced.
 
-Annotations are addressed by a local *key* (stable for the window's life); the database id is
-learnt on the worker (``_ids``) and may change when undo re-inserts a row.
+Undo and redo are the library's own history (shared with the main window and the command line):
+each user edit is one step there (a highlight over a page break too), and undo runs on the
+worker and then re-reads the paper's annotations. Annotations are addressed by a local *key*
+(stable for the window's life); the database id is learnt on the worker (``_ids``); an undone
+deletion comes back under its old id, so it gets its old key back.
 
 While the user drags an annotation, :meth:`AnnotationModel.set_live` shows it at the pointer
 (drawn and hit-tested there, not stored); the drop is one undoable edit.
@@ -19,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import QObject, Qt, Signal
 
-from readinglist.records import AnnotationRecord
+from readinglist.records import AnnotationRecord, Changes
 from readinglist.services import annotations as service
+from readinglist.services import history
 from readinglist.services.library import Library
 from ui.reader.worker import PRIORITY_WRITE, PdfWorker
 
@@ -39,17 +42,41 @@ class AnnotationModel(QObject):
     selectionChanged = Signal(object)  # key or None
     saved = Signal()  # a write reached the database
     failed = Signal(str)
+    historyChanged = Signal(object, object)  # label undo would undo, label redo would redo (or None)
+    _elsewhere = Signal(object)  # a committed change, from whichever thread committed it
 
     def __init__(self, lib: Library, paper_id: int, worker: PdfWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.lib, self.paper_id, self.worker = lib, paper_id, worker
-        self.undo_stack = QUndoStack(self)
         self._records: dict[int, AnnotationRecord] = {}
         self._ids: dict[int, int] = {}  # key -> database id; written on the worker thread
         self._live: dict[int, AnnotationRecord] = {}  # key -> where it is being dragged
         self._keys = itertools.count(1)
+        self._steps: dict[int, int] = {}  # key -> the history step that created it
         self.selected: int | None = None
         self.writes_pending = 0
+        self.undo_label: str | None = None
+        self.redo_label: str | None = None
+        self._elsewhere.connect(self._changed_elsewhere, Qt.ConnectionType.QueuedConnection)
+        lib.on_change.append(self._elsewhere.emit)
+
+    def detach(self) -> None:
+        """Stop following the library's changes (the window closes)."""
+        if self._elsewhere.emit in self.lib.on_change:
+            self.lib.on_change.remove(self._elsewhere.emit)
+
+    def _changed_elsewhere(self, changes: Changes) -> None:
+        """The main window (an undo there, say) changed this paper's annotations: re-read them.
+        Our own writes notify too, but while one is pending the local copy is the newer one."""
+        if not changes.history:
+            return
+        if self.paper_id in changes.annotations and self.writes_pending == 0:
+            self.worker.submit(self._job_reload, priority=PRIORITY_WRITE, done=self._reloaded, owner=self)
+        self.refresh_history()
+
+    def _reloaded(self, records: list[AnnotationRecord]) -> None:
+        if self.writes_pending == 0:
+            self.merge(records)
 
     # -- reading -----------------------------------------------------------------------------
     def load(self, records: list[AnnotationRecord]) -> None:
@@ -62,8 +89,27 @@ class AnnotationModel(QObject):
             self._records[key] = rec
             if rec.id is not None:
                 self._ids[key] = rec.id
-        self.undo_stack.clear()
         self.select(None)
+        self.changed.emit()
+        self.refresh_history()
+
+    def merge(self, records: list[AnnotationRecord]) -> None:
+        """Take what the database holds now (after an undo), keeping each annotation's key."""
+        by_id = {i: k for k, i in self._ids.items()}
+        fresh: dict[int, AnnotationRecord] = {}
+        for rec in records:
+            key = by_id.get(rec.id) if rec.id is not None else None
+            if key is None:
+                key = next(self._keys)
+                if rec.id is not None:
+                    self._ids[key] = rec.id
+            fresh[key] = rec
+        for key in set(self._ids) - set(fresh):
+            del self._ids[key]
+        self._records = fresh
+        self._live = {k: v for k, v in self._live.items() if k in fresh}
+        if self.selected not in fresh:
+            self.select(None)
         self.changed.emit()
 
     def items(self) -> list[tuple[int, AnnotationRecord]]:
@@ -95,69 +141,69 @@ class AnnotationModel(QObject):
             self.selected = key
             self.selectionChanged.emit(key)
 
-    # -- user edits (undoable) ---------------------------------------------------------------
+    # -- user edits (each one step of the library's history) ----------------------------------
     def create(self, record: AnnotationRecord) -> int:
-        cmd = _Add(self, record)
-        self.undo_stack.push(cmd)
-        return cmd.key  # type: ignore[return-value]
+        return self.create_many([record], f"Add {record.kind}")[0]
 
     def create_many(self, records: Sequence[AnnotationRecord], text: str) -> list[int]:
         """Several annotations as one undo step (a highlight over a page break: one per page)."""
-        if len(records) == 1:
-            return [self.create(records[0])]
-        self.undo_stack.beginMacro(text)
-        keys = [self.create(r) for r in records]
-        self.undo_stack.endMacro()
+        keys = []
+        for record in records:
+            key = next(self._keys)
+            self._records[key] = replace(record, id=None)
+            keys.append(key)
+        self._queue(self._job_add, keys, list(records), text)
+        self.changed.emit()
         return keys
 
     def delete(self, key: int) -> None:
-        rec = self._records.get(key)
-        if rec is not None:
-            self.undo_stack.push(_Delete(self, key, rec.kind))
+        rec = self._records.pop(key, None)
+        if rec is None:
+            return
+        self._live.pop(key, None)
+        if self.selected == key:
+            self.select(None)
+        self._queue(self._job_delete, key, f"Delete {rec.kind}")
+        self.changed.emit()
 
     def edit(self, key: int, label: str | None = None, **fields: Any) -> None:
-        """Change fields of an annotation as one undo step (``label`` names it in the stack)."""
+        """Change fields of an annotation as one undo step (``label`` names it in the history)."""
         rec = self._records.get(key)
         if rec is None:
             return
         after = {f: v for f, v in fields.items() if getattr(rec, f) != v}
-        if after:
-            before = {f: getattr(rec, f) for f in after}
-            what = (
-                "colour"
-                if set(after) == {"color"}
-                else "comment"
-                if set(after) == {"comment"}
-                else "annotation"
-            )
-            self.undo_stack.push(_Edit(self, key, before, after, label or f"Change {what}"))
-
-    # -- primitives: local change now, database write queued -----------------------------------
-    def _add(self, record: AnnotationRecord) -> int:
-        key = next(self._keys)
-        self._records[key] = replace(record, id=None)
-        self._queue(self._job_add, key, record)
-        self.changed.emit()
-        return key
-
-    def _restore(self, key: int, record: AnnotationRecord) -> None:
-        self._records[key] = record
-        self._queue(self._job_restore, key, record)
+        if not after:
+            return
+        what = (
+            "colour" if set(after) == {"color"} else "comment" if set(after) == {"comment"} else "annotation"
+        )
+        self._records[key] = replace(rec, **after)
+        self._queue(self._job_update, key, after, label or f"Change {what}")
         self.changed.emit()
 
-    def _remove(self, key: int) -> AnnotationRecord:
-        rec = self._records.pop(key)
-        self._live.pop(key, None)
-        self._queue(self._job_delete, key)
-        if self.selected == key:
-            self.select(None)
-        self.changed.emit()
-        return rec
+    def undo(self) -> None:
+        self._queue(self._job_step, history.undo)
 
-    def _update(self, key: int, fields: dict[str, Any]) -> None:
-        self._records[key] = replace(self._records[key], **fields)
-        self._queue(self._job_update, key, fields)
+    def redo(self) -> None:
+        self._queue(self._job_step, history.redo)
+
+    def retract(self, keys: Sequence[int]) -> bool:
+        """Take back annotations just made, if making them is still the newest step (a
+        triple-click's line replaces the word its double-click marked). False if it is not."""
+        steps = {self._steps.get(k) for k in keys}
+        if not keys or None in steps or len(steps) != 1:
+            return False
+        for key in keys:
+            self._records.pop(key, None)
+            if self.selected == key:
+                self.select(None)
+        self._queue(self._job_retract, steps.pop())
         self.changed.emit()
+        return True
+
+    def refresh_history(self) -> None:
+        """Ask (on the worker) what undo and redo would do now."""
+        self.worker.submit(self._job_history, priority=PRIORITY_WRITE, done=self._history, owner=self)
 
     def _queue(self, fn: Any, *args: Any) -> None:
         self.writes_pending += 1
@@ -166,83 +212,65 @@ class AnnotationModel(QObject):
         )
 
     # -- jobs: these run on the worker thread ------------------------------------------------
-    def _job_add(self, key: int, record: AnnotationRecord) -> tuple[int, AnnotationRecord]:
-        out = service.add_annotation(self.lib, self.paper_id, record)
-        self._ids[key] = out.id  # type: ignore[assignment]
-        return key, out
+    def _labels(self) -> tuple[str | None, str | None]:
+        return history.can_undo(self.lib), history.can_redo(self.lib)
 
-    def _job_restore(self, key: int, record: AnnotationRecord) -> tuple[int, AnnotationRecord]:
-        out = service.restore_annotation(self.lib, self.paper_id, replace(record, id=self._ids.get(key)))
-        self._ids[key] = out.id  # type: ignore[assignment]
-        return key, out
+    def _job_add(self, keys: list[int], records: list[AnnotationRecord], text: str) -> Any:
+        with self.lib.change(text):
+            outs = [service.add_annotation(self.lib, self.paper_id, r) for r in records]
+        step = history.history(self.lib, 1)[0].id
+        for key, out in zip(keys, outs, strict=True):
+            self._ids[key] = out.id  # type: ignore[assignment]
+            self._steps[key] = step
+        return "written", list(zip(keys, outs, strict=True)), self._labels()
 
-    def _job_delete(self, key: int) -> tuple[int, None]:
-        service.delete_annotation(self.lib, self._ids[key])
-        return key, None
+    def _job_delete(self, key: int, text: str) -> Any:
+        with self.lib.change(text):
+            service.delete_annotation(self.lib, self._ids[key])
+        return "written", [], self._labels()
 
-    def _job_update(self, key: int, fields: dict[str, Any]) -> tuple[int, AnnotationRecord]:
-        return key, service.update_annotation(self.lib, self._ids[key], **fields)
+    def _job_update(self, key: int, fields: dict[str, Any], text: str) -> Any:
+        with self.lib.change(text):
+            out = service.update_annotation(self.lib, self._ids[key], **fields)
+        return "written", [(key, out)], self._labels()
+
+    def _job_step(self, step: Any) -> Any:
+        step(self.lib)
+        return "state", service.list_annotations(self.lib, self.paper_id), self._labels()
+
+    def _job_retract(self, step_id: int) -> Any:
+        top = history.history(self.lib, 1)
+        if top and top[0].id == step_id and top[0].state == "done":
+            history.undo(self.lib)
+        return "state", service.list_annotations(self.lib, self.paper_id), self._labels()
+
+    def _job_history(self) -> tuple[str | None, str | None]:
+        return self._labels()
 
     def _job_reload(self) -> list[AnnotationRecord]:
         return service.list_annotations(self.lib, self.paper_id)
 
     # -- results (GUI thread) ----------------------------------------------------------------
-    def _written(self, result: tuple[int, AnnotationRecord | None]) -> None:
+    def _written(self, result: tuple[str, list[Any], tuple[str | None, str | None]]) -> None:
         self.writes_pending -= 1
-        key, out = result
-        local = self._records.get(key)
-        if out is not None and local is not None:
-            # Keep local fields (a later edit may be queued); take what only the database knows.
-            self._records[key] = replace(local, id=out.id, created=out.created, modified=out.modified)
+        kind, outs, labels = result
+        if kind == "state":  # after an undo or redo: what the database holds now
+            self.merge(outs)
+        else:
+            for key, out in outs:
+                local = self._records.get(key)
+                if out is not None and local is not None:
+                    # Keep local fields (a later edit may be queued); take what only the database knows.
+                    self._records[key] = replace(local, id=out.id, created=out.created, modified=out.modified)
+        self._history(labels)
         self.saved.emit()
+
+    def _history(self, labels: tuple[str | None, str | None]) -> None:
+        self.undo_label, self.redo_label = labels
+        self.historyChanged.emit(*labels)
 
     def _failed(self, exc: BaseException) -> None:
         self.writes_pending -= 1
         self.failed.emit(f"could not save the annotation: {exc}")
         # The local copy may now differ from the database: start again from the database.
         self.worker.submit(self._job_reload, priority=PRIORITY_WRITE, done=self.load, owner=self)
-
-
-class _Add(QUndoCommand):
-    def __init__(self, model: AnnotationModel, record: AnnotationRecord) -> None:
-        super().__init__(f"Add {record.kind}")
-        self.model, self.record = model, record
-        self.key: int | None = None
-
-    def redo(self) -> None:
-        if self.key is None:
-            self.key = self.model._add(self.record)
-        else:
-            self.model._restore(self.key, self.record)
-
-    def undo(self) -> None:
-        assert self.key is not None
-        self.record = self.model._remove(self.key)
-
-
-class _Delete(QUndoCommand):
-    def __init__(self, model: AnnotationModel, key: int, kind: str) -> None:
-        super().__init__(f"Delete {kind}")
-        self.model, self.key = model, key
-        self.record: AnnotationRecord | None = None
-
-    def redo(self) -> None:
-        self.record = self.model._remove(self.key)
-
-    def undo(self) -> None:
-        assert self.record is not None
-        self.model._restore(self.key, self.record)
-
-
-class _Edit(QUndoCommand):
-    def __init__(
-        self, model: AnnotationModel, key: int, before: dict[str, Any], after: dict[str, Any], text: str
-    ) -> None:
-        super().__init__(text)
-        self.model, self.key, self.before, self.after = model, key, before, after
-
-    def redo(self) -> None:
-        self.model._update(self.key, self.after)
-
-    def undo(self) -> None:
-        self.model._update(self.key, self.before)

@@ -51,7 +51,7 @@ class ToolController(QObject):
         self._clicks = 1  # 2: double-click (a word), 3: triple-click (a line)
         self._last_click: tuple[float, QPointF, int] = (0.0, QPointF(), 0)
         self._extend = False  # shift+press: the selection runs from the anchor to the pointer
-        self._markup_step = -1  # undo index after a double-click's markup (a triple-click replaces it)
+        self._markup_keys: list[int] = []  # what a double-click marked up (a triple-click replaces it)
         self._page = 0
         self._start = QPointF()  # page-space start of the gesture
         self._current = QPointF()  # page-space current point (shapes: clamped to the start page)
@@ -159,10 +159,9 @@ class ToolController(QObject):
 
     def _select_word(self, here: PagePoint, lines: bool) -> None:
         then = self.tool if self.tool in MARKUP else None
-        stack = self.model.undo_stack
-        if lines and then and self._markup_step == stack.index() and stack.canUndo():
-            stack.undo()  # the triple-click's line replaces the markup the double-click made
-        self._markup_step = -1
+        if lines and then and self._markup_keys:
+            self.model.retract(self._markup_keys)  # the triple-click's line replaces the word's markup
+        self._markup_keys = []
         self.text.anchor = here
         self.text.request(here, lines=lines, then=then)
 
@@ -285,20 +284,20 @@ class ToolController(QObject):
 
     # -- text selection ----------------------------------------------------------------------
     def _markup_answered(self, kind: str) -> None:
-        self.apply_markup(kind)
-        self._markup_step = self.model.undo_stack.index() if self._clicks == 2 else -1
+        keys = self.apply_markup(kind)
+        self._markup_keys = keys if self._clicks == 2 else []
 
-    def apply_markup(self, kind: str) -> bool:
+    def apply_markup(self, kind: str) -> list[int]:
         """Turn the current text selection into a highlight, underline or strike-out: one
-        annotation per page it covers, created (and undone) together."""
+        annotation per page it covers, created (and undone) together. Returns their keys."""
         sel = self.selection
         if sel is None:
-            return False
+            return []
         records = [AnnotationRecord(None, p.page, kind, self.color, p.rects, text=p.quote) for p in sel.parts]
         keys = self.model.create_many(records, f"Add {kind}")
         self.model.select(keys[-1])
         self.set_selection(None)
-        return True
+        return keys
 
     def copy(self) -> bool:
         """Copy the selected text (or the selected annotation's text or comment)."""

@@ -98,7 +98,7 @@ class ReaderWindow(QMainWindow):
         v, s = self.view, {}
         s.update(
             save_copy=self.save_annotated_copy, export_md=self.export_markdown, to_note=self.append_to_note,
-            close=self.close, undo=self.model.undo_stack.undo, redo=self.model.undo_stack.redo,
+            close=self.close, undo=self.model.undo, redo=self.model.redo,
             copy=self.tools.copy, comment=lambda: self.edit_comment(), delete=self.delete_selected,
             find=self._focus_search, find_next=lambda: self.search.next(1), find_prev=lambda: self.search.next(-1),
             goto=self._focus_page, zoom_in=v.zoom_in, zoom_out=v.zoom_out, zoom_reset=lambda: v.set_zoom(1.0),
@@ -199,11 +199,17 @@ class ReaderWindow(QMainWindow):
         self.tools.message.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
         self.tools.toolChanged.connect(lambda t: self.actions_[f"tool_{t}"].setChecked(True))
         self.worker.error.connect(self._worker_error)
-        stack = self.model.undo_stack
-        stack.canUndoChanged.connect(self.actions_["undo"].setEnabled)
-        stack.canRedoChanged.connect(self.actions_["redo"].setEnabled)
+        self.model.historyChanged.connect(self._history_changed)
         self.actions_["undo"].setEnabled(False)
         self.actions_["redo"].setEnabled(False)
+
+    def _history_changed(self, undo: str | None, redo: str | None) -> None:
+        """The Edit menu names what undo and redo would do (the library's history is shared)."""
+        for name, label in (("undo", undo), ("redo", redo)):
+            action = self.actions_[name]
+            action.setEnabled(label is not None)
+            verb = self.tr("&Undo") if name == "undo" else self.tr("&Redo")
+            action.setText(f"{verb} {label}" if label else verb)
 
     # -- opening -----------------------------------------------------------------------------
     def _job_open(self) -> tuple[DocInfo, list, str, str | None]:
@@ -378,6 +384,7 @@ class ReaderWindow(QMainWindow):
         self.search.clear(notify=False)
         self.worker.cancel_owner(self)
         self.model.failed.disconnect()
+        self.model.detach()
         self.view.tiles.clear()
         self.view.previews.clear()
         # Queued annotation writes still run (same lane, first in first out); then the PDF closes.

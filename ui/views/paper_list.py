@@ -160,6 +160,18 @@ class PaperListView(QTableView):
         self.select_row(row)
         return True
 
+    def select_soon(self, paper_id: int) -> None:
+        """Select a paper now, or as soon as the list's next reload shows it (after an undo the
+        list reloads from the change's notification, which arrives before the result)."""
+        if self.select_id(paper_id):
+            return
+
+        def once() -> None:
+            self.papers.loaded.disconnect(once)
+            self.select_id(paper_id)
+
+        self.papers.loaded.connect(once)
+
     def select_row(self, row: int) -> None:
         if not 0 <= row < self.papers.rowCount():
             return

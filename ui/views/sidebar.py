@@ -11,8 +11,9 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
-from readinglist.db.queries import PaperFilter
-from readinglist.services import alerts
+from readinglist.records import PaperFilter
+from readinglist.services import alerts, papers, reading_lists, tagging
+from readinglist.services import alerts as alerts_ops
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
@@ -46,7 +47,9 @@ class SidebarView(QTreeView):
         self.sidebar.rowsInserted.connect(
             lambda parent, *_: self.expand(parent) if parent.isValid() else None
         )
-        self.sidebar.lists_reordered.connect(lambda order: ctx.write(ctx.lib.reorder_lists, order))
+        self.sidebar.lists_reordered.connect(
+            lambda order: ctx.write(reading_lists.reorder_lists, ctx.lib, order)
+        )
         self.sidebar.papers_dropped.connect(self._papers_dropped)
         ctx.bus.changed.connect(lambda _c: self.refresh())
         self.wanted_key = "feed:latest"
@@ -124,10 +127,10 @@ class SidebarView(QTreeView):
 
     def _papers_dropped(self, kind: str, name: str, ids: list[int]) -> None:
         if kind == "list":
-            self.ctx.write(self.ctx.lib.add_to_list, name, ids)
+            self.ctx.write(reading_lists.add, self.ctx.lib, name, ids)
             self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to “{name}”")
         elif kind == "tag":
-            self.ctx.write(self.ctx.lib.tag, ids, [name])
+            self.ctx.write(papers.tag, self.ctx.lib, ids, [name])
             self.ctx.bus.info(f"Tagged {len(ids)} paper{'s' if len(ids) != 1 else ''} “{name}”")
 
     # -- context menus -----------------------------------------------------------------------
@@ -144,7 +147,7 @@ class SidebarView(QTreeView):
         if kind == "tag" and node:
             menu.addAction("Colour…", lambda: self._tag_color(node.value, node.color))
             menu.addAction(
-                "Remove colour", lambda: self.ctx.write(self.ctx.lib.set_tag_color, node.value, None)
+                "Remove colour", lambda: self.ctx.write(tagging.set_color, self.ctx.lib, node.value, None)
             )
             menu.addAction("Rename…", lambda: self._rename_tag(node.value))
             menu.addAction("Delete", lambda: self._delete_tag(node.value, node.count or 0))
@@ -157,14 +160,14 @@ class SidebarView(QTreeView):
         name = prompt.ask_text(self, "New reading list", "Name:")
         if name:
             self.wanted_key = f"list:{name}"
-            self.ctx.write(self.ctx.lib.create_list, name, on_done=lambda _c: None)
+            self.ctx.write(reading_lists.create, self.ctx.lib, name, on_done=lambda _c: None)
 
     def _rename_list(self, old: str) -> None:
         new = prompt.ask_text(self, "Rename reading list", "New name:", old)
         if new and new != old:
             if self.current_key == f"list:{old}":
                 self.wanted_key = f"list:{new}"
-            self.ctx.write(self.ctx.lib.rename_list, old, new)
+            self.ctx.write(reading_lists.rename, self.ctx.lib, old, new)
 
     def _delete_list(self, name: str) -> None:
         if prompt.confirm(
@@ -173,22 +176,22 @@ class SidebarView(QTreeView):
             f"Delete the reading list “{name}”? Its papers stay in the library.",
             "Delete",
         ):
-            self.ctx.write(self.ctx.lib.delete_list, name)
+            self.ctx.write(reading_lists.delete, self.ctx.lib, name)
 
     def _tag_color(self, name: str, color: str | None) -> None:
         new = prompt.pick_color(self, color, f"Colour of “{name}”")
         if new:
-            self.ctx.write(self.ctx.lib.set_tag_color, name, new)
+            self.ctx.write(tagging.set_color, self.ctx.lib, name, new)
 
     def _rename_tag(self, old: str) -> None:
         new = prompt.ask_text(self, "Rename tag", "New name (an existing tag's name merges them):", old)
         if new and new != old:
-            self.ctx.write(self.ctx.lib.rename_tag, old, new)
+            self.ctx.write(tagging.rename, self.ctx.lib, old, new)
 
     def _delete_tag(self, name: str, count: int) -> None:
         if prompt.confirm(self, "Delete tag", f"Remove the tag “{name}” from {count} papers?", "Delete"):
-            self.ctx.write(self.ctx.lib.delete_tag, name)
+            self.ctx.write(tagging.delete, self.ctx.lib, name)
 
     def _delete_search(self, name: str) -> None:
         if prompt.confirm(self, "Delete saved search", f"Delete the saved search “{name}”?", "Delete"):
-            self.ctx.write(self.ctx.lib.delete_search, name)
+            self.ctx.write(alerts_ops.delete_search, self.ctx.lib, name)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from readinglist.db.queries import PaperFilter
 from readinglist.errors import Cancelled
-from readinglist.records import Changes, FeedDay, SyncReport
+from readinglist.records import Changes, FeedDay, PaperFilter, SyncReport
 from readinglist.services import alerts
 from readinglist.services import sync as syncsvc
 from readinglist.services.library import Library
