@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -65,68 +65,58 @@ class FeedDay:
 
 
 @dataclass(frozen=True)
-class PaperRow:
-    """A paper as the library holds it, user data included."""
+class PaperRow(PaperMeta):
+    """A paper as the library holds it: its bibliographic fields (inherited from
+    :class:`PaperMeta`) plus the user's data and what the library knows about it.
 
-    id: int
-    arxiv_id: str | None
-    version: int | None
-    title: str
-    authors: tuple[str, ...]
-    published: dt.date | None
-    upvotes: int
-    feed_dates: tuple[dt.date, ...]
-    saved: bool
-    dismissed: bool
-    starred: bool
-    status: str  # unread | reading | read
-    tags: tuple[str, ...]
-    citekey: str | None
-    pdf: str | None  # absolute path of the stored PDF, or None
-    abstract: str = ""
+    Every field is declared once, here or in PaperMeta: the query layer reads the columns of the
+    same name, and :meth:`to_json` writes them all (dates as ISO text, tuples as lists).
+    """
+
+    id: int = 0
+    upvotes: int = 0
     num_comments: int = 0
-    doi: str | None = None
-    primary_category: str | None = None
-    categories: tuple[str, ...] = ()
-    github_repo: str | None = None
-    project_page: str | None = None
-    note: str = ""
+    saved: bool = False
+    dismissed: bool = False
+    starred: bool = False
+    status: str = "unread"  # unread | reading | read
     rating: int = 0
+    note: str = ""
     needs_review: bool = False
-    added: dt.datetime | None = None
+    added_at: dt.datetime | None = None
+    # Derived from other tables
+    feed_dates: tuple[dt.date, ...] = ()
+    tags: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
-    meta: PaperMeta | None = field(default=None, compare=False)
+    pdf: str | None = None  # absolute path of the stored PDF, or None
+
+    @property
+    def meta(self) -> PaperMeta:
+        """The bibliographic part (what an exporter needs): the row itself."""
+        return self
+
+    @classmethod
+    def from_meta(cls, meta: PaperMeta, **values: object) -> PaperRow:
+        """A row for a paper the library does not hold (yet): its metadata, neutral user data."""
+        return cls(**{f.name: getattr(meta, f.name) for f in fields(PaperMeta)}, **values)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
-        """The JSON shape of ``list``, ``search`` and ``show`` (DESIGN.md §3)."""
-        return {
-            "id": self.id,
-            "arxiv_id": self.arxiv_id,
-            "version": self.version,
-            "title": self.title,
-            "authors": list(self.authors),
-            "published": self.published.isoformat() if self.published else None,
-            "upvotes": self.upvotes,
-            "num_comments": self.num_comments,
-            "feed_dates": [d.isoformat() for d in self.feed_dates],
-            "saved": self.saved,
-            "dismissed": self.dismissed,
-            "starred": self.starred,
-            "status": self.status,
-            "rating": self.rating,
-            "tags": list(self.tags),
-            "lists": list(self.lists),
-            "citekey": self.citekey,
-            "pdf": self.pdf,
-            "doi": self.doi,
-            "primary_category": self.primary_category,
-            "categories": list(self.categories),
-            "github_repo": self.github_repo,
-            "project_page": self.project_page,
-            "abstract": self.abstract,
-            "note": self.note,
-            "needs_review": self.needs_review,
-        }
+        """The JSON shape of ``list``, ``search`` and ``show``: every field, ``id`` first."""
+        out: dict[str, object] = {"id": self.id}
+        for f in fields(self):
+            if f.name not in out:
+                out[f.name] = _json_value(getattr(self, f.name))
+        return out
+
+
+def _json_value(v: object) -> object:
+    if isinstance(v, dt.datetime):
+        return v.isoformat(timespec="seconds")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return [_json_value(x) for x in v]
+    return v
 
 
 @dataclass(frozen=True)

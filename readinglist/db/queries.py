@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from readinglist.records import PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.db.paperfields import ROW_COLUMNS, decode_row
+from readinglist.records import PaperFilter, PaperRow, SearchHit
 from readinglist.search import ParsedQuery, parse_query
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
@@ -249,14 +249,6 @@ def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
     return tuple(int(r[0]) for r in rows)
 
 
-_ROW_COLUMNS = (
-    "id, arxiv_id, version, title, authors, published, upvotes, saved, dismissed, starred, status, "
-    "citekey, abstract, num_comments, doi, primary_category, categories, github_repo, project_page, "
-    "note, rating, needs_review, added_at, updated, journal_ref, comment, ai_summary, ai_keywords, "
-    "entry_type, journal, booktitle, volume, number, pages, publisher, year, month, url"
-)
-
-
 def _date(v: object) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
         return v  # type: ignore[return-value]
@@ -303,66 +295,14 @@ def rows(session: Session, ids: Sequence[int], root: Path) -> list[PaperRow]:
     ):
         lists.setdefault(pid, []).append(name)
     by_id = {}
-    for r in session.execute(text(f"SELECT {_ROW_COLUMNS} FROM papers WHERE id IN ({idset})")).mappings():
-        authors = tuple(json.loads(r["authors"] or "[]"))
-        meta = PaperMeta(
-            title=r["title"],
-            authors=authors,
-            arxiv_id=r["arxiv_id"],
-            version=r["version"],
-            abstract=r["abstract"] or "",
-            published=_date(r["published"]),
-            updated=_date(r["updated"]),
-            primary_category=r["primary_category"],
-            categories=tuple((r["categories"] or "").split()),
-            doi=r["doi"],
-            journal_ref=r["journal_ref"],
-            comment=r["comment"],
-            github_repo=r["github_repo"],
-            project_page=r["project_page"],
-            ai_summary=r["ai_summary"],
-            ai_keywords=tuple(json.loads(r["ai_keywords"] or "[]")),
-            entry_type=r["entry_type"],
-            journal=r["journal"],
-            booktitle=r["booktitle"],
-            volume=r["volume"],
-            number=r["number"],
-            pages=r["pages"],
-            publisher=r["publisher"],
-            year=r["year"],
-            month=r["month"],
-            url=r["url"],
-            citekey=r["citekey"],
-        )
+    cols = ", ".join(ROW_COLUMNS)
+    for r in session.execute(text(f"SELECT {cols} FROM papers WHERE id IN ({idset})")).mappings():
         pid = r["id"]
         by_id[pid] = PaperRow(
-            id=pid,
-            arxiv_id=r["arxiv_id"],
-            version=r["version"],
-            title=r["title"],
-            authors=authors,
-            published=meta.published,
-            upvotes=r["upvotes"] or 0,
+            **decode_row(r),
             feed_dates=tuple(dates.get(pid, ())),
-            saved=bool(r["saved"]),
-            dismissed=bool(r["dismissed"]),
-            starred=bool(r["starred"]),
-            status=r["status"],
             tags=tuple(tags.get(pid, ())),
-            citekey=r["citekey"],
-            pdf=pdfs.get(pid),
-            abstract=r["abstract"] or "",
-            num_comments=r["num_comments"] or 0,
-            doi=r["doi"],
-            primary_category=r["primary_category"],
-            categories=meta.categories,
-            github_repo=r["github_repo"],
-            project_page=r["project_page"],
-            note=r["note"] or "",
-            rating=r["rating"] or 0,
-            needs_review=bool(r["needs_review"]),
-            added=_datetime(r["added_at"]),
             lists=tuple(lists.get(pid, ())),
-            meta=meta,
+            pdf=pdfs.get(pid),
         )
     return [by_id[i] for i in ids if i in by_id]

@@ -206,34 +206,5 @@ def result_json(result: RemoteResult, row: PaperRow | None = None) -> dict[str, 
     """
     if row is not None:
         return {**row.to_json(), "in_library": True, "source": result.source}
-    m = result.paper
-    return {
-        "id": None,
-        "arxiv_id": m.arxiv_id,
-        "version": m.version,
-        "title": m.title,
-        "authors": list(m.authors),
-        "published": m.published.isoformat() if m.published else None,
-        "upvotes": result.upvotes,
-        "num_comments": result.num_comments,
-        "feed_dates": [],
-        "saved": False,
-        "dismissed": False,
-        "starred": False,
-        "status": None,
-        "rating": 0,
-        "tags": [],
-        "lists": [],
-        "citekey": None,
-        "pdf": None,
-        "doi": m.doi,
-        "primary_category": m.primary_category,
-        "categories": list(m.categories),
-        "github_repo": m.github_repo,
-        "project_page": m.project_page,
-        "abstract": m.abstract,
-        "note": "",
-        "needs_review": False,
-        "in_library": False,
-        "source": result.source,
-    }
+    out = PaperRow.from_meta(result.paper, upvotes=result.upvotes, num_comments=result.num_comments).to_json()
+    return {**out, "id": None, "status": None, "in_library": False, "source": result.source}

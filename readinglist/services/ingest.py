@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from readinglist.db.paperfields import META_COLUMNS, encode_meta
 from readinglist.db.schema import FeedAppearance, Paper, utcnow
 from readinglist.records import FeedItem, PaperMeta
 from readinglist.textutil import normalize_title
@@ -19,68 +19,12 @@ from readinglist.textutil import normalize_title
 if TYPE_CHECKING:
     from readinglist.services.unit import Transaction
 
-# Columns a source may write. User columns (saved, status, note, citekey, ...) are never here.
-META_COLUMNS = (
-    "version",
-    "doi",
-    "title",
-    "title_norm",
-    "authors",
-    "abstract",
-    "published",
-    "updated",
-    "primary_category",
-    "categories",
-    "journal_ref",
-    "comment",
-    "github_repo",
-    "project_page",
-    "ai_summary",
-    "ai_keywords",
-    "entry_type",
-    "journal",
-    "booktitle",
-    "volume",
-    "number",
-    "pages",
-    "publisher",
-    "year",
-    "month",
-    "url",
-)
 _CHUNK = 500
 
 
 def meta_columns(m: PaperMeta) -> dict[str, object]:
     """The database values of a source's metadata (empty values as None / '')."""
-    return {
-        "version": m.version,
-        "doi": m.doi or None,
-        "title": m.title,
-        "title_norm": normalize_title(m.title),
-        "authors": json.dumps(list(m.authors), ensure_ascii=False),
-        "abstract": m.abstract or "",
-        "published": m.published,
-        "updated": m.updated,
-        "primary_category": m.primary_category,
-        "categories": " ".join(m.categories),
-        "journal_ref": m.journal_ref,
-        "comment": m.comment,
-        "github_repo": m.github_repo,
-        "project_page": m.project_page,
-        "ai_summary": m.ai_summary,
-        "ai_keywords": json.dumps(list(m.ai_keywords), ensure_ascii=False),
-        "entry_type": m.entry_type,
-        "journal": m.journal,
-        "booktitle": m.booktitle,
-        "volume": m.volume,
-        "number": m.number,
-        "pages": m.pages,
-        "publisher": m.publisher,
-        "year": m.year,
-        "month": m.month,
-        "url": m.url,
-    }
+    return encode_meta(m)
 
 
 _EMPTY = (None, "", "[]")

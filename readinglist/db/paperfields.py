@@ -1,0 +1,97 @@
+"""How a paper's fields are stored: one column of ``papers`` per field of the same name.
+
+The fields are declared once, on :class:`~readinglist.records.PaperMeta` (what a source knows)
+and :class:`~readinglist.records.PaperRow` (plus the user's data). This module derives from
+their type annotations how each column is read and written: tuples as JSON lists (categories
+space-separated, as arXiv writes them), dates and datetimes as ISO text, flags as booleans.
+A new field needs its column in the schema (and a migration), nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import Any
+
+from readinglist.db.schema import Paper
+from readinglist.records import PaperMeta, PaperRow
+from readinglist.textutil import normalize_title
+
+_SPACE_SEPARATED = frozenset({"categories"})
+# Fields a source never writes: the identity (arXiv id) and the user's citation key.
+_NOT_FROM_SOURCES = frozenset({"arxiv_id", "citekey"})
+
+Decode = Callable[[Any], Any]
+Encode = Callable[[Any], Any]
+
+
+def _date(v: object) -> dt.date | None:
+    if v is None or isinstance(v, dt.date):
+        return v  # type: ignore[return-value]
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _datetime(v: object) -> dt.datetime | None:
+    if v is None or isinstance(v, dt.datetime):
+        return v  # type: ignore[return-value]
+    return dt.datetime.fromisoformat(str(v))
+
+
+def _json_list(v: object) -> tuple[Any, ...]:
+    return tuple(json.loads(v)) if v else ()  # type: ignore[arg-type]
+
+
+def _json_any(v: object) -> Any:
+    return json.loads(v) if isinstance(v, str) and v else v
+
+
+def _codec(name: str, tp: Any) -> tuple[Decode, Encode]:
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    optional = isinstance(tp, types.UnionType) and type(None) in typing.get_args(tp)
+    base = args[0] if optional and len(args) == 1 else tp
+    if typing.get_origin(base) is tuple and typing.get_args(base) in ((str, Ellipsis),):
+        if name in _SPACE_SEPARATED:
+            return (lambda v: tuple((v or "").split())), (lambda v: " ".join(v))
+        return _json_list, (lambda v: json.dumps(list(v), ensure_ascii=False))
+    if base is dt.datetime:
+        return _datetime, (lambda v: v)
+    if base is dt.date:
+        return _date, (lambda v: v)
+    if base is bool:
+        return (lambda v: bool(v)), (lambda v: bool(v))
+    if base in (int, str, float):
+        if optional:
+            return (lambda v: v), (lambda v: v if v not in ("",) else None)
+        empty = base()
+        return (lambda v: v if v is not None else empty), (lambda v: v if v is not None else empty)
+    return _json_any, (lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True) if v is not None else None)
+
+
+_HINTS = typing.get_type_hints(PaperRow)
+_COLUMNS = set(Paper.__table__.c.keys())
+CODECS: dict[str, tuple[Decode, Encode]] = {
+    f.name: _codec(f.name, _HINTS[f.name]) for f in fields(PaperRow) if f.name in _COLUMNS
+}
+ROW_COLUMNS: tuple[str, ...] = tuple(CODECS)  # the PaperRow fields that are columns, in field order
+META_COLUMNS: tuple[str, ...] = (
+    *(f.name for f in fields(PaperMeta) if f.name in CODECS and f.name not in _NOT_FROM_SOURCES),
+    "title_norm",
+)
+
+
+def decode_row(r: Mapping[str, Any]) -> dict[str, Any]:
+    """PaperRow keyword arguments from a row of ``SELECT <ROW_COLUMNS> FROM papers``."""
+    return {name: decode(r[name]) for name, (decode, _) in CODECS.items()}
+
+
+def encode_meta(m: PaperMeta) -> dict[str, Any]:
+    """The database values of a source's metadata (empty values as None / '')."""
+    out = {name: CODECS[name][1](getattr(m, name)) for name in META_COLUMNS if name != "title_norm"}
+    if "doi" in out:
+        out["doi"] = m.doi or None
+    out["title_norm"] = normalize_title(m.title)
+    return out
