@@ -1,4 +1,4 @@
-"""Where the library lives and which hosts the sources talk to (DESIGN.md §3)."""
+"""Where the library lives and which hosts the sources talk to (README: "Where the library lives")."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ import datetime as dt
 import random
 import tempfile
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from readinglist.records import FeedItem, PaperFilter, PaperMeta
 from readinglist.services import alerts, ingest, reading_lists, tagging
 from readinglist.services import papers as papers_ops
 from readinglist.services.library import Library
-from readinglist.textutil import fold_letters, normalize_title
+from readinglist.textutil import fold_letters
 
 _ADJ = (
     "Sparse", "Efficient", "Scalable", "Robust", "Multimodal", "Self-Supervised", "Hierarchical",
@@ -136,27 +135,6 @@ def _meta(rng: random.Random, day: dt.date, serial: int) -> PaperMeta:
     )
 
 
-def _fallback_key(meta: PaperMeta, taken: Callable[[str], bool]) -> str:
-    last = (meta.authors[0].split()[-1] if meta.authors else "anon").lower()
-    year = meta.published.year if meta.published else 0
-    word = next((w for w in normalize_title(meta.title).split() if len(w) > 3), "paper")
-    base = "".join(c for c in f"{last}{year}{word}" if c.isascii() and c.isalnum()) or "paper"
-    key, n = base, 0
-    while taken(key):
-        n += 1
-        key = f"{base}{chr(ord('a') + n - 1)}" if n <= 26 else f"{base}{n}"
-    return key
-
-
-def _key_maker(lib: Library) -> Callable[[PaperMeta, Callable[[str], bool]], str]:
-    """The library's citation keys; a simple stand-in while ``readinglist.bibtex`` is absent."""
-    try:
-        import readinglist.bibtex.citekeys  # noqa: F401
-    except ImportError:
-        return _fallback_key
-    return lib.make_citekey
-
-
 def _latin1(text: str) -> str:
     """The base-14 PDF fonts cover Latin-1 only: fold other letters (ř -> r) rather than print '?'."""
     out = []
@@ -218,7 +196,7 @@ def populate_demo(
     """Fill ``lib`` with ``papers`` generated papers spread over ``days`` feed days up to ``today``."""
     rng = random.Random(seed)
     today = today or dt.date.today()
-    make_key = _key_maker(lib)
+    make_key = lib.make_citekey
     feed_days = [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
     per_day = max(1, papers // max(1, days))
     serial = 0

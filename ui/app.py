@@ -14,14 +14,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QFile, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
 
 from readinglist import __version__
 from readinglist.errors import ReadingListError
 from readinglist.services.library import Library
 from ui import settings as keys
+from ui.appearance import apply_appearance
 from ui.bus import Bus
 from ui.models.context import AppContext
 from ui.settings import Settings
@@ -29,7 +30,6 @@ from ui.tasks import Tasks
 from ui.views import icons
 
 log = logging.getLogger(__name__)
-_SYSTEM_FONT_PT: float | None = None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -42,74 +42,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--no-sync", action="store_true", help="do not sync at start")
     p.add_argument("--version", action="version", version=f"readinglist {__version__}")
     return p.parse_args(list(argv) if argv is not None else None)
-
-
-def _palette(dark: bool) -> QPalette:
-    """A restrained palette on the Fusion style: slate greys, one blue accent."""
-    if dark:
-        colors = {
-            QPalette.ColorRole.Window: "#1f2329", QPalette.ColorRole.WindowText: "#e6e8eb",
-            QPalette.ColorRole.Base: "#181b20", QPalette.ColorRole.AlternateBase: "#1d2026",
-            QPalette.ColorRole.Text: "#e6e8eb", QPalette.ColorRole.Button: "#2a2f37",
-            QPalette.ColorRole.ButtonText: "#e6e8eb", QPalette.ColorRole.Highlight: "#2f6fd6",
-            QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2a2f37",
-            QPalette.ColorRole.ToolTipText: "#e6e8eb", QPalette.ColorRole.PlaceholderText: "#8b94a3",
-            QPalette.ColorRole.Link: "#7fb0ff", QPalette.ColorRole.LinkVisited: "#b39dff",
-            QPalette.ColorRole.Mid: "#3a404a", QPalette.ColorRole.Midlight: "#333842",
-            QPalette.ColorRole.Dark: "#121418", QPalette.ColorRole.Light: "#3d434d",
-            QPalette.ColorRole.BrightText: "#ffffff",
-        }  # fmt: skip
-        disabled = "#6b7280"
-    else:
-        colors = {
-            QPalette.ColorRole.Window: "#f4f5f7", QPalette.ColorRole.WindowText: "#1f2937",
-            QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f8f9fb",
-            QPalette.ColorRole.Text: "#1f2937", QPalette.ColorRole.Button: "#f4f5f7",
-            QPalette.ColorRole.ButtonText: "#1f2937", QPalette.ColorRole.Highlight: "#2563eb",
-            QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#ffffff",
-            QPalette.ColorRole.ToolTipText: "#1f2937", QPalette.ColorRole.PlaceholderText: "#6b7280",
-            QPalette.ColorRole.Link: "#1d4ed8", QPalette.ColorRole.LinkVisited: "#6d28d9",
-        }  # fmt: skip
-        disabled = "#9ca3af"
-    pal = QPalette()
-    for role, c in colors.items():
-        pal.setColor(role, QColor(c))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
-        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled))
-    return pal
-
-
-def is_dark(settings: Settings, override: str | None = None) -> bool:
-    theme = override or settings.get(keys.THEME)
-    if theme == "system":
-        from PySide6.QtCore import Qt
-
-        return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    return theme == "dark"
-
-
-def apply_appearance(settings: Settings, theme: str | None = None) -> None:
-    """Style, palette, stylesheet and font size from the settings (again after a change)."""
-    global _SYSTEM_FONT_PT
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.setStyle(QStyleFactory.create("Fusion"))
-    dark = is_dark(settings, theme)
-    app.setPalette(_palette(dark))
-    font = app.font()
-    if _SYSTEM_FONT_PT is None:
-        _SYSTEM_FONT_PT = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
-    size = settings.get(keys.FONT_SIZE)
-    font.setPointSizeF(float(size) if size > 0 else _SYSTEM_FONT_PT)
-    app.setFont(font)
-    qss = ""
-    for name in ("base.qss", "dark.qss" if dark else "light.qss"):
-        f = QFile(f"styles:{name}")
-        if f.open(QFile.OpenModeFlag.ReadOnly):
-            qss += bytes(f.readAll().data()).decode("utf-8") + "\n"
-            f.close()
-    app.setStyleSheet(qss)
-    icons.clear_cache()
 
 
 def make_app() -> QApplication:

@@ -23,6 +23,7 @@ from readinglist.records import PaperFilter, PaperRow
 from readinglist.services import alerts, papers
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
+from ui.appearance import apply_appearance
 from ui.dialogs import prompt
 from ui.dialogs.export import ExportDialog, run_export
 from ui.dialogs.save_search import SaveSearchDialog
@@ -219,10 +220,8 @@ class MainWindow(QMainWindow):
 
     def _autoexporter(self):  # type: ignore[no-untyped-def]
         """Keep the registered .bib files current while the app runs (a debounced timer thread)."""
-        try:
-            from readinglist.services.citations import AutoExporter
-        except ImportError:
-            return None
+        from readinglist.services.citations import AutoExporter
+
         return AutoExporter(self.ctx.lib)
 
     def start(self) -> None:
@@ -373,8 +372,6 @@ class MainWindow(QMainWindow):
         if prompt.exec_dialog(dlg):
             dlg.apply()
             self.sync.apply_settings()
-            from ui.app import apply_appearance
-
             apply_appearance(self.ctx.settings)
             self.actions_.refresh_icons()
         dlg.deleteLater()

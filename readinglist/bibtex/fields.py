@@ -117,16 +117,8 @@ def display_name(raw: str) -> str:
 
 
 def normalize_arxiv(candidate: str) -> tuple[str, int | None] | None:
-    try:
-        from readinglist.sources.arxiv import parse_id
-    except ImportError:  # pragma: no cover - the sources package is optional for this module
-        m = re.fullmatch(r"(.+?)(?:v(\d+))?", candidate)
-        assert m is not None
-        ident = m.group(1)
-        if "/" in ident:
-            archive, number = ident.split("/")
-            ident = archive.split(".")[0].lower() + "/" + number
-        return ident, int(m.group(2)) if m.group(2) else None
+    from readinglist.sources.arxiv import parse_id
+
     try:
         return parse_id(candidate)
     except InvalidIdentifier:

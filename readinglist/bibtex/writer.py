@@ -1,6 +1,6 @@
 """BibTeX text from :class:`PaperMeta`: deterministic, byte-identical on every run, biber-clean.
 
-String building, not bibtexparser's writer: its writer escapes nothing (PITFALLS.md).
+String building, not bibtexparser's writer: its writer escapes nothing (docs/ARCHITECTURE.md, "BibTeX").
 """
 
 from __future__ import annotations

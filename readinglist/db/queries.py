@@ -15,7 +15,7 @@ from readinglist.records import PaperFilter, PaperRow, SearchHit
 from readinglist.search import ParsedQuery, parse_query
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
-# number of hits: PITFALLS.md measured 184 ms for a term in 98% of 100k papers), so such
+# number of hits: 184 ms was measured for a term in 98% of 100k papers), so such
 # queries are ordered by recency instead.
 RANK_LIMIT = 4000
 BM25_WEIGHTS = "10.0, 2.0, 4.0, 5.0, 2.0, 2.0"  # title, abstract, authors, tags, notes, annots

@@ -36,10 +36,8 @@ THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 
 def pattern_problem(pattern: str) -> str | None:
     """Why a citation-key pattern is unusable, or None."""
-    try:
-        from readinglist.bibtex.citekeys import validate_pattern
-    except ImportError:
-        return None
+    from readinglist.bibtex.citekeys import validate_pattern
+
     try:
         validate_pattern(pattern)
     except Exception as exc:  # the core raises its own error kinds with a readable message
@@ -206,11 +204,8 @@ class SettingsDialog(QDialog):
             self.reject()
 
     def _load_autoexports(self) -> None:
-        try:
-            from readinglist.services import citations
-        except ImportError:
-            self.exports.setEnabled(False)
-            return
+        from readinglist.services import citations
+
         self.ctx.tasks.run(
             citations.autoexports, self.ctx.lib, on_done=self._show_exports, on_error=self.ctx.report_error
         )

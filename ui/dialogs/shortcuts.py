@@ -18,11 +18,9 @@ from ui.actions import shortcut_rows
 
 
 def reader_rows() -> list[tuple[str, str, str]]:
-    """The PDF reader's shortcuts, when the reader is installed."""
-    try:
-        from ui.reader import SHORTCUTS
-    except ImportError:
-        return []
+    """The PDF reader's shortcuts."""
+    from ui.reader import SHORTCUTS
+
     return [("PDF reader", desc, keys) for keys, desc in SHORTCUTS]
 
 

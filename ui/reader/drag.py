@@ -11,16 +11,30 @@ Text markup is not movable: it belongs to the text under it.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QWidget
 
 from readinglist.records import AnnotationRecord
 from ui.reader import overlay
 
 if TYPE_CHECKING:
-    from ui.reader.view import PageView
+    from ui.reader.layout import Layout
+    from ui.reader.model import AnnotationModel
+
+
+class PageView(Protocol):
+    """What a drag needs of the page view (the view itself, ``ui/reader/view.py``)."""
+
+    model: AnnotationModel
+    layout_: Layout | None
+
+    def page_transform(self, page: int) -> QTransform: ...
+
+    def viewport(self) -> QWidget: ...
+
 
 MOVABLE = ("note", "rectangle", "ink")
 HANDLE = 8.0  # widget pixels: the side of a resize handle

@@ -17,8 +17,9 @@ While the user drags an annotation, :meth:`AnnotationModel.set_live` shows it at
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +36,12 @@ def _order(rec: AnnotationRecord) -> tuple[int, float, float]:
     """Page, then top to bottom and left to right (as readinglist.annotations_md.reading_order)."""
     points = [rec.rects[0][:2]] if rec.rects else [p for stroke in rec.ink for p in stroke] or [(0.0, 0.0)]
     return (rec.page, min(p[1] for p in points), min(p[0] for p in points))
+
+
+def _forget(lib: Library, listener: Callable[[Changes], None], *_: object) -> None:
+    """A model is gone (even without its window's close): the library stops calling it."""
+    if listener in lib.on_change:
+        lib.on_change.remove(listener)
 
 
 class AnnotationModel(QObject):
@@ -58,12 +65,25 @@ class AnnotationModel(QObject):
         self.undo_label: str | None = None
         self.redo_label: str | None = None
         self._elsewhere.connect(self._changed_elsewhere, Qt.ConnectionType.QueuedConnection)
-        lib.on_change.append(self._elsewhere.emit)
+        # One listener object, kept, so detach() removes exactly it; it never touches the
+        # model once the model is gone (the library may notify from any thread, at any time).
+        self._listening = True
+        self._listener = self._post
+        lib.on_change.append(self._listener)
+        self.destroyed.connect(functools.partial(_forget, lib, self._listener))
+
+    def _post(self, changes: Changes) -> None:
+        if self._listening:
+            try:
+                self._elsewhere.emit(changes)
+            except RuntimeError:  # the C++ side went first (the window is being destroyed)
+                self._listening = False
 
     def detach(self) -> None:
         """Stop following the library's changes (the window closes)."""
-        if self._elsewhere.emit in self.lib.on_change:
-            self.lib.on_change.remove(self._elsewhere.emit)
+        self._listening = False
+        if self._listener in self.lib.on_change:
+            self.lib.on_change.remove(self._listener)
 
     def _changed_elsewhere(self, changes: Changes) -> None:
         """The main window (an undo there, say) changed this paper's annotations: re-read them.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
@@ -61,20 +60,9 @@ class PdfActions(QObject):
         """The built-in reader when it is installed, else the system's PDF viewer."""
         if not path:
             return
-        opener = None
-        try:
-            from ui import reader
+        from ui.reader import open_reader
 
-            opener = getattr(reader, "open_reader", None)
-        except ImportError:
-            pass
-        if opener is None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
-            return
-        if "lib" in inspect.signature(opener).parameters:  # open_reader(parent, lib, paper_id, pdf_path)
-            opener(self.window, self.ctx.lib, pid, path)
-        else:  # open_reader(main_window, paper_id, pdf_path)
-            opener(self.window, pid, Path(path))
+        open_reader(self.window, self.ctx.lib, pid, path)
 
     def open_in_browser(self) -> None:
         for r in self._selected_rows()[:10]:
