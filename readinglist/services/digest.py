@@ -24,6 +24,7 @@ from readinglist.errors import ReadingListError
 from readinglist.records import PaperFilter, PaperRow
 from readinglist.services.alerts import synced_days_in
 from readinglist.services.library import Library
+from readinglist.texdisplay import tex_to_unicode
 
 QUEUE_CAP = 20
 FORMATS = ("markdown", "html", "json")
@@ -194,7 +195,7 @@ def _entry(lib: Library, row: PaperRow, upvotes: int) -> DigestEntry:
 def snippet(row: PaperRow, width: int = 280) -> str:
     """A short summary: the HF one-liner when known, else the abstract cut at a word."""
     ai = row.meta.ai_summary if row.meta else None
-    body = " ".join((ai or row.abstract or "").split())
+    body = " ".join(tex_to_unicode(ai or row.abstract or "").split())
     if len(body) <= width:
         return body
     return body[:width].rsplit(" ", 1)[0].rstrip(",;:") + "…"
@@ -246,7 +247,7 @@ def md_escape(s: str) -> str:
 
 
 def _md_item(n: int, e: DigestEntry, *, detail: bool) -> list[str]:
-    title = md_escape(e.paper.title)
+    title = md_escape(tex_to_unicode(e.paper.title))
     head = f"[{title}]({e.url})" if e.url else title
     lines = [f"{n}. **{head}** · {e.upvotes} upvotes"]
     bits = [md_escape(_authors(e.paper))] if e.paper.authors else []
@@ -325,7 +326,8 @@ def _link(url: str, label: str, style: str = _CSS["a"]) -> str:
 
 def _html_item(e: DigestEntry, *, detail: bool) -> str:
     p = e.paper
-    title = _link(e.url, p.title, _CSS["a"] + ";" + _CSS["title"]) if e.url else _e(p.title)
+    shown = tex_to_unicode(p.title)
+    title = _link(e.url, shown, _CSS["a"] + ";" + _CSS["title"]) if e.url else _e(shown)
     bits = [f"{e.upvotes} upvotes"]
     bits += [_e(_authors(p))] if p.authors else []
     if e.hf_url:
