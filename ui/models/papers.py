@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from readinglist.records import Changes, PaperFilter, PaperRow
 from readinglist.services.library import Library
+from readinglist.texdisplay import tex_to_unicode
 from ui.models.context import AppContext
 from ui.models.sidebar import PAPERS_MIME
 from ui.tasks import TaskHandle
@@ -294,7 +295,7 @@ class PaperTableModel(QAbstractTableModel):
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == "title":
-                return row.title
+                return tex_to_unicode(row.title)
             if col == "authors":
                 return ", ".join(row.authors)
             if col == "tags":
@@ -321,7 +322,7 @@ class PaperTableModel(QAbstractTableModel):
     @staticmethod
     def _display(row: PaperRow, col: str) -> object:
         if col == "title":
-            return row.title
+            return tex_to_unicode(row.title)
         if col == "authors":
             return authors_short(row.authors)
         if col == "date":
