@@ -39,6 +39,7 @@ from ui.views.importer import ImportController, importable
 from ui.views.jobs import JobsIndicator
 from ui.views.notifications import NotificationBar
 from ui.views.paper_list import PaperListView
+from ui.views.paper_menu import PaperMenu
 from ui.views.pdfs import PdfActions
 from ui.views.search import SearchBox, SourceCombo
 from ui.views.sidebar import SidebarView
@@ -48,10 +49,11 @@ from ui.views.triage import Triage
 A = ActionId
 MENUS = (
     ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
-    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
+    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_LINK, A.REKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
-                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.OPEN_IN_BROWSER)),
+                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
+                None, A.DELETE)),
     ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
     ("&View", (A.DIGEST, A.SHOW_DOWNLOADS)),
     ("&Help", (A.SHORTCUTS, A.ABOUT)),
@@ -88,6 +90,11 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(ctx, self.jobs, self)
         self.pdfs = PdfActions(ctx, self.list, self.downloads, self.downloads_panel, self)
         self.triage = Triage(ctx, self.list, self.pdfs.maybe_autodownload)
+        self.paper_menu = PaperMenu(
+            ctx, self.list, self.actions_, self.triage, lambda: list(self.details.list_names),
+            lambda: [t.name for t in self.sidebar.sidebar.snapshot.tags] if self.sidebar.sidebar.snapshot else [],
+            self,
+        )  # fmt: skip
         self.digests = Digests(ctx, self.notice, self)
         self.autoexport = self._autoexporter()
         self._select_first = True
@@ -187,6 +194,8 @@ class MainWindow(QMainWindow):
         self.papers.rows_refreshed.connect(self._rows_refreshed)
         self.list.current_changed.connect(self._show_paper)
         self.list.doubleClicked.connect(lambda _i: self.pdfs.open_current())
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self.paper_menu.popup)
         d.save_toggled.connect(t.set_saved)
         d.star_toggled.connect(t.star)
         d.status_chosen.connect(t.set_status)
@@ -213,7 +222,9 @@ class MainWindow(QMainWindow):
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
             (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
-            (A.DISCOVER_MORE, self.discover.more), (A.DIGEST, self.digests.open), (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
+            (A.DISCOVER_MORE, self.discover.more), (A.OPEN_ON_HF, self.paper_menu.open_on_hf),
+            (A.SHOW_IN_FOLDER, self.paper_menu.show_in_folder), (A.COPY_LINK, self.paper_menu.copy_link),
+            (A.REKEY, self.paper_menu.rekey), (A.DELETE, t.delete), (A.DIGEST, self.digests.open), (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
         ):  # fmt: skip
             act(aid, slot)
 
