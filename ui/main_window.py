@@ -37,6 +37,7 @@ from ui.views.discover import DiscoverController, DiscoverPage
 from ui.views.downloads import DownloadsController, DownloadsPanel
 from ui.views.importer import ImportController, importable
 from ui.views.jobs import JobsIndicator
+from ui.views.list_pane import ListPane, View
 from ui.views.notifications import NotificationBar
 from ui.views.paper_list import PaperListView
 from ui.views.paper_menu import PaperMenu
@@ -99,23 +100,25 @@ class MainWindow(QMainWindow):
         self.autoexport = self._autoexporter()
         self._select_first = True
         self._ready = False
+        self._pending_show = False
         self._view_label = ""
+        self._view_key = ""
+        self._searching = False
         self._layout()
         self._wire()
         self._restore_state()
 
     # -- layout ------------------------------------------------------------------------------
     def _layout(self) -> None:
-        self.list_title = QLabel()
-        self.list_title.setObjectName("listTitle")
-        middle = QWidget()
-        ml = QVBoxLayout(middle)
-        ml.setContentsMargins(0, 0, 0, 0)
-        ml.setSpacing(0)
-        ml.addWidget(self.list_title)
-        ml.addWidget(self.list)
+        self.middle = ListPane(self.list, {
+            "sync": self.sync.sync_now, "import": self._import_dialog, "add": self.add_by_id,
+            "search_hf": lambda: self.source.set_source("hf"),
+            "search_arxiv": lambda: self.source.set_source("arxiv"),
+            "clear_search": self.search.clear, "show_feed": lambda: self.sidebar.select_key("feed:latest"),
+        })  # fmt: skip
+        self.list_title = self.middle.title
         self.pages = QStackedWidget()  # the library's list, or Discover's results
-        self.pages.addWidget(middle)
+        self.pages.addWidget(self.middle)
         self.pages.addWidget(self.discover_page)
         self.right = QStackedWidget()  # the paper's details, or the remote result's preview
         self.right.addWidget(self.details)
@@ -177,6 +180,7 @@ class MainWindow(QMainWindow):
             lambda level, msg, _d: self.statusBar().showMessage(msg, 6000) if level == "info" else None
         )
         self.sync.finished.connect(self._sync_finished)
+        self.sync.started.connect(self._show_view)
         self.sidebar.filter_selected.connect(self._filter_selected)
         self.sidebar.snapshot_applied.connect(self._snapshot)
         self.search.query_changed.connect(self._search)
@@ -190,7 +194,7 @@ class MainWindow(QMainWindow):
         self.sidebar.clicked.connect(lambda _i: self.source.set_source("library"))
         self.sync.brought_news.connect(self.digests.announce)
         self.papers.loaded.connect(self._loaded)
-        self.papers.queryFailed.connect(lambda exc: self.search.set_invalid(str(exc)))
+        self.papers.queryFailed.connect(self._query_failed)
         self.papers.rows_refreshed.connect(self._rows_refreshed)
         self.list.current_changed.connect(self._show_paper)
         self.list.doubleClicked.connect(lambda _i: self.pdfs.open_current())
@@ -237,7 +241,7 @@ class MainWindow(QMainWindow):
         return AutoExporter(self.ctx.lib)
 
     def start(self) -> None:
-        """Load the data and start the background sync (if enabled). Call after show()."""
+        """Load the data and start the background sync (if enabled); then show_when_ready()."""
         self.sidebar.refresh()
         self._sync_finished(None)
         self.sync.start_if_enabled()
@@ -252,7 +256,10 @@ class MainWindow(QMainWindow):
     # -- reacting ----------------------------------------------------------------------------
     def _filter_selected(self, key: str, label: str, f: PaperFilter) -> None:
         self._view_label = label
+        self._view_key = key
+        self._searching = False
         self.ctx.settings.set(keys.SIDEBAR_ITEM, key)
+        self.middle.set_search_error("", None)
         if self.search.text().strip():
             self.search.clear()  # picking a sidebar item leaves the search
         self._select_first = True
@@ -273,18 +280,41 @@ class MainWindow(QMainWindow):
 
     def _search(self, text: str) -> None:
         self.search.set_invalid(None)
+        self.middle.set_search_error("", None)
         self._select_first = True
         if text:
+            if not self._searching:  # the results are not the sidebar item: do not highlight it
+                self._searching = True
+                self.sidebar.clear_current()
             self.papers.set_filter(PaperFilter(dismissed=None, query=text))
-        else:
-            self.papers.set_filter(self.sidebar.current_filter() or PaperFilter())
+        elif self._searching:
+            self._searching = False
+            self.sidebar.select_key(self.sidebar.wanted_key)  # back to the view the search left
+
+    def _query_failed(self, exc: BaseException) -> None:
+        query = self.papers.query.filter.query or ""
+        self.search.set_invalid(str(exc))
+        self.middle.set_search_error(query, str(exc))
+
+    def _show_view(self) -> None:
+        snap = self.sidebar.sidebar.snapshot
+        q = self.papers.query.filter.query or ""
+        self.middle.show_view(
+            View(
+                key="search" if self._searching else self._view_key,
+                label=self._view_label,
+                count=self.papers.rowCount(),
+                query=q,
+                truncated=self.papers.truncated,
+                library_empty=snap is not None and snap.counts.get("all", 0) == 0,
+                syncing=self.sync.running,
+                offline=self.ctx.offline,
+            )
+        )
 
     def _loaded(self) -> None:
         n = self.papers.rowCount()
-        searching = bool(self.papers.query.filter.query) and self.search.text().strip()
-        label = f"Search: {self.search.text().strip()}" if searching else self._view_label
-        count = f"the best {n:,} papers" if self.papers.truncated else f"{n:,} paper{'s' if n != 1 else ''}"
-        self.list_title.setText(f"{label}  ·  {count}" if label else "")
+        self._show_view()
         if self._select_first:  # a new view or search starts at its first paper
             self._select_first = False
             if n:
@@ -299,12 +329,16 @@ class MainWindow(QMainWindow):
         self.details.set_tag_colors(colors)
         self.details.tags.set_completions([t.name for t in snap.tags])
         self.details.list_names = [x.name for x in snap.lists]
+        if self.papers.has_loaded:
+            self._show_view()
         self._check_ready()
 
     def _sync_finished(self, _report: object) -> None:
         last = self.ctx.lib.setting("last_sync")  # one row by primary key
         text = f"Feed synced up to {last}" if last else "Feed not synced yet"
         self.sync_label.setText(("Offline · " if self.ctx.offline else "") + text)
+        if self.papers.has_loaded:
+            self._show_view()
 
     def _show_paper(self, pid: int | None) -> None:
         self.ctx.bus.current_paper.emit(pid)
@@ -334,7 +368,25 @@ class MainWindow(QMainWindow):
         if self.papers.rowCount() and self.details.row is None:
             return
         self._ready = True
+        if self._pending_show:
+            self._pending_show = False
+            self.show()
         QTimer.singleShot(0, self.ready.emit)
+
+    def show_when_ready(self, fallback_ms: int = 3000) -> None:
+        """Show the window once its first paint is the remembered view with its rows and the
+        first paper, not a half-loaded mix (or after ``fallback_ms``, whatever it holds)."""
+        if self._ready:
+            self.show()
+            return
+        self._pending_show = True
+
+        def fallback() -> None:
+            if self._pending_show:
+                self._pending_show = False
+                self.show()
+
+        QTimer.singleShot(fallback_ms, fallback)
 
     @property
     def is_ready(self) -> bool:
@@ -425,6 +477,23 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.downloads_panel], [200], Qt.Orientation.Vertical)
         self.downloads_panel.raise_()
         self.downloads_panel.table.setFocus()
+
+    def add_by_id(self) -> None:
+        """Add papers by arXiv id or URL (metadata from the arXiv API, in a worker)."""
+        text = prompt.ask_text(self, "Add papers", "arXiv ids or URLs, separated by spaces:")
+        idents = text.split() if text else []
+        if not idents:
+            return
+
+        def done(ids: list[int]) -> None:
+            self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to the library")
+            self.sidebar.wanted_key = "library:library"
+            self.sidebar.select_key("library:library")
+
+        h = self.ctx.tasks.run(
+            self.ctx.lib.add, idents, name="add papers", on_done=done, on_error=self.ctx.report_error
+        )
+        self.jobs.track(h, "Adding papers from arXiv")
 
     def _import_dialog(self) -> None:
         paths = prompt.open_files(

@@ -247,15 +247,18 @@ class Library:
         return [(rows[h.paper_id], h) for h in hits if h.paper_id in rows]
 
     def feed_days(self, limit: int = 60) -> list[FeedDayInfo]:
+        """The newest feed days with the number of papers a day's view lists (dismissed ones
+        are hidden there, so they are not counted here either)."""
         with self.read() as s:
             res = s.execute(
                 text(
-                    "SELECT feed_date, count(*) FROM feed_appearances GROUP BY feed_date "
-                    "ORDER BY feed_date DESC LIMIT :n"
+                    "SELECT fa.feed_date, sum(NOT p.dismissed) FROM feed_appearances fa "
+                    "JOIN papers p ON p.id = fa.paper_id GROUP BY fa.feed_date "
+                    "ORDER BY fa.feed_date DESC LIMIT :n"
                 ),
                 {"n": limit},
             )
-            return [FeedDayInfo(queries._date(d), n) for d, n in res]  # type: ignore[arg-type]
+            return [FeedDayInfo(queries._date(d), int(n or 0)) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
         with self.read() as s:

@@ -125,16 +125,19 @@ class PaperTableModel(QAbstractTableModel):
         self.downloading: set[int] = set()
         self.tag_colors: dict[str, str | None] = {}
         self.has_loaded = False
+        self.started = False  # no query runs before the window says what to show
         ctx.bus.changed.connect(self.on_changes)
 
     # -- querying ----------------------------------------------------------------------------
     def set_query(self, f: PaperFilter, sort: str | None = None, descending: bool | None = None) -> None:
         d = self.query.descending if descending is None else descending
         self.query = Query(f, sort if sort is not None else self.query.sort, d)
+        self.started = True
         self.reload()
 
     def set_filter(self, f: PaperFilter) -> None:
         self.query = Query(f, self.query.sort, self.query.descending)
+        self.started = True
         self.reload()
 
     def reload(self) -> None:
@@ -182,7 +185,8 @@ class PaperTableModel(QAbstractTableModel):
         if column >= 0 and key is None:
             return
         self.query = Query(self.query.filter, key, order == Qt.SortOrder.DescendingOrder)
-        self.reload()
+        if self.started:
+            self.reload()
 
     # -- lazy rows ---------------------------------------------------------------------------
     @property
@@ -238,7 +242,8 @@ class PaperTableModel(QAbstractTableModel):
     def on_changes(self, changes: Changes) -> None:
         """Refetch changed papers, and re-run the query: membership or order may have moved."""
         self._stale |= set(changes.papers) & set(self._cache)
-        self.reload()
+        if self.started:  # before the first view, a sync's changes must not list every paper
+            self.reload()
 
     def set_downloading(self, ids: set[int]) -> None:
         changed = ids ^ self.downloading

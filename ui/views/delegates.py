@@ -19,6 +19,18 @@ def readable_on(bg: QColor) -> QColor:
     return QColor("#111827") if lum > 0.6 else QColor("#ffffff")
 
 
+def pill_colors(pal: QPalette, *, selected: bool, alert: bool) -> tuple[QColor, QColor]:
+    """Background and text of a sidebar count. A selected row's pill is the accent colour with
+    its own text colour: the stylesheet's pale selection would swallow white digits."""
+    if alert:
+        return QColor("#dc2626"), QColor("#ffffff")
+    if selected:
+        return pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.HighlightedText)
+    bg = QColor(pal.color(QPalette.ColorRole.Text))
+    bg.setAlphaF(0.10)
+    return bg, pal.color(QPalette.ColorRole.Text)
+
+
 def _background(painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
     opt = QStyleOptionViewItem(option)
     opt.text = ""
@@ -151,14 +163,7 @@ class SidebarDelegate(QStyledItemDelegate):
         h = fm.height() + 2
         rect = QRectF(option.rect.right() - pill_w - 4, option.rect.center().y() - h / 2 + 1, pill_w, h)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if alert:
-            bg, fg = QColor("#ef4444"), QColor("#ffffff")
-        else:
-            bg = QColor(option.palette.color(QPalette.ColorRole.Text))
-            bg.setAlphaF(0.10 if not selected else 0.0)
-            fg = option.palette.color(
-                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
-            )
+        bg, fg = pill_colors(option.palette, selected=selected, alert=bool(alert))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, h / 2, h / 2)

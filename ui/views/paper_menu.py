@@ -22,7 +22,7 @@ from ui.views.paper_list import PaperListView
 from ui.views.triage import Triage
 
 A = ActionId
-OPEN = (A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER)
+OPEN: tuple[ActionId, ...] = (A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER)
 TRIAGE = (A.SAVE, A.DISMISS, A.STAR)
 CITE = (A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_LINK, A.REKEY)
 WEB = (A.OPEN_IN_BROWSER, A.OPEN_ON_HF)
