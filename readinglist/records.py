@@ -259,7 +259,8 @@ class RemoteResult:
     source: str  # "hf" | "arxiv"
     upvotes: int = 0
     num_comments: int = 0
-    in_library: bool = False
+    in_library: bool = False  # saved in the library
+    in_feed: bool = False  # known to the library (a feed day listed it) but not saved
 
 
 ANNOTATION_KINDS = ("highlight", "underline", "strikeout", "note", "ink", "rectangle")

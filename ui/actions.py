@@ -110,7 +110,7 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.NEW_LIST: Spec("New reading list…", ("Ctrl+N",), None, "Create a reading list", Scope.WINDOW, "Library"),
     ActionId.SHOW_DOWNLOADS: Spec("Downloads", ("Ctrl+J",), "download", "Show the downloads panel", Scope.WINDOW, "View"),
     ActionId.SETTINGS: Spec("Settings…", ("Ctrl+,",), "settings", "Preferences", Scope.WINDOW, "General"),
-    ActionId.DISCOVER: Spec("Discover papers", ("Ctrl+Shift+F",), "globe", "Search Hugging Face Papers or arXiv beyond the library", Scope.WINDOW, "Search"),
+    ActionId.DISCOVER: Spec("Discover papers", ("Ctrl+Shift+F",), "globe", "Switch the search between the library, Hugging Face Papers and arXiv", Scope.WINDOW, "Search"),
     ActionId.DISCOVER_ADD: Spec("Add to library", ("A", "Return", "Enter"), "save", "Save the selected results in the library", Scope.DISCOVER, "Search"),
     ActionId.DISCOVER_MORE: Spec("More results", ("M",), None, "Fetch the next page of results", Scope.DISCOVER, "Search"),
     ActionId.DIGEST: Spec("Digest…", ("Ctrl+Shift+G",), "inbox", "New papers, the most upvoted and alert matches", Scope.WINDOW, "View"),

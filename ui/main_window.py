@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._view_label = ""
         self._view_key = ""
         self._searching = False
+        self._library_query = ""
         self._layout()
         self._wire()
         self._restore_state()
@@ -268,6 +269,10 @@ class MainWindow(QMainWindow):
     def _source_changed(self, source: str) -> None:
         remote = source != "library"
         self.search.set_invalid(None)
+        if remote and not self.search.remote:
+            self._library_query = self.search.text()  # what the library view was searching
+        elif not remote and self.search.remote:
+            self.search.setText(self._library_query)  # leaving discovery: the library's query again
         self.search.set_source(source)
         self.pages.setCurrentIndex(int(remote))
         self.right.setCurrentIndex(int(remote))
@@ -394,8 +399,10 @@ class MainWindow(QMainWindow):
 
     # -- commands ----------------------------------------------------------------------------
     def _discover(self) -> None:
-        if self.source.source() == "library":
-            self.source.set_source("hf")
+        """Ctrl+Shift+F: Library → Hugging Face → arXiv → Library."""
+        order = ("library", "hf", "arxiv")
+        now = self.source.source()
+        self.source.set_source(order[(order.index(now) + 1) % len(order)] if now in order else "hf")
         self._focus_search()
 
     def _focus_search(self) -> None:

@@ -270,9 +270,12 @@ class RemotePreview(QTextBrowser):
             ]
         if m.github_repo:
             links.append((m.github_repo, "Code"))
-        held = (
-            "<b>✓ In your library</b>" if r.in_library else "Not in your library — press <b>A</b> to add it"
-        )
+        if r.in_library:
+            held = "<b>✓ Saved in your library</b>"
+        elif r.in_feed:
+            held = "In your feed, not saved yet — press <b>A</b> to save it"
+        else:
+            held = "Not in your library — press <b>A</b> to add it"
         self.setHtml(
             f"<h2>{rich(' '.join(m.title.split()))}</h2>"
             f"<p>{e(', '.join(m.authors))}</p>"
@@ -362,7 +365,7 @@ class DiscoverPage(QWidget):
             return
         r: RemoteResult = idx.data(ResultRole)
         menu = QMenu(self)
-        add = menu.addAction("Add to library", self.add_selected)
+        add = menu.addAction("Save to library" if r.in_feed else "Add to library", self.add_selected)
         add.setEnabled(not r.in_library)
         if r.paper.arxiv_id:
             url = QUrl(f"{self.preview.arxiv}/abs/{r.paper.arxiv_id}")
