@@ -242,6 +242,19 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class MatchInfo:
+    """Why a paper matched a search, with the matched terms between the search module's
+    ``MARK_OPEN``/``MARK_CLOSE``: the title, the best-matching fragment of its text, the full
+    abstract (only when asked for), and the PDF pages (1-based) with a fragment of the first."""
+
+    title: str
+    snippet: str = ""
+    abstract: str | None = None
+    pdf_pages: tuple[int, ...] = ()
+    pdf_snippet: str = ""
+
+
+@dataclass(frozen=True)
 class Progress:
     """Progress of a long job: ``done`` of ``total`` units (total None when unknown)."""
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.records import PaperFilter, PaperRow
+from readinglist.records import MatchInfo, PaperFilter, PaperRow
 from readinglist.services import alerts, papers
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         self._searching = False
         self.ctx.settings.set(keys.SIDEBAR_ITEM, key)
         self.middle.set_search_error("", None)
+        self.details.clear_match()
         if self.search.text().strip():
             self.search.clear()  # picking a sidebar item leaves the search
         self._select_first = True
@@ -323,7 +324,10 @@ class MainWindow(QMainWindow):
         if self._select_first:  # a new view or search starts at its first paper
             self._select_first = False
             if n:
+                before = self.list.current_id()
                 self.list.select_row(0)
+                if self.list.current_id() == before:  # the same paper: say why it matches now
+                    self._why(before)
             else:
                 self.details.show_row(None)
         self._check_ready()
@@ -350,6 +354,7 @@ class MainWindow(QMainWindow):
         row = self.papers.cached(pid) if pid is not None else None
         if pid is None or row is not None:
             self.details.show_row(row)
+            self._why(pid)
             self._check_ready()
             return
         self.ctx.tasks.run(
@@ -359,7 +364,21 @@ class MainWindow(QMainWindow):
     def _fetched(self, row: PaperRow) -> None:
         if row.id == self.list.current_id():
             self.details.show_row(row)
+            self._why(row.id)
             self._check_ready()
+
+    def _why(self, pid: int | None) -> None:
+        """During a search: ask the core why the shown paper matched (marks, PDF pages)."""
+        query = self.papers.query.filter.query if self._searching else None
+        if pid is None or not query:
+            return
+
+        def done(info: dict[int, MatchInfo]) -> None:
+            self.details.show_match(pid, info.get(pid))
+
+        self.ctx.tasks.run(
+            self.ctx.lib.match_info, query, [pid], full=True, name="why", owner=self, on_done=done
+        )
 
     def _rows_refreshed(self, ids: list[int]) -> None:
         cur = self.list.current_id()

@@ -28,7 +28,7 @@ from readinglist.db import engine as dbengine
 from readinglist.db import queries
 from readinglist.db.schema import ListItem, Paper, PaperTag, ReadingList, Setting, Tag
 from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
-from readinglist.records import Changes, PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
@@ -238,6 +238,15 @@ class Library:
                 return queries.search(s, parsed, f, limit=limit)
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
             return [SearchHit(i) for i in ids]
+
+    def match_info(
+        self, query: str, ids: Sequence[int], *, full: bool = False
+    ) -> dict[int, MatchInfo]:
+        """Why these papers match ``query``: highlighted title, a fragment, PDF pages."""
+        from readinglist.search import parse_query
+
+        with self.read() as s:
+            return queries.match_info(s, parse_query(query), ids, full=full)
 
     def search_papers(
         self, query: str, *, f: PaperFilter | None = None, limit: int | None = 200

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from readinglist.records import MatchInfo
 from readinglist.records import PaperRow
+from readinglist.search import MARK_OPEN
 from readinglist.texdisplay import tex_to_unicode
 from ui.views.empty import EmptyState
 from ui.views.flow import FlowLayout
@@ -97,6 +99,10 @@ class DetailsPane(QWidget):
         self.tags.add_requested.connect(self.tags_added)
         self.tags.remove_requested.connect(self.tag_removed)
         lay.addWidget(self.tags)
+        self.why = _label("matchWhy")
+        self.why.setTextFormat(Qt.TextFormat.RichText)
+        self.why.hide()
+        lay.addWidget(self.why)
         self.abstract = QTextBrowser()
         self.abstract.setObjectName("abstract")
         self.abstract.setOpenLinks(False)
@@ -215,15 +221,51 @@ class DetailsPane(QWidget):
         if same:
             self.notes.refresh(row.note)
             return
+        self.why.hide()
         self._show_abstract(row)
         self.abstract.verticalScrollBar().setValue(0)
         self.notes.set_paper(row.id, row.note)
 
-    def _show_abstract(self, row: PaperRow) -> None:
+    def _show_abstract(self, row: PaperRow, abstract: str | None = None) -> None:
         meta = row.meta
         self.abstract.setHtml(
-            abstract_html(row.abstract, meta.ai_summary if meta else None, meta.ai_keywords if meta else ())
+            abstract_html(
+                abstract if abstract is not None else row.abstract,
+                meta.ai_summary if meta else None,
+                meta.ai_keywords if meta else (),
+            )
         )
+
+    def clear_match(self) -> None:
+        """The search is over: the plain title and abstract again."""
+        if self.row is not None and (self.why.isVisible() or MARK_OPEN in self.title.text()):
+            self.title.setText(rich(self.row.title))
+            self._show_abstract(self.row)
+        self.why.hide()
+
+    def show_match(self, paper_id: int, info: MatchInfo | None) -> None:
+        """A search's reasons for the shown paper: marked title and abstract, PDF pages."""
+        row = self.row
+        if row is None or row.id != paper_id:
+            return
+        if info is None:
+            self.why.hide()
+            return
+        if MARK_OPEN in info.title:
+            self.title.setText(rich(info.title))
+        if info.abstract and MARK_OPEN in info.abstract:
+            bar = self.abstract.verticalScrollBar().value()
+            self._show_abstract(row, info.abstract)
+            self.abstract.verticalScrollBar().setValue(bar)
+        lines = []
+        if info.pdf_pages:
+            pages = ", ".join(map(str, info.pdf_pages[:12])) + ("…" if len(info.pdf_pages) > 12 else "")
+            word = "page" if len(info.pdf_pages) == 1 else "pages"
+            lines.append(f"<b>Found in the PDF</b> on {word} {pages}: “{rich(info.pdf_snippet)}”")
+        if info.snippet and not (info.abstract and MARK_OPEN in info.abstract):
+            lines.append(f"<b>Matched:</b> “{rich(info.snippet)}”")
+        self.why.setText("<br>".join(lines))
+        self.why.setVisible(bool(lines))
 
     def show_empty(
         self,
