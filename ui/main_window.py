@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
             self.sidebar.select_key("library:library")
 
         h = self.ctx.tasks.run(
-            self.ctx.lib.add, idents, name="add papers", on_done=done, on_error=self.ctx.report_error
+            papers.add, self.ctx.lib, idents, name="add papers", on_done=done, on_error=self.ctx.report_error
         )
         self.jobs.track(h, "Adding papers from arXiv")
 

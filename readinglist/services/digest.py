@@ -105,7 +105,7 @@ def _newest_synced(s: Session, today: dt.date) -> dt.date | None:
 
 def newest_day(lib: Library, today: dt.date | None = None) -> dt.date | None:
     """The day a digest opens on by default (see :func:`build_digest`)."""
-    with lib.session() as s:
+    with lib.read() as s:
         return _newest_synced(s, today or dt.datetime.now(dt.UTC).date())
 
 

@@ -239,9 +239,7 @@ class Library:
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
             return [SearchHit(i) for i in ids]
 
-    def match_info(
-        self, query: str, ids: Sequence[int], *, full: bool = False
-    ) -> dict[int, MatchInfo]:
+    def match_info(self, query: str, ids: Sequence[int], *, full: bool = False) -> dict[int, MatchInfo]:
         """Why these papers match ``query``: highlighted title, a fragment, PDF pages."""
         from readinglist.search import parse_query
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from readinglist.db import fts
 from readinglist.records import PaperMeta
 from readinglist.search import MARK_CLOSE, MARK_OPEN
+from readinglist.services import papers
 from readinglist.services.library import Library
 
 OPEN, CLOSE = MARK_OPEN, MARK_CLOSE
 
 
 def _papers(lib: Library) -> tuple[int, int, int]:
-    ids, _ = lib.upsert(
+    ids, _ = papers.upsert(
+        lib,
         [
             PaperMeta(
                 title="Sparse Routing for Mixtures", arxiv_id="2401.00001", abstract="We study experts."
@@ -25,8 +27,8 @@ def _papers(lib: Library) -> tuple[int, int, int]:
         ],
         save=True,
     )
-    with lib.session() as s:
-        fts.replace_pdf_text(s, ids[2], ["intro", "the zanzibar protocol", "more zanzibar here"])
+    with lib.change("Index a test PDF's text", undoable=False) as tx:
+        fts.replace_pdf_text(tx.session, ids[2], ["intro", "the zanzibar protocol", "more zanzibar here"])
     return ids[0], ids[1], ids[2]
 
 

@@ -57,11 +57,11 @@ def test_paragraphs_survive() -> None:
 
 def test_the_digest_shows_tex_as_unicode_and_the_library_keeps_the_source(lib) -> None:  # type: ignore[no-untyped-def]
     from readinglist.records import PaperMeta
-    from readinglist.services import digest
+    from readinglist.services import digest, papers
 
     raw = r"Attention in $O(n \log n)$: 50\% Less Memory"
-    ids, _ = lib.upsert(
-        [PaperMeta(title=raw, arxiv_id="2401.00001", abstract=r"We cut \emph{cost}.")], save=True
+    ids, _ = papers.upsert(
+        lib, [PaperMeta(title=raw, arxiv_id="2401.00001", abstract=r"We cut \emph{cost}.")], save=True
     )
     d = digest.build_digest(lib)
     md, page = digest.render_markdown(d), digest.render_html(d)

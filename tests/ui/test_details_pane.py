@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from readinglist.records import PaperMeta
+from readinglist.services import papers
 from readinglist.services.library import Library
 from ui.models.papers import COL
 from ui.views.notes import NotesEditor
@@ -24,7 +25,7 @@ def _tex_paper(lib: Library) -> int:
         github_repo="https://github.com/example/sparse",
         project_page="https://example.org/sparse/",
     )
-    ids, _ = lib.upsert([meta], save=True)
+    ids, _ = papers.upsert(lib, [meta], save=True)
     return ids[0]
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from werkzeug import Request, Response
 
 from readinglist.records import PaperFilter
-from readinglist.services import discovery
+from readinglist.services import discovery, papers
 from ui.models.remote import RCOL
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "discovery"
@@ -197,8 +197,8 @@ def test_feed_papers_are_marked_apart_from_saved_ones_and_can_be_saved(
     from readinglist.records import PaperMeta
 
     lib = open_demo(hf=serve_hf(httpserver))
-    lib.upsert([PaperMeta(title="Feed only", arxiv_id=HF_IDS[1])])  # listed by the feed, not saved
-    lib.upsert([PaperMeta(title="Kept", arxiv_id=HF_IDS[2])], save=True)
+    papers.upsert(lib, [PaperMeta(title="Feed only", arxiv_id=HF_IDS[1])])  # the feed listed it, not saved
+    papers.upsert(lib, [PaperMeta(title="Kept", arxiv_id=HF_IDS[2])], save=True)
     win = make_window(lib)
     search(qtbot, win, "hf", "diffusion")
     model = win.discover.model

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QToolBar, QWidget
 
 from readinglist.db.schema import Attachment
 from readinglist.records import PaperMeta
+from readinglist.services import papers
 from tests.ui.test_reader import paper, reader  # noqa: F401 (fixtures)
 from ui.reader import open_reader, open_windows
 from ui.reader.worker import pdf_worker
@@ -94,15 +95,15 @@ def test_an_empty_annotations_panel_says_what_to_do(qtbot, reader) -> None:  # t
 
 @pytest.fixture
 def bare_paper(lib, tmp_path: Path) -> tuple[int, Path]:  # type: ignore[no-untyped-def]
-    ids, _ = lib.upsert([PaperMeta(title="No Outline", arxiv_id="2401.00077")], save=True)
+    ids, _ = papers.upsert(lib, [PaperMeta(title="No Outline", arxiv_id="2401.00077")], save=True)
     doc = pymupdf.open()
     doc.new_page(width=400, height=500).insert_textbox(pymupdf.Rect(40, 40, 380, 480), "Just text.")
     path = lib.pdf_dir / "bare.pdf"
     doc.save(path)
     doc.close()
     data = path.read_bytes()
-    with lib.session() as s:
-        s.add(Attachment(paper_id=ids[0], path="pdfs/bare.pdf", size=len(data),
+    with lib.change("Attach a test PDF", undoable=False) as tx:
+        tx.session.add(Attachment(paper_id=ids[0], path="pdfs/bare.pdf", size=len(data),
                          sha256=hashlib.sha256(data).hexdigest(), page_count=1))  # fmt: skip
     return ids[0], path
 

@@ -8,12 +8,14 @@ from PySide6.QtGui import QColor
 from readinglist.db import fts
 from readinglist.records import PaperMeta
 from readinglist.search import MARK_OPEN
+from readinglist.services import papers
 from ui.models.papers import COL, MatchRole
 from ui.views.delegates import MARK_BG
 
 
 def _library(lib) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    ids, _ = lib.upsert(
+    ids, _ = papers.upsert(
+        lib,
         [
             PaperMeta(
                 title="Sparse Routing in $O(n)$ for Mixtures", arxiv_id="2401.00001", abstract="Experts."
@@ -22,8 +24,8 @@ def _library(lib) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         ],
         save=True,
     )
-    with lib.session() as s:
-        fts.replace_pdf_text(s, ids[1], ["intro", "the zanzibar protocol", "zanzibar again"])
+    with lib.change("Index a test PDF's text", undoable=False) as tx:
+        fts.replace_pdf_text(tx.session, ids[1], ["intro", "the zanzibar protocol", "zanzibar again"])
     return ids[0], ids[1]
 
 

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 
 from readinglist.db.queries import PaperFilter
 from readinglist.records import Changes
+from readinglist.services import reading_lists
 from readinglist.services import sync as syncsvc
 from ui.dialogs import prompt
 from ui.models.sidebar import CountRole, KeyRole
@@ -114,7 +115,7 @@ def test_a_search_without_hits_says_what_was_searched_and_how_to_widen_it(qtbot,
 
 
 def test_an_empty_list_says_how_to_fill_it(qtbot, window, demo_lib) -> None:  # type: ignore[no-untyped-def]
-    demo_lib.create_list("Empty one")
+    reading_lists.create(demo_lib, "Empty one")
     qtbot.waitUntil(lambda: window.sidebar.sidebar.index_of_key("list:Empty one").isValid())
     window.sidebar.select_key("list:Empty one")
     qtbot.waitUntil(lambda: window.middle.empty.isVisible())

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.records import MatchInfo
-from readinglist.records import PaperRow
+from readinglist.records import MatchInfo, PaperRow
 from readinglist.search import MARK_OPEN
 from readinglist.texdisplay import tex_to_unicode
 from ui.views.empty import EmptyState

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from readinglist.records import PaperRow
-from readinglist.services import citations
+from readinglist.services import citations, reading_lists
 from ui.actions import ActionId, Actions
 from ui.dialogs import prompt
 from ui.models.context import AppContext
@@ -134,7 +134,9 @@ class PaperMenu(QObject):
         name = prompt.ask_text(self.view, "New reading list", "Name:")
         if name and ids:
             lib = self.ctx.lib
-            self.ctx.write(lambda: lib.create_list(name) | lib.add_to_list(name, ids), name="new list")
+            self.ctx.write(
+                lambda: reading_lists.create(lib, name) | reading_lists.add(lib, name, ids), name="new list"
+            )
 
     def open_on_hf(self) -> None:
         for r in self.rows()[:10]:
