@@ -280,11 +280,11 @@ def match_info(
             pages.setdefault(int(pid), []).append(int(page))
             first.setdefault(int(pid), snip or "")
         if pages:
-            titles = dict(
-                session.execute(
-                    text(f"SELECT id, title FROM papers WHERE id IN ({','.join(map(str, pages))})")
-                ).all()
-            )
+            marks_pdf = ",".join(map(str, pages))
+            titles: dict[int, str] = {
+                int(i): str(t)
+                for i, t in session.execute(text(f"SELECT id, title FROM papers WHERE id IN ({marks_pdf})"))
+            }
             for pid, found in pages.items():
                 base = out.get(pid) or MatchInfo(title=titles.get(pid, ""))
                 out[pid] = replace(base, pdf_pages=tuple(found), pdf_snippet=first[pid])
