@@ -65,14 +65,20 @@ _SENTENCES = (
     "We introduce {short}, a family of {adj_l} {noun_l} trained on {n}B tokens.",
     "Existing approaches to {task_l} scale as $O(n^2)$ in the sequence length, which limits them to short inputs.",
     "Our method reduces this cost to $O(n \\log n)$ while matching the quality of dense baselines.",
-    "Across {k} benchmarks, {short} improves accuracy by {p}% over the strongest open model.",
-    "We find that {noun_l} benefit from {adj_l} objectives far more than from additional data.",
+    "Across {k} benchmarks, {short} improves accuracy by {p}\\% over the strongest open model.",
+    "We find that {noun_l} benefit from \\emph{{{adj_l}}} objectives far more than from additional data.",
     "A simple ablation shows that the gains come from the routing layer, not from model size.",
     "We release code, weights and a new evaluation suite for {task_l}.",
     "Surprisingly, a {adj_l} variant with only {m}M parameters is competitive with models ten times larger.",
     "Theoretical analysis shows convergence at rate $\\mathcal{{O}}(1/\\sqrt{{T}})$ under mild assumptions.",
     "Human raters prefer our outputs in {p}% of pairwise comparisons.",
     "Generated samples sometimes end with a literal <EOS> token, which we treat as a failure case.",
+)
+# Hugging Face's one-line AI summaries (most feed papers have one); TeX as the feed sends it.
+_SUMMARIES = (
+    "Sparse routing lets a small model match dense baselines at $O(n \\log n)$ cost.",
+    "A simple objective change beats scaling the data by 10\\%, across every benchmark tried.",
+    "The gains come from the routing layer, not from model size.",
 )
 _NOTES = (
     "## Takeaways\n\n- Routing matters more than size\n- Check the **ablation** in Table 3\n\n"
@@ -132,6 +138,7 @@ def _meta(rng: random.Random, day: dt.date, serial: int) -> PaperMeta:
         categories=("cs.LG",),
         github_repo=f"https://github.com/demo-lab/{short}" if rng.random() < 0.4 else None,
         project_page=f"https://demo-lab.github.io/{short}/" if rng.random() < 0.2 else None,
+        ai_summary=_SUMMARIES[serial % len(_SUMMARIES)] if serial % 4 else None,
     )
 
 

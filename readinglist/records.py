@@ -242,6 +242,19 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class MatchInfo:
+    """Why a paper matched a search, with the matched terms between the search module's
+    ``MARK_OPEN``/``MARK_CLOSE``: the title, the best-matching fragment of its text, the full
+    abstract (only when asked for), and the PDF pages (1-based) with a fragment of the first."""
+
+    title: str
+    snippet: str = ""
+    abstract: str | None = None
+    pdf_pages: tuple[int, ...] = ()
+    pdf_snippet: str = ""
+
+
+@dataclass(frozen=True)
 class Progress:
     """Progress of a long job: ``done`` of ``total`` units (total None when unknown)."""
 
@@ -259,7 +272,8 @@ class RemoteResult:
     source: str  # "hf" | "arxiv"
     upvotes: int = 0
     num_comments: int = 0
-    in_library: bool = False
+    in_library: bool = False  # saved in the library
+    in_feed: bool = False  # known to the library (a feed day listed it) but not saved
 
 
 ANNOTATION_KINDS = ("highlight", "underline", "strikeout", "note", "ink", "rectangle")

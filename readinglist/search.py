@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 
 from readinglist.errors import ReadingListError
 
+# Around the matched terms in highlighted text and snippets (FTS5 highlight()/snippet()):
+# private-use characters, so no source text can contain them and any display can swap them.
+MARK_OPEN = "\ue000"
+MARK_CLOSE = "\ue001"
+
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
 STATUSES = ("unread", "reading", "read")
 

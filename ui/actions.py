@@ -38,6 +38,11 @@ class ActionId(enum.Enum):
     OPEN_PDF = enum.auto()
     DOWNLOAD_PDF = enum.auto()
     OPEN_IN_BROWSER = enum.auto()
+    OPEN_ON_HF = enum.auto()
+    SHOW_IN_FOLDER = enum.auto()
+    COPY_LINK = enum.auto()
+    REKEY = enum.auto()
+    DELETE = enum.auto()
     FOCUS_SEARCH = enum.auto()
     SAVE_SEARCH = enum.auto()
     COPY_BIBTEX = enum.auto()
@@ -88,6 +93,11 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.OPEN_PDF: Spec("Open PDF", ("O",), "pdf", "Open the PDF, downloading it first if needed", Scope.TRIAGE, "Papers"),
     ActionId.DOWNLOAD_PDF: Spec("Download PDF", ("Ctrl+Shift+D",), "download", "Download the PDFs of the selected papers", Scope.WINDOW, "Papers"),
     ActionId.OPEN_IN_BROWSER: Spec("Open on arXiv", ("Ctrl+Shift+O",), "link", "Open the arXiv page in the browser", Scope.WINDOW, "Papers"),
+    ActionId.OPEN_ON_HF: Spec("Open on Hugging Face", (), "globe", "Open the Hugging Face paper page in the browser", Scope.WINDOW, "Papers"),
+    ActionId.SHOW_IN_FOLDER: Spec("Show PDF in folder", (), "folder", "Open the folder that holds the PDF", Scope.WINDOW, "Papers"),
+    ActionId.COPY_LINK: Spec("Copy link", ("Ctrl+Shift+L",), "link", "Copy the arXiv links of the selected papers", Scope.WINDOW, "Citations"),
+    ActionId.REKEY: Spec("Change citation key…", (), None, "Give the paper a new citation key", Scope.WINDOW, "Citations"),
+    ActionId.DELETE: Spec("Delete from library…", ("Delete",), "trash", "Delete the selected papers, their notes, annotations and PDFs (Ctrl+Z undoes)", Scope.LIST, "Papers"),
     ActionId.FOCUS_SEARCH: Spec("Search", ("/", "Ctrl+F"), "search", "Search the whole library", Scope.TRIAGE, "Search"),
     ActionId.SAVE_SEARCH: Spec("Save search…", ("Ctrl+Shift+S",), None, "Keep this search in the sidebar", Scope.WINDOW, "Search"),
     ActionId.COPY_BIBTEX: Spec("Copy BibTeX", ("Ctrl+B",), "copy", "Copy the BibTeX of the selected papers", Scope.WINDOW, "Citations"),
@@ -100,7 +110,7 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.NEW_LIST: Spec("New reading list…", ("Ctrl+N",), None, "Create a reading list", Scope.WINDOW, "Library"),
     ActionId.SHOW_DOWNLOADS: Spec("Downloads", ("Ctrl+J",), "download", "Show the downloads panel", Scope.WINDOW, "View"),
     ActionId.SETTINGS: Spec("Settings…", ("Ctrl+,",), "settings", "Preferences", Scope.WINDOW, "General"),
-    ActionId.DISCOVER: Spec("Discover papers", ("Ctrl+Shift+F",), "globe", "Search Hugging Face Papers or arXiv beyond the library", Scope.WINDOW, "Search"),
+    ActionId.DISCOVER: Spec("Discover papers", ("Ctrl+Shift+F",), "globe", "Switch the search between the library, Hugging Face Papers and arXiv", Scope.WINDOW, "Search"),
     ActionId.DISCOVER_ADD: Spec("Add to library", ("A", "Return", "Enter"), "save", "Save the selected results in the library", Scope.DISCOVER, "Search"),
     ActionId.DISCOVER_MORE: Spec("More results", ("M",), None, "Fetch the next page of results", Scope.DISCOVER, "Search"),
     ActionId.DIGEST: Spec("Digest…", ("Ctrl+Shift+G",), "inbox", "New papers, the most upvoted and alert matches", Scope.WINDOW, "View"),

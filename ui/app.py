@@ -71,8 +71,8 @@ def open_window(ctx: AppContext, *, sync: bool = True):  # type: ignore[no-untyp
     win = MainWindow(ctx)
     if not sync:
         win.sync.start_if_enabled = lambda: None  # type: ignore[method-assign]
-    win.show()
     win.start()
+    win.show_when_ready()
     return win
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.records import PaperFilter, PaperRow
+from readinglist.records import MatchInfo, PaperFilter, PaperRow
 from readinglist.services import alerts, papers
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
@@ -38,8 +38,10 @@ from ui.views.discover import DiscoverController, DiscoverPage
 from ui.views.downloads import DownloadsController, DownloadsPanel
 from ui.views.importer import ImportController, importable
 from ui.views.jobs import JobsIndicator
+from ui.views.list_pane import ListPane, View
 from ui.views.notifications import NotificationBar
 from ui.views.paper_list import PaperListView
+from ui.views.paper_menu import PaperMenu
 from ui.views.pdfs import PdfActions
 from ui.views.search import SearchBox, SourceCombo
 from ui.views.sidebar import SidebarView
@@ -49,10 +51,11 @@ from ui.views.triage import Triage
 A = ActionId
 MENUS = (
     ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
-    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
+    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_LINK, A.REKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
-                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.OPEN_IN_BROWSER)),
+                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
+                None, A.DELETE)),
     ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
     ("&View", (A.DIGEST, A.SHOW_DOWNLOADS)),
     ("&Help", (A.SHORTCUTS, A.ABOUT)),
@@ -89,27 +92,35 @@ class MainWindow(QMainWindow):
         self.importer = ImportController(ctx, self.jobs, self)
         self.pdfs = PdfActions(ctx, self.list, self.downloads, self.downloads_panel, self)
         self.triage = Triage(ctx, self.list, self.pdfs.maybe_autodownload)
+        self.paper_menu = PaperMenu(
+            ctx, self.list, self.actions_, self.triage, lambda: list(self.details.list_names),
+            lambda: [t.name for t in self.sidebar.sidebar.snapshot.tags] if self.sidebar.sidebar.snapshot else [],
+            self,
+        )  # fmt: skip
         self.digests = Digests(ctx, self.notice, self)
         self.autoexport = self._autoexporter()
         self._select_first = True
         self._ready = False
+        self._pending_show = False
         self._view_label = ""
+        self._view_key = ""
+        self._searching = False
+        self._library_query = ""
         self._layout()
         self._wire()
         self._restore_state()
 
     # -- layout ------------------------------------------------------------------------------
     def _layout(self) -> None:
-        self.list_title = QLabel()
-        self.list_title.setObjectName("listTitle")
-        middle = QWidget()
-        ml = QVBoxLayout(middle)
-        ml.setContentsMargins(0, 0, 0, 0)
-        ml.setSpacing(0)
-        ml.addWidget(self.list_title)
-        ml.addWidget(self.list)
+        self.middle = ListPane(self.list, {
+            "sync": self.sync.sync_now, "import": self._import_dialog, "add": self.add_by_id,
+            "search_hf": lambda: self.source.set_source("hf"),
+            "search_arxiv": lambda: self.source.set_source("arxiv"),
+            "clear_search": self.search.clear, "show_feed": lambda: self.sidebar.select_key("feed:latest"),
+        })  # fmt: skip
+        self.list_title = self.middle.title
         self.pages = QStackedWidget()  # the library's list, or Discover's results
-        self.pages.addWidget(middle)
+        self.pages.addWidget(self.middle)
         self.pages.addWidget(self.discover_page)
         self.right = QStackedWidget()  # the paper's details, or the remote result's preview
         self.right.addWidget(self.details)
@@ -171,6 +182,7 @@ class MainWindow(QMainWindow):
             lambda level, msg, _d: self.statusBar().showMessage(msg, 6000) if level == "info" else None
         )
         self.sync.finished.connect(self._sync_finished)
+        self.sync.started.connect(self._show_view)
         self.sidebar.filter_selected.connect(self._filter_selected)
         self.sidebar.snapshot_applied.connect(self._snapshot)
         self.search.query_changed.connect(self._search)
@@ -184,10 +196,12 @@ class MainWindow(QMainWindow):
         self.sidebar.clicked.connect(lambda _i: self.source.set_source("library"))
         self.sync.brought_news.connect(self.digests.announce)
         self.papers.loaded.connect(self._loaded)
-        self.papers.queryFailed.connect(lambda exc: self.search.set_invalid(str(exc)))
+        self.papers.queryFailed.connect(self._query_failed)
         self.papers.rows_refreshed.connect(self._rows_refreshed)
         self.list.current_changed.connect(self._show_paper)
         self.list.doubleClicked.connect(lambda _i: self.pdfs.open_current())
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self.paper_menu.popup)
         d.save_toggled.connect(t.set_saved)
         d.star_toggled.connect(t.star)
         d.status_chosen.connect(t.set_status)
@@ -214,7 +228,9 @@ class MainWindow(QMainWindow):
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
             (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
-            (A.DISCOVER_MORE, self.discover.more), (A.DIGEST, self.digests.open), (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
+            (A.DISCOVER_MORE, self.discover.more), (A.OPEN_ON_HF, self.paper_menu.open_on_hf),
+            (A.SHOW_IN_FOLDER, self.paper_menu.show_in_folder), (A.COPY_LINK, self.paper_menu.copy_link),
+            (A.REKEY, self.paper_menu.rekey), (A.DELETE, t.delete), (A.DIGEST, self.digests.open), (A.SHORTCUTS, self.show_shortcuts), (A.ABOUT, self._about), (A.QUIT, self.close),
         ):  # fmt: skip
             act(aid, slot)
 
@@ -225,7 +241,7 @@ class MainWindow(QMainWindow):
         return AutoExporter(self.ctx.lib)
 
     def start(self) -> None:
-        """Load the data and start the background sync (if enabled). Call after show()."""
+        """Load the data and start the background sync (if enabled); then show_when_ready()."""
         self.sidebar.refresh()
         self._sync_finished(None)
         self.sync.start_if_enabled()
@@ -240,7 +256,11 @@ class MainWindow(QMainWindow):
     # -- reacting ----------------------------------------------------------------------------
     def _filter_selected(self, key: str, label: str, f: PaperFilter) -> None:
         self._view_label = label
+        self._view_key = key
+        self._searching = False
         self.ctx.settings.set(keys.SIDEBAR_ITEM, key)
+        self.middle.set_search_error("", None)
+        self.details.clear_match()
         if self.search.text().strip():
             self.search.clear()  # picking a sidebar item leaves the search
         self._select_first = True
@@ -249,6 +269,10 @@ class MainWindow(QMainWindow):
     def _source_changed(self, source: str) -> None:
         remote = source != "library"
         self.search.set_invalid(None)
+        if remote and not self.search.remote:
+            self._library_query = self.search.text()  # what the library view was searching
+        elif not remote and self.search.remote:
+            self.search.setText(self._library_query)  # leaving discovery: the library's query again
         self.search.set_source(source)
         self.pages.setCurrentIndex(int(remote))
         self.right.setCurrentIndex(int(remote))
@@ -261,22 +285,48 @@ class MainWindow(QMainWindow):
 
     def _search(self, text: str) -> None:
         self.search.set_invalid(None)
+        self.middle.set_search_error("", None)
         self._select_first = True
         if text:
+            if not self._searching:  # the results are not the sidebar item: do not highlight it
+                self._searching = True
+                self.sidebar.clear_current()
             self.papers.set_filter(PaperFilter(dismissed=None, query=text))
-        else:
-            self.papers.set_filter(self.sidebar.current_filter() or PaperFilter())
+        elif self._searching:
+            self._searching = False
+            self.sidebar.select_key(self.sidebar.wanted_key)  # back to the view the search left
+
+    def _query_failed(self, exc: BaseException) -> None:
+        query = self.papers.query.filter.query or ""
+        self.search.set_invalid(str(exc))
+        self.middle.set_search_error(query, str(exc))
+
+    def _show_view(self) -> None:
+        snap = self.sidebar.sidebar.snapshot
+        q = self.papers.query.filter.query or ""
+        self.middle.show_view(
+            View(
+                key="search" if self._searching else self._view_key,
+                label=self._view_label,
+                count=self.papers.rowCount(),
+                query=q,
+                truncated=self.papers.truncated,
+                library_empty=snap is not None and snap.counts.get("all", 0) == 0,
+                syncing=self.sync.running,
+                offline=self.ctx.offline,
+            )
+        )
 
     def _loaded(self) -> None:
         n = self.papers.rowCount()
-        searching = bool(self.papers.query.filter.query) and self.search.text().strip()
-        label = f"Search: {self.search.text().strip()}" if searching else self._view_label
-        count = f"the best {n:,} papers" if self.papers.truncated else f"{n:,} paper{'s' if n != 1 else ''}"
-        self.list_title.setText(f"{label}  ·  {count}" if label else "")
+        self._show_view()
         if self._select_first:  # a new view or search starts at its first paper
             self._select_first = False
             if n:
+                before = self.list.current_id()
                 self.list.select_row(0)
+                if self.list.current_id() == before:  # the same paper: say why it matches now
+                    self._why(before)
             else:
                 self.details.show_row(None)
         self._check_ready()
@@ -287,18 +337,23 @@ class MainWindow(QMainWindow):
         self.details.set_tag_colors(colors)
         self.details.tags.set_completions([t.name for t in snap.tags])
         self.details.list_names = [x.name for x in snap.lists]
+        if self.papers.has_loaded:
+            self._show_view()
         self._check_ready()
 
     def _sync_finished(self, _report: object) -> None:
         last = self.ctx.lib.setting("last_sync")  # one row by primary key
         text = f"Feed synced up to {last}" if last else "Feed not synced yet"
         self.sync_label.setText(("Offline · " if self.ctx.offline else "") + text)
+        if self.papers.has_loaded:
+            self._show_view()
 
     def _show_paper(self, pid: int | None) -> None:
         self.ctx.bus.current_paper.emit(pid)
         row = self.papers.cached(pid) if pid is not None else None
         if pid is None or row is not None:
             self.details.show_row(row)
+            self._why(pid)
             self._check_ready()
             return
         self.ctx.tasks.run(
@@ -308,7 +363,21 @@ class MainWindow(QMainWindow):
     def _fetched(self, row: PaperRow) -> None:
         if row.id == self.list.current_id():
             self.details.show_row(row)
+            self._why(row.id)
             self._check_ready()
+
+    def _why(self, pid: int | None) -> None:
+        """During a search: ask the core why the shown paper matched (marks, PDF pages)."""
+        query = self.papers.query.filter.query if self._searching else None
+        if pid is None or not query:
+            return
+
+        def done(info: dict[int, MatchInfo]) -> None:
+            self.details.show_match(pid, info.get(pid))
+
+        self.ctx.tasks.run(
+            self.ctx.lib.match_info, query, [pid], full=True, name="why", owner=self, on_done=done
+        )
 
     def _rows_refreshed(self, ids: list[int]) -> None:
         cur = self.list.current_id()
@@ -322,7 +391,25 @@ class MainWindow(QMainWindow):
         if self.papers.rowCount() and self.details.row is None:
             return
         self._ready = True
+        if self._pending_show:
+            self._pending_show = False
+            self.show()
         QTimer.singleShot(0, self.ready.emit)
+
+    def show_when_ready(self, fallback_ms: int = 3000) -> None:
+        """Show the window once its first paint is the remembered view with its rows and the
+        first paper, not a half-loaded mix (or after ``fallback_ms``, whatever it holds)."""
+        if self._ready:
+            self.show()
+            return
+        self._pending_show = True
+
+        def fallback() -> None:
+            if self._pending_show:
+                self._pending_show = False
+                self.show()
+
+        QTimer.singleShot(fallback_ms, fallback)
 
     @property
     def is_ready(self) -> bool:
@@ -330,8 +417,10 @@ class MainWindow(QMainWindow):
 
     # -- commands ----------------------------------------------------------------------------
     def _discover(self) -> None:
-        if self.source.source() == "library":
-            self.source.set_source("hf")
+        """Ctrl+Shift+F: Library → Hugging Face → arXiv → Library."""
+        order = ("library", "hf", "arxiv")
+        now = self.source.source()
+        self.source.set_source(order[(order.index(now) + 1) % len(order)] if now in order else "hf")
         self._focus_search()
 
     def _focus_search(self) -> None:
@@ -411,6 +500,23 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.downloads_panel], [200], Qt.Orientation.Vertical)
         self.downloads_panel.raise_()
         self.downloads_panel.table.setFocus()
+
+    def add_by_id(self) -> None:
+        """Add papers by arXiv id or URL (metadata from the arXiv API, in a worker)."""
+        text = prompt.ask_text(self, "Add papers", "arXiv ids or URLs, separated by spaces:")
+        idents = text.split() if text else []
+        if not idents:
+            return
+
+        def done(ids: list[int]) -> None:
+            self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to the library")
+            self.sidebar.wanted_key = "library:library"
+            self.sidebar.select_key("library:library")
+
+        h = self.ctx.tasks.run(
+            papers.add, self.ctx.lib, idents, name="add papers", on_done=done, on_error=self.ctx.report_error
+        )
+        self.jobs.track(h, "Adding papers from arXiv")
 
     def _import_dialog(self) -> None:
         paths = prompt.open_files(

@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _result_line(r: RemoteResult, title_w: int) -> str:
     m = r.paper
-    mark = "L" if r.in_library else "·"
+    mark = "L" if r.in_library else ("F" if r.in_feed else "·")
     title = m.title if len(m.title) <= title_w else m.title[: title_w - 1] + "…"
     year = m.published.isoformat() if m.published else "          "
     upv = f"{r.upvotes:>4}" if r.source == "hf" else "    "
@@ -96,7 +96,7 @@ def cmd_discover(lib: Library, args: argparse.Namespace) -> int:
         message(f"{where} found nothing" + (" on this page" if page.start else ""))
         return 0
     of = f" of {page.total}" if page.total is not None else ""
-    line = f"{where}: results {page.start + 1}-{page.start + shown}{of}; L = in your library"
+    line = f"{where}: results {page.start + 1}-{page.start + shown}{of}; L = in your library, F = in your feed (not saved)"
     more = page.total is None and shown == args.limit
     if more or (page.total is not None and page.start + shown < page.total):
         line += f"; next page: --start {page.start + shown}"

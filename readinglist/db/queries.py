@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from readinglist.db.paperfields import ROW_COLUMNS, decode_row
-from readinglist.records import PaperFilter, PaperRow, SearchHit
-from readinglist.search import ParsedQuery, parse_query
+from readinglist.records import MatchInfo, PaperFilter, PaperRow, SearchHit
+from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
 # number of hits: 184 ms was measured for a term in 98% of 100k papers), so such
@@ -247,6 +247,48 @@ def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
         {"m": free, "pid": paper_id},
     )
     return tuple(int(r[0]) for r in rows)
+
+
+def match_info(
+    session: Session, q: ParsedQuery, ids: Sequence[int], *, full: bool = False
+) -> dict[int, MatchInfo]:
+    """Why each of ``ids`` matched ``q``, from FTS5's own highlight() and snippet() (no re-scan
+    of the text in Python). Papers found only in their PDF text get their pages and a fragment."""
+    if not ids or not (q.text or q.free):
+        return {}
+    marks = ",".join(str(int(i)) for i in ids)
+    params = {"o": MARK_OPEN, "c": MARK_CLOSE, "m": q.text}
+    out: dict[int, MatchInfo] = {}
+    if q.text:
+        abstract = "highlight(papers_fts, 1, :o, :c)" if full else "NULL"
+        sql = (
+            "SELECT rowid, highlight(papers_fts, 0, :o, :c), snippet(papers_fts, -1, :o, :c, '…', 24), "
+            f"{abstract} FROM papers_fts WHERE papers_fts MATCH :m AND rowid IN ({marks})"
+        )
+        for pid, title, snip, abs_ in session.execute(text(sql), params):
+            # A fragment of the title only repeats the title: the list already shows that.
+            snip = "" if snip and snip.replace("…", "").strip() in title else snip
+            out[int(pid)] = MatchInfo(title=title, snippet=snip or "", abstract=abs_)
+    if q.free:
+        pdf = (
+            "SELECT paper_id, page, snippet(pdf_fts, 0, :o, :c, '…', 16) FROM pdf_fts "
+            f"WHERE pdf_fts MATCH :pm AND paper_id IN ({marks}) ORDER BY paper_id, page"
+        )
+        pages: dict[int, list[int]] = {}
+        first: dict[int, str] = {}
+        for pid, page, snip in session.execute(text(pdf), {**params, "pm": q.free}):
+            pages.setdefault(int(pid), []).append(int(page))
+            first.setdefault(int(pid), snip or "")
+        if pages:
+            marks_pdf = ",".join(map(str, pages))
+            titles: dict[int, str] = {
+                int(i): str(t)
+                for i, t in session.execute(text(f"SELECT id, title FROM papers WHERE id IN ({marks_pdf})"))
+            }
+            for pid, found in pages.items():
+                base = out.get(pid) or MatchInfo(title=titles.get(pid, ""))
+                out[pid] = replace(base, pdf_pages=tuple(found), pdf_snippet=first[pid])
+    return out
 
 
 def _date(v: object) -> dt.date | None:

@@ -24,6 +24,7 @@ from readinglist.errors import ReadingListError
 from readinglist.records import PaperFilter, PaperRow
 from readinglist.services.alerts import synced_days_in
 from readinglist.services.library import Library
+from readinglist.texdisplay import tex_to_unicode
 
 QUEUE_CAP = 20
 FORMATS = ("markdown", "html", "json")
@@ -90,14 +91,22 @@ class Digest:
 
 
 def _newest_synced(s: Session, today: dt.date) -> dt.date | None:
-    d = s.execute(
-        text(
-            "SELECT max(d) FROM (SELECT max(feed_date) AS d FROM synced_days WHERE feed_date <= :t "
-            "UNION ALL SELECT max(feed_date) FROM feed_appearances WHERE feed_date <= :t)"
-        ),
-        {"t": today.isoformat()},
-    ).scalar_one_or_none()
-    return dt.date.fromisoformat(str(d)[:10]) if d else None
+    """The newest day up to ``today`` that has feed papers, else the newest synced day: a
+    synced but empty today (a weekend, an early morning) must not make an empty digest."""
+    for sql in (
+        "SELECT max(feed_date) FROM feed_appearances WHERE feed_date <= :t",
+        "SELECT max(feed_date) FROM synced_days WHERE feed_date <= :t",
+    ):
+        d = s.execute(text(sql), {"t": today.isoformat()}).scalar_one_or_none()
+        if d:
+            return dt.date.fromisoformat(str(d)[:10])
+    return None
+
+
+def newest_day(lib: Library, today: dt.date | None = None) -> dt.date | None:
+    """The day a digest opens on by default (see :func:`build_digest`)."""
+    with lib.read() as s:
+        return _newest_synced(s, today or dt.datetime.now(dt.UTC).date())
 
 
 # Driven by feed_appearances (indexed by day), so the cost follows the range, not the library.
@@ -131,7 +140,7 @@ def build_digest(
     top: int = 10,
 ) -> Digest:
     """The digest of one day (``date``), of the last ``days`` days up to ``today``, or by
-    default of the newest synced day. Read-only."""
+    default of the newest day with feed papers (else the newest synced day). Read-only."""
     if date is not None and days is not None:
         raise ReadingListError("give a date or a number of days, not both")
     if days is not None and days < 1:
@@ -194,7 +203,7 @@ def _entry(lib: Library, row: PaperRow, upvotes: int) -> DigestEntry:
 def snippet(row: PaperRow, width: int = 280) -> str:
     """A short summary: the HF one-liner when known, else the abstract cut at a word."""
     ai = row.meta.ai_summary if row.meta else None
-    body = " ".join((ai or row.abstract or "").split())
+    body = " ".join(tex_to_unicode(ai or row.abstract or "").split())
     if len(body) <= width:
         return body
     return body[:width].rsplit(" ", 1)[0].rstrip(",;:") + "…"
@@ -246,7 +255,7 @@ def md_escape(s: str) -> str:
 
 
 def _md_item(n: int, e: DigestEntry, *, detail: bool) -> list[str]:
-    title = md_escape(e.paper.title)
+    title = md_escape(tex_to_unicode(e.paper.title))
     head = f"[{title}]({e.url})" if e.url else title
     lines = [f"{n}. **{head}** · {e.upvotes} upvotes"]
     bits = [md_escape(_authors(e.paper))] if e.paper.authors else []
@@ -298,21 +307,37 @@ def render_markdown(d: Digest) -> str:
 
 
 _FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
-_CSS = {
-    "body": f"margin:0;padding:0;background:#f4f5f7;{_FONT};color:#1f2328",
-    "wrap": "max-width:720px;margin:0 auto;padding:24px;background:#ffffff",
-    "h1": "font-size:22px;margin:0 0 4px 0",
-    "h2": "font-size:18px;margin:28px 0 8px 0;padding-bottom:4px;border-bottom:1px solid #d0d7de",
-    "h3": "font-size:15px;margin:18px 0 4px 0",
-    "muted": "color:#57606a;font-size:13px;margin:0 0 8px 0",
-    "ol": "margin:0;padding-left:22px",
-    "li": "margin:0 0 12px 0;line-height:1.4",
-    "a": "color:#0969da;text-decoration:none",
-    "title": "font-weight:600",
-    "meta": "color:#57606a;font-size:13px",
-    "snip": "margin:4px 0 0 0;font-size:14px;color:#24292f",
-    "code": "font-family:Menlo,Consolas,monospace;font-size:13px;background:#f6f8fa;padding:1px 4px",
-}
+# Colours per theme; the exported file (for a mail client) is always light.
+_COLORS = {
+    "light": {"bg": "#f4f5f7", "page": "#ffffff", "text": "#1f2328", "muted": "#57606a", "rule": "#d0d7de",
+              "link": "#0969da", "snip": "#24292f", "code": "#f6f8fa"},
+    "dark": {"bg": "#181b20", "page": "#181b20", "text": "#e6e8eb", "muted": "#a3acb9", "rule": "#3a404a",
+             "link": "#7fb0ff", "snip": "#d5d9de", "code": "#2a2f37"},
+}  # fmt: skip
+
+
+def _styles(theme: str = "light", screen: bool = False) -> dict[str, str]:
+    c = dict(_COLORS.get(theme, _COLORS["light"]))
+    if screen:  # inside the app: one flat page (Qt paints a div's background line by line)
+        c["bg"] = c["page"]
+    return {
+        "body": f"margin:0;padding:0;background:{c['bg']};{_FONT};color:{c['text']}",
+        "wrap": f"max-width:720px;margin:0 auto;padding:24px;background:{c['page']}",
+        "h1": "font-size:22px;margin:0 0 4px 0",
+        "h2": f"font-size:18px;margin:28px 0 8px 0;padding-bottom:4px;border-bottom:1px solid {c['rule']}",
+        "h3": "font-size:15px;margin:18px 0 4px 0",
+        "muted": f"color:{c['muted']};font-size:13px;margin:0 0 8px 0",
+        "ol": "margin:0;padding-left:22px",
+        "li": "margin:0 0 12px 0;line-height:1.4",
+        "a": f"color:{c['link']};text-decoration:none",
+        "title": "font-weight:600",
+        "meta": f"color:{c['muted']};font-size:13px",
+        "snip": f"margin:4px 0 0 0;font-size:14px;color:{c['snip']}",
+        "code": f"font-family:Menlo,Consolas,monospace;font-size:13px;background:{c['code']};padding:1px 4px",
+    }
+
+
+_CSS = _styles("light")
 
 
 def _e(s: str) -> str:
@@ -323,53 +348,56 @@ def _link(url: str, label: str, style: str = _CSS["a"]) -> str:
     return f'<a href="{_e(url)}" style="{style}">{_e(label)}</a>'
 
 
-def _html_item(e: DigestEntry, *, detail: bool) -> str:
+def _html_item(e: DigestEntry, css: dict[str, str], *, detail: bool) -> str:
     p = e.paper
-    title = _link(e.url, p.title, _CSS["a"] + ";" + _CSS["title"]) if e.url else _e(p.title)
+    shown = tex_to_unicode(p.title)
+    title = _link(e.url, shown, css["a"] + ";" + css["title"]) if e.url else _e(shown)
     bits = [f"{e.upvotes} upvotes"]
     bits += [_e(_authors(p))] if p.authors else []
     if e.hf_url:
-        bits.append(_link(e.hf_url, "Hugging Face"))
-    meta = f'<div style="{_CSS["meta"]}">{" · ".join(bits)}</div>'
-    snip = f'<p style="{_CSS["snip"]}">{_e(snippet(p))}</p>' if detail and snippet(p) else ""
-    return f'<li style="{_CSS["li"]}"><div>{title}</div>{meta}{snip}</li>'
+        bits.append(_link(e.hf_url, "Hugging Face", css["a"]))
+    meta = f'<div style="{css["meta"]}">{" · ".join(bits)}</div>'
+    snip = f'<p style="{css["snip"]}">{_e(snippet(p))}</p>' if detail and snippet(p) else ""
+    return f'<li style="{css["li"]}"><div>{title}</div>{meta}{snip}</li>'
 
 
-def _html_list(entries: Sequence[DigestEntry], empty: str, *, detail: bool = False) -> str:
+def _html_list(
+    entries: Sequence[DigestEntry], empty: str, css: dict[str, str], *, detail: bool = False
+) -> str:
     if not entries:
-        return f'<p style="{_CSS["muted"]}">{_e(empty)}</p>'
-    items = "\n".join(_html_item(e, detail=detail) for e in entries)
-    return f'<ol style="{_CSS["ol"]}">\n{items}\n</ol>'
+        return f'<p style="{css["muted"]}">{_e(empty)}</p>'
+    items = "\n".join(_html_item(e, css, detail=detail) for e in entries)
+    return f'<ol style="{css["ol"]}">\n{items}\n</ol>'
 
 
-def render_html(d: Digest) -> str:
-    """Self-contained HTML for a mail client: inline styles, no script, nothing fetched."""
-    h2 = _CSS["h2"]
+def render_html(d: Digest, theme: str = "light", *, screen: bool = False) -> str:
+    """Self-contained HTML for a mail client: inline styles, no script, nothing fetched.
+    ``theme="dark"`` and ``screen`` are for showing it inside the app; files are written light."""
+    css = _styles(theme, screen)
+    h2 = css["h2"]
     parts = [
-        f'<h1 style="{_CSS["h1"]}">Reading digest: {_e(d.label)}</h1>',
-        f'<p style="{_CSS["muted"]}">{_e(_summary_line(d))}</p>',
+        f'<h1 style="{css["h1"]}">Reading digest: {_e(d.label)}</h1>',
+        f'<p style="{css["muted"]}">{_e(_summary_line(d))}</p>',
         f'<h2 style="{h2}">New papers ({len(d.new)})</h2>',
-        _html_list(d.new, "No new papers in the feed.", detail=True),
+        _html_list(d.new, "No new papers in the feed.", css, detail=True),
         f'<h2 style="{h2}">Top upvoted ({len(d.top)})</h2>',
-        _html_list(d.top, "No feed papers in this range."),
+        _html_list(d.top, "No feed papers in this range.", css),
         f'<h2 style="{h2}">Alerts</h2>',
     ]
     if not d.alerts:
-        parts.append(f'<p style="{_CSS["muted"]}">No alerts yet.</p>')
+        parts.append(f'<p style="{css["muted"]}">No alerts yet.</p>')
     for a in d.alerts:
-        parts.append(f'<h3 style="{_CSS["h3"]}">{_e(a.name)} ({len(a.papers)})</h3>')
-        parts.append(
-            f'<p style="{_CSS["muted"]}">Query: <code style="{_CSS["code"]}">{_e(a.query)}</code></p>'
-        )
-        parts.append(_html_list(a.papers, "No matches."))
+        parts.append(f'<h3 style="{css["h3"]}">{_e(a.name)} ({len(a.papers)})</h3>')
+        parts.append(f'<p style="{css["muted"]}">Query: <code style="{css["code"]}">{_e(a.query)}</code></p>')
+        parts.append(_html_list(a.papers, "No matches.", css))
     parts.append(f'<h2 style="{h2}">Unread queue ({len(d.queue)} of {d.queue_total})</h2>')
-    parts.append(_html_list(d.queue, "Nothing saved and unread."))
+    parts.append(_html_list(d.queue, "Nothing saved and unread.", css))
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Reading digest: {_e(d.label)}</title>\n</head>\n"
-        f'<body style="{_CSS["body"]}">\n<div style="{_CSS["wrap"]}">\n{body}\n</div>\n</body>\n</html>\n'
+        f'<body style="{css["body"]}">\n<div style="{css["wrap"]}">\n{body}\n</div>\n</body>\n</html>\n'
     )
 
 

@@ -169,24 +169,33 @@ def discover(
     return DiscoverPage(results=mark_in_library(lib, results), total=total, start=start, source=source)
 
 
-def _library_ids(lib: Library, arxiv_ids: Sequence[str]) -> dict[str, int]:
+def _library_ids(lib: Library, arxiv_ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
+    """(paper id, saved) of the arXiv ids the library knows."""
     if not arxiv_ids:
         return {}
     with lib.read() as s:
-        res = s.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(sorted(set(arxiv_ids)))))
-        return {str(aid): int(pid) for aid, pid in res}
+        res = s.execute(
+            select(Paper.arxiv_id, Paper.id, Paper.saved).where(Paper.arxiv_id.in_(sorted(set(arxiv_ids))))
+        )
+        return {str(aid): (int(pid), bool(saved)) for aid, pid, saved in res}
 
 
 def mark_in_library(lib: Library, results: Sequence[RemoteResult]) -> tuple[RemoteResult, ...]:
-    """The results with ``in_library`` set from the library (one query for the lot)."""
+    """The results marked from the library (one query for the lot): ``in_library`` when saved,
+    ``in_feed`` when the library knows the paper (the feed listed it) but it is not saved."""
     held = _library_ids(lib, [r.paper.arxiv_id for r in results if r.paper.arxiv_id])
-    return tuple(replace(r, in_library=(r.paper.arxiv_id or "") in held) for r in results)
+    out = []
+    for r in results:
+        known = held.get(r.paper.arxiv_id or "")
+        saved = bool(known and known[1])
+        out.append(replace(r, in_library=saved, in_feed=known is not None and not saved))
+    return tuple(out)
 
 
 def library_rows(lib: Library, results: Sequence[RemoteResult]) -> dict[str, PaperRow]:
-    """Library records of the results the library holds, by arXiv id."""
+    """Library records of the results the library knows (saved or not), by arXiv id."""
     held = _library_ids(lib, [r.paper.arxiv_id for r in results if r.paper.arxiv_id])
-    return {row.arxiv_id: row for row in lib.get_many(list(held.values())) if row.arxiv_id}
+    return {row.arxiv_id: row for row in lib.get_many([i for i, _ in held.values()]) if row.arxiv_id}
 
 
 def add_result(lib: Library, result: RemoteResult) -> int:
@@ -200,11 +209,10 @@ def add_result(lib: Library, result: RemoteResult) -> int:
 
 
 def result_json(result: RemoteResult, row: PaperRow | None = None) -> dict[str, object]:
-    """The JSON of ``list`` for a result, plus ``in_library`` and ``source``.
-
-    A paper the library holds shows the library's record; others get neutral user fields.
+    """The JSON of ``list`` for a result, plus ``in_library`` (saved), ``in_feed`` (known, not
+    saved) and ``source``. A paper the library knows shows its record; others neutral fields.
     """
     if row is not None:
-        return {**row.to_json(), "in_library": True, "source": result.source}
+        return {**row.to_json(), "in_library": row.saved, "in_feed": not row.saved, "source": result.source}
     out = PaperRow.from_meta(result.paper, upvotes=result.upvotes, num_comments=result.num_comments).to_json()
-    return {**out, "id": None, "status": None, "in_library": False, "source": result.source}
+    return {**out, "id": None, "status": None, "in_library": False, "in_feed": False, "source": result.source}

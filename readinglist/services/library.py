@@ -28,7 +28,7 @@ from readinglist.db import engine as dbengine
 from readinglist.db import queries
 from readinglist.db.schema import ListItem, Paper, PaperTag, ReadingList, Setting, Tag
 from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
-from readinglist.records import Changes, PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
@@ -239,6 +239,13 @@ class Library:
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
             return [SearchHit(i) for i in ids]
 
+    def match_info(self, query: str, ids: Sequence[int], *, full: bool = False) -> dict[int, MatchInfo]:
+        """Why these papers match ``query``: highlighted title, a fragment, PDF pages."""
+        from readinglist.search import parse_query
+
+        with self.read() as s:
+            return queries.match_info(s, parse_query(query), ids, full=full)
+
     def search_papers(
         self, query: str, *, f: PaperFilter | None = None, limit: int | None = 200
     ) -> list[tuple[PaperRow, SearchHit]]:
@@ -247,15 +254,18 @@ class Library:
         return [(rows[h.paper_id], h) for h in hits if h.paper_id in rows]
 
     def feed_days(self, limit: int = 60) -> list[FeedDayInfo]:
+        """The newest feed days with the number of papers a day's view lists (dismissed ones
+        are hidden there, so they are not counted here either)."""
         with self.read() as s:
             res = s.execute(
                 text(
-                    "SELECT feed_date, count(*) FROM feed_appearances GROUP BY feed_date "
-                    "ORDER BY feed_date DESC LIMIT :n"
+                    "SELECT fa.feed_date, sum(NOT p.dismissed) FROM feed_appearances fa "
+                    "JOIN papers p ON p.id = fa.paper_id GROUP BY fa.feed_date "
+                    "ORDER BY fa.feed_date DESC LIMIT :n"
                 ),
                 {"n": limit},
             )
-            return [FeedDayInfo(queries._date(d), n) for d, n in res]  # type: ignore[arg-type]
+            return [FeedDayInfo(queries._date(d), int(n or 0)) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
         with self.read() as s:

@@ -28,7 +28,14 @@ from readinglist.services.alerts import (
     new_feed_paper_ids,
     sync_hook,
 )
-from readinglist.services.digest import build_digest, md_escape, render_html, render_json, render_markdown
+from readinglist.services.digest import (
+    build_digest,
+    md_escape,
+    newest_day,
+    render_html,
+    render_json,
+    render_markdown,
+)
 from readinglist.services.library import Library
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "discovery"
@@ -269,7 +276,9 @@ def test_digest_queue_missing_and_empty_days(flib: Library) -> None:
     assert not never.has_data and never.missing_days == (dt.date(2025, 10, 9),)
     week = build_digest(flib, days=7, today=EMPTY_DAY)
     assert week.synced_days == (D1, EMPTY_DAY) and len(week.missing_days) == 5
-    assert build_digest(flib, today=dt.date(2025, 12, 1)).start == EMPTY_DAY  # newest synced day
+    # By default the newest day that has papers: a synced but empty newer day is skipped
+    assert build_digest(flib, today=dt.date(2025, 12, 1)).start == D1
+    assert newest_day(flib, dt.date(2025, 12, 1)) == D1
 
 
 def test_markdown_structure_and_escaping(flib: Library) -> None:
@@ -453,3 +462,12 @@ def test_cli_digest_without_data_says_so(
     assert run(tmp_path / "empty-library", "digest") == 1
     assert "nothing synced yet" in capsys.readouterr().err
     assert run(cli_lib, "digest", "--days", "0") == 2
+
+
+def test_the_dark_digest_is_dark_and_files_stay_light(flib: Library) -> None:
+    synced(flib, D1)
+    d = build_digest(flib, date=D1)
+    light, dark = render_html(d), render_html(d, theme="dark")
+    assert "background:#ffffff" in light and "background:#ffffff" not in dark
+    assert "background:#181b20" in dark and "color:#e6e8eb" in dark
+    assert light.replace(" ", "") != dark.replace(" ", "")

@@ -98,7 +98,9 @@ def test_hf_search_parses_and_marks_what_the_library_holds(net_lib: Library, htt
         "2509.11111",
         "2508.22222",
     ]
-    assert [r.in_library for r in page.results] == [False, True, False, False]
+    # Known but not saved (the feed listed it): in the feed, not in the library, and still addable
+    assert [r.in_library for r in page.results] == [False, False, False, False]
+    assert [r.in_feed for r in page.results] == [False, True, False, False]
     first = page.results[0]
     assert first.source == "hf" and first.upvotes == 45
     assert first.paper.title.startswith("StreamWeaver: Real-Time Video Diffusion with Rolling")
@@ -295,7 +297,7 @@ def test_cli_discover_json_has_the_fields_of_list(
     out = json.loads(capsys.readouterr().out)
     assert [o["arxiv_id"] for o in out] == ["2510.04001", "2510.04004", "2509.11111", "2508.22222"]
     for o in out:
-        assert set(o) == list_keys | {"in_library", "source"}
+        assert set(o) == list_keys | {"in_library", "in_feed", "source"}
         assert o["source"] == "hf"
     fresh, held = out[0], out[1]
     assert fresh["in_library"] is False and fresh["saved"] is False and fresh["status"] is None

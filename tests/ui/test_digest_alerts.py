@@ -119,3 +119,40 @@ def test_a_sync_without_new_papers_says_nothing_new(qtbot, make_window, open_dem
     qtbot.waitUntil(lambda: not win.sync.running, timeout=20000)
     qtbot.wait(100)
     assert not any(n.action for n in win.notice.history)
+
+
+def test_the_digest_opens_on_the_newest_day_with_papers_with_a_date_and_range(
+    qtbot, window, demo_lib
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    newest = demo_lib.feed_days()[0].date
+    dw = window.digests.open()
+    qtbot.waitUntil(lambda: dw.digest is not None, timeout=5000)
+    assert dw.digest.start == dw.digest.end == newest
+    assert dw.digest.new and dw.digest.new[0].paper.title.split()[0] in dw.browser.toPlainText()
+    dw.range.setCurrentIndex(dw.range.findData(7))
+    dw.range.activated.emit(dw.range.currentIndex())
+    qtbot.waitUntil(lambda: dw.digest.start == newest - dt.timedelta(days=6), timeout=5000)
+    earlier = demo_lib.feed_days()[2].date
+    dw.range.setCurrentIndex(dw.range.findData(1))
+    dw.date.setDate(QDate(earlier.year, earlier.month, earlier.day))
+    qtbot.waitUntil(lambda: dw.digest.start == dw.digest.end == earlier, timeout=5000)
+    dw.close()
+
+
+def test_the_digest_follows_the_dark_theme(qtbot, make_window, demo_lib, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ui.app import apply_appearance
+    from ui.settings import Settings
+
+    win = make_window(demo_lib)
+    apply_appearance(Settings(tmp_path / "dark.ini"), "dark")
+    try:
+        dw = win.digests.open()
+        qtbot.waitUntil(lambda: dw.digest is not None, timeout=5000)
+        qtbot.waitUntil(lambda: "#181b20" in dw.browser.toHtml().lower(), timeout=5000)
+        dw.close()
+    finally:
+        apply_appearance(Settings(tmp_path / "light.ini"), "light")

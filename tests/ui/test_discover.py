@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from werkzeug import Request, Response
 
 from readinglist.records import PaperFilter
-from readinglist.services import discovery
+from readinglist.services import discovery, papers
 from ui.models.remote import RCOL
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "discovery"
@@ -84,7 +84,7 @@ def test_hugging_face_search_runs_off_the_gui_thread_and_adds_with_a_key(
     qtbot.waitUntil(lambda: model.results[0].in_library, timeout=5000)
     pid = lib.resolve("2510.04001")
     assert lib.get(pid).saved
-    assert model.index(0, RCOL["held"]).data() == "✓"
+    assert model.index(0, RCOL["held"]).data() == "✓ Library"
     assert lib.count(PaperFilter(dismissed=None)) == before + 1
     # a again: nothing is written twice
     qtbot.keyClick(view, Qt.Key.Key_A)
@@ -152,8 +152,9 @@ def test_offline_search_notifies_and_the_app_keeps_working(qtbot, make_window, o
     win.search.setFocus()
     qtbot.keyClick(win.search, Qt.Key.Key_Escape)
     assert win.pages.currentWidget() is not win.discover_page
-    # What was typed for the remote search now searches the library
-    qtbot.waitUntil(lambda: win.list_title.text().startswith("Search: diffusion"))
+    # Leaving discovery restores the library's own query (none here): the remote words stay behind
+    assert win.search.text() == ""
+    qtbot.waitUntil(lambda: win.list_title.text().startswith("Today"))
     qtbot.waitUntil(lambda: win.list.current_id() == win.papers.ids[0])
     win.list.setFocus()
     pid = win.list.current_id()
@@ -188,3 +189,54 @@ def test_upvotes_column_has_a_header_and_a_tooltip(window) -> None:
     h = Qt.Orientation.Horizontal
     assert window.papers.headerData(COL["upvotes"], h) == "Upvotes"
     assert "Hugging Face" in window.papers.headerData(COL["upvotes"], h, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_feed_papers_are_marked_apart_from_saved_ones_and_can_be_saved(
+    qtbot, make_window, open_demo, httpserver
+) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.records import PaperMeta
+
+    lib = open_demo(hf=serve_hf(httpserver))
+    papers.upsert(lib, [PaperMeta(title="Feed only", arxiv_id=HF_IDS[1])])  # the feed listed it, not saved
+    papers.upsert(lib, [PaperMeta(title="Kept", arxiv_id=HF_IDS[2])], save=True)
+    win = make_window(lib)
+    search(qtbot, win, "hf", "diffusion")
+    model = win.discover.model
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=10000)
+    held = [model.index(r, RCOL["held"]).data() for r in range(4)]
+    assert held == ["", "Feed", "✓ Library", ""]
+    view = win.discover_page.view
+    view.selectRow(1)
+    assert "In your feed" in win.discover_page.preview.toPlainText()
+    assert win.discover_page.add_btn.isEnabled()  # a feed paper can be saved
+    view.selectRow(2)
+    assert "Saved in your library" in win.discover_page.preview.toPlainText()
+    assert not win.discover_page.add_btn.isEnabled()
+    view.selectRow(1)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: model.results[1].in_library, timeout=5000)
+    assert lib.get(lib.resolve(HF_IDS[1])).saved
+    assert model.index(1, RCOL["held"]).data() == "✓ Library"
+
+
+def test_ctrl_shift_f_cycles_the_sources_and_leaving_restores_the_library_query(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "routing")
+    qtbot.waitUntil(lambda: window.list_title.text().startswith("Search: routing"))
+    hits = list(window.papers.ids)
+    seen = []
+    for _ in range(3):
+        qtbot.keyClick(
+            window.search,
+            Qt.Key.Key_F,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        seen.append(window.source.source())
+        if window.search.remote:
+            window.search.selectAll()
+            qtbot.keyClicks(window.search, "something remote")
+    assert seen == ["hf", "arxiv", "library"]
+    assert window.search.text() == "routing"
+    qtbot.waitUntil(lambda: window.list_title.text().startswith("Search: routing"))
+    assert window.papers.ids == hits

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from readinglist.records import PaperFilter
 from ui.models.papers import COL, PdfRole, TagsRole, authors_short, tag_color
 from ui.models.sidebar import CountRole, SidebarModel, day_label, load_snapshot
-from ui.views.details import abstract_html
 from ui.views.downloads import DownloadsModel, Entry
 from ui.views.notes import render_markdown
+from ui.views.paper_html import abstract_html
 
 
 def test_paper_model_contract(qtbot, qtmodeltester, window, demo_lib) -> None:
@@ -69,7 +69,7 @@ def test_downloads_model_contract(qtmodeltester) -> None:
 def test_abstract_is_escaped_and_math_legible() -> None:
     out = abstract_html('Ends with <EOS> and <a href="x">link</a>; cost $O(n^2)$ vs $O(n \\log n)$.')
     assert "&lt;EOS&gt;" in out and "<a href" not in out
-    assert "O(n<sup>2</sup>)" in out and "O(n log n)" in out
+    assert "O(n²)" in out and "O(n log n)" in out
 
 
 def test_markdown_preview_escapes_raw_html() -> None:

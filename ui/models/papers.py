@@ -23,8 +23,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from readinglist.records import Changes, PaperFilter, PaperRow
+from readinglist.records import Changes, MatchInfo, PaperFilter, PaperRow
+from readinglist.search import MARK_CLOSE, MARK_OPEN
 from readinglist.services.library import Library
+from readinglist.texdisplay import tex_to_unicode
 from ui.models.context import AppContext
 from ui.models.sidebar import PAPERS_MIME
 from ui.tasks import TaskHandle
@@ -38,6 +40,7 @@ IdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 TagsRole = Qt.ItemDataRole.UserRole + 3
 PdfRole = Qt.ItemDataRole.UserRole + 4
+MatchRole = Qt.ItemDataRole.UserRole + 5  # the title with the search's matches marked, or None
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
 
@@ -93,15 +96,26 @@ class Loaded:
     ids: list[int]
     row_of: dict[int, int]
     rows: list[PaperRow]
+    matches: dict[int, MatchInfo]
+
+
+def _matches(lib: Library, query: str | None, ids: list[int]) -> dict[int, MatchInfo]:
+    return lib.match_info(query, ids) if query and ids else {}
 
 
 def load(lib: Library, q: Query, want: list[int]) -> Loaded:
-    """Worker side of a (re)load: the ordered ids, and the rows of the first page plus ``want``."""
+    """Worker side of a (re)load: the ordered ids, and the rows of the first page plus ``want``
+    (with why each matched, for a search)."""
     limit = SEARCH_LIMIT if q.filter.query else None
     ids = lib.paper_ids(q.filter, sort=q.sort, descending=q.descending, limit=limit)
     row_of = {pid: n for n, pid in enumerate(ids)}
     fetch = list(dict.fromkeys([*ids[:PAGE], *(i for i in want if i in row_of)]))
-    return Loaded(ids, row_of, lib.get_many(fetch))
+    return Loaded(ids, row_of, lib.get_many(fetch), _matches(lib, q.filter.query, fetch))
+
+
+def load_page(lib: Library, ids: list[int], query: str | None) -> tuple[list[PaperRow], dict[int, MatchInfo]]:
+    """Worker side of a lazily fetched page."""
+    return lib.get_many(ids), _matches(lib, query, ids)
 
 
 class PaperTableModel(QAbstractTableModel):
@@ -116,6 +130,7 @@ class PaperTableModel(QAbstractTableModel):
         self.ids: list[int] = []
         self._row_of: dict[int, int] = {}
         self._cache: dict[int, PaperRow] = {}
+        self.matches: dict[int, MatchInfo] = {}  # why rows matched the current search
         self._stale: set[int] = set()
         self._pages: dict[int, TaskHandle] = {}
         self._generation = 0
@@ -124,16 +139,20 @@ class PaperTableModel(QAbstractTableModel):
         self.downloading: set[int] = set()
         self.tag_colors: dict[str, str | None] = {}
         self.has_loaded = False
+        self.matches_for: str | None = None
+        self.started = False  # no query runs before the window says what to show
         ctx.bus.changed.connect(self.on_changes)
 
     # -- querying ----------------------------------------------------------------------------
     def set_query(self, f: PaperFilter, sort: str | None = None, descending: bool | None = None) -> None:
         d = self.query.descending if descending is None else descending
         self.query = Query(f, sort if sort is not None else self.query.sort, d)
+        self.started = True
         self.reload()
 
     def set_filter(self, f: PaperFilter) -> None:
         self.query = Query(f, self.query.sort, self.query.descending)
+        self.started = True
         self.reload()
 
     def reload(self) -> None:
@@ -158,6 +177,13 @@ class PaperTableModel(QAbstractTableModel):
         if gen != self._generation:
             return  # a newer query was asked for meanwhile
         self._reload = None
+        if not self.query.filter.query:
+            self.matches = {}
+        elif self.matches_for != self.query.filter.query:
+            self.matches = dict(res.matches)
+        else:
+            self.matches.update(res.matches)
+        self.matches_for = self.query.filter.query
         for row in res.rows:
             self._cache[row.id] = row
             self._stale.discard(row.id)
@@ -181,7 +207,8 @@ class PaperTableModel(QAbstractTableModel):
         if column >= 0 and key is None:
             return
         self.query = Query(self.query.filter, key, order == Qt.SortOrder.DescendingOrder)
-        self.reload()
+        if self.started:
+            self.reload()
 
     # -- lazy rows ---------------------------------------------------------------------------
     @property
@@ -214,13 +241,17 @@ class PaperTableModel(QAbstractTableModel):
         gen = self._generation
         ids = self.ids[page * PAGE : (page + 1) * PAGE]
         self._pages[page] = self.ctx.tasks.run(
-            self.ctx.lib.get_many, ids, name="load rows", owner=self,
-            on_done=lambda rows: self._page_loaded(gen, page, rows),
+            load_page, self.ctx.lib, ids, self.query.filter.query, name="load rows", owner=self,
+            on_done=lambda res: self._page_loaded(gen, page, *res),
             on_error=lambda exc: self._pages.pop(page, None),
         )  # fmt: skip
 
-    def _page_loaded(self, gen: int, page: int, rows: list[PaperRow]) -> None:
+    def _page_loaded(
+        self, gen: int, page: int, rows: list[PaperRow], matches: dict[int, MatchInfo] | None = None
+    ) -> None:
         self._pages.pop(page, None)
+        if matches and gen == self._generation:
+            self.matches.update(matches)
         for row in rows:
             self._cache[row.id] = row
             self._stale.discard(row.id)
@@ -237,7 +268,8 @@ class PaperTableModel(QAbstractTableModel):
     def on_changes(self, changes: Changes) -> None:
         """Refetch changed papers, and re-run the query: membership or order may have moved."""
         self._stale |= set(changes.papers) & set(self._cache)
-        self.reload()
+        if self.started:  # before the first view, a sync's changes must not list every paper
+            self.reload()
 
     def set_downloading(self, ids: set[int]) -> None:
         changed = ids ^ self.downloading
@@ -294,7 +326,7 @@ class PaperTableModel(QAbstractTableModel):
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == "title":
-                return row.title
+                return self._title_tip(row)
             if col == "authors":
                 return ", ".join(row.authors)
             if col == "tags":
@@ -316,12 +348,28 @@ class PaperTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.UserRole and col == "title":
             return row.starred
+        if role == MatchRole and col == "title":
+            m = self.matches.get(row.id)
+            return tex_to_unicode(m.title) if m is not None and MARK_OPEN in m.title else None
         return None
+
+    def _title_tip(self, row: PaperRow) -> str:
+        """The title, and during a search why the paper matched (its fragment, its PDF pages)."""
+        tip = tex_to_unicode(row.title)
+        m = self.matches.get(row.id)
+        if m is not None:
+            plain = {ord(MARK_OPEN): None, ord(MARK_CLOSE): None}
+            if m.snippet:
+                tip += "\n\nMatched: " + " ".join(tex_to_unicode(m.snippet).translate(plain).split())
+            if m.pdf_pages:
+                tip += f"\n\nIn the PDF, p. {', '.join(map(str, m.pdf_pages[:12]))}: "
+                tip += " ".join(m.pdf_snippet.translate(plain).split())
+        return tip
 
     @staticmethod
     def _display(row: PaperRow, col: str) -> object:
         if col == "title":
-            return row.title
+            return tex_to_unicode(row.title)
         if col == "authors":
             return authors_short(row.authors)
         if col == "date":

@@ -11,6 +11,7 @@ from dataclasses import replace
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from readinglist.records import RemoteResult
+from readinglist.texdisplay import tex_to_unicode
 
 ResultRole = Qt.ItemDataRole.UserRole + 1
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -22,7 +23,7 @@ COLUMNS = (
     ("date", "Date", "Published"),
     ("upvotes", "Upvotes", "Upvotes on Hugging Face Papers"),
     ("source", "Source", "Where the result came from"),
-    ("held", "In library", "✓ when the paper is already in your library"),
+    ("held", "Yours", "✓ Library: saved in your library · Feed: your feed listed it, not saved yet"),
 )
 RCOL = {key: n for n, (key, _t, _tip) in enumerate(COLUMNS)}
 
@@ -57,7 +58,7 @@ class RemoteResultsModel(QAbstractTableModel):
 
     def set_in_library(self, row: int) -> None:
         if 0 <= row < len(self.results) and not self.results[row].in_library:
-            self.results[row] = replace(self.results[row], in_library=True)
+            self.results[row] = replace(self.results[row], in_library=True, in_feed=False)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def result(self, row: int) -> RemoteResult | None:
@@ -113,7 +114,11 @@ class RemoteResultsModel(QAbstractTableModel):
             if col == "author":
                 return ", ".join(r.paper.authors)
             if col == "held":
-                return "In your library" if r.in_library else "Not in your library: press A to add"
+                if r.in_library:
+                    return "Saved in your library"
+                if r.in_feed:
+                    return "In your feed, not saved: press A to save it"
+                return "Not in your library: press A to add it"
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in ("date", "upvotes", "held"):
             align = Qt.AlignmentFlag.AlignHCenter if col == "held" else Qt.AlignmentFlag.AlignRight
@@ -124,7 +129,7 @@ class RemoteResultsModel(QAbstractTableModel):
     def _display(r: RemoteResult, col: str) -> object:
         m = r.paper
         if col == "title":
-            return " ".join(m.title.split())
+            return " ".join(tex_to_unicode(m.title).split())
         if col == "author":
             if not m.authors:
                 return ""
@@ -136,5 +141,5 @@ class RemoteResultsModel(QAbstractTableModel):
         if col == "source":
             return SOURCE_LABELS.get(r.source, r.source)
         if col == "held":
-            return "✓" if r.in_library else ""
+            return "✓ Library" if r.in_library else ("Feed" if r.in_feed else "")
         return None

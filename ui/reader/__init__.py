@@ -30,7 +30,13 @@ def open_reader(parent: QWidget | None, lib: Library, paper_id: int, pdf_path: s
     window = ReaderWindow(lib, paper_id, str(pdf_path), parent)
     window.closed.connect(lambda pid: _windows.pop(pid, None))
     _windows[paper_id] = window
-    window.show()
+    screen = parent.screen() if parent is not None else None
+    if window.restored_geometry or screen is None:  # where the user last left a reader
+        window.show()
+        return window
+    window.setScreen(screen)  # the first time: maximised on the main window's screen
+    window.move(screen.availableGeometry().topLeft())
+    window.showMaximized()
     return window
 
 

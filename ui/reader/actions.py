@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QDir
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
@@ -40,6 +41,8 @@ ACTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("find_next", "Find &Next", ("F3",), "Next search hit"),
     ("find_prev", "Find &Previous", ("Shift+F3",), "Previous search hit"),
     ("goto", "&Go to Page…", ("Ctrl+G",), "Go to a page"),
+    ("line_down", "Scroll &Down", ("J",), "Scroll down a little (j, as in Sioyek and Vim)"),
+    ("line_up", "Scroll &Up", ("K",), "Scroll up a little (k)"),
     ("zoom_in", "Zoom &In", ("Ctrl+=", "Ctrl++"), "Zoom in (also Ctrl+wheel)"),
     ("zoom_out", "Zoom &Out", ("Ctrl+-",), "Zoom out"),
     ("zoom_reset", "&Actual Size", ("Ctrl+0",), "Zoom to 100%"),
@@ -50,7 +53,7 @@ ACTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("tool_select", "&Select Text", ("V",), "Select text and annotations"),
     ("tool_highlight", "&Highlight", ("H",), "Highlight the selected text, or pick the highlight tool"),
     ("tool_underline", "&Underline", ("U",), "Underline the selected text, or pick the underline tool"),
-    ("tool_strikeout", "S&trike Out", ("K",), "Strike out the selected text, or pick the strike-out tool"),
+    ("tool_strikeout", "S&trike Out", ("X",), "Strike out the selected text, or pick the strike-out tool"),
     ("tool_note", "&Note", ("N",), "Click to add a sticky note"),
     ("tool_ink", "&Ink", ("I",), "Draw freehand"),
     ("tool_rectangle", "&Area", ("R",), "Drag to mark an area"),
@@ -77,11 +80,24 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Toolbar icons (resources/icons, tinted for the theme like the main window's).
+ICONS = {
+    "tool_select": "cursor", "tool_highlight": "highlight", "tool_underline": "underline",
+    "tool_strikeout": "strikeout", "tool_note": "note", "tool_ink": "ink", "tool_rectangle": "area",
+    "zoom_in": "zoom-in", "zoom_out": "zoom-out", "fit_width": "fit-width", "fit_page": "fit-page",
+    "find_prev": "up", "find_next": "down", "save_copy": "export", "undo": "undo",
+}  # fmt: skip
+
+
 def build_actions(parent: QWidget, slots: dict[str, Callable[[], None]]) -> dict[str, QAction]:
     """QActions for :data:`ACTIONS`, added to ``parent`` so their shortcuts work in its window."""
+    from ui.views.icons import icon, register_search_paths
+
+    if not QDir.searchPaths("icons"):  # a reader opened on its own (tests, tools)
+        register_search_paths()
     out: dict[str, QAction] = {}
     for name, text, keys, desc in ACTIONS:
-        action = QAction(parent.tr(text), parent)
+        action = QAction(icon(ICONS.get(name)), parent.tr(text), parent)
         action.setShortcuts([QKeySequence(k) for k in keys])
         action.setStatusTip(parent.tr(desc))
         action.setToolTip(f"{parent.tr(desc)} ({keys[0]})" if keys else parent.tr(desc))

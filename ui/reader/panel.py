@@ -30,6 +30,13 @@ KIND_LABELS = {
 }
 
 
+EMPTY_HINT = (
+    "<b>No annotations yet.</b><br><br>Select text and press <b>H</b> to highlight, <b>U</b> to "
+    "underline or <b>X</b> to strike it out. <b>N</b> adds a sticky note, <b>I</b> draws in ink, "
+    "<b>R</b> marks an area. They are kept in the library, searchable, and listed here."
+)
+
+
 def swatch(color: str, size: int = 14) -> QIcon:
     pix = QPixmap(size, size)
     pix.fill(QColor(color))
@@ -75,13 +82,19 @@ class AnnotationsPanel(QWidget):
         self.list.setIconSize(QSize(14, 14))
         self.list.setAlternatingRowColors(True)
         self.count = QLabel()
+        self.empty = QLabel()
+        self.empty.setObjectName("annotationsEmpty")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty.setMargin(8)
         filters = QHBoxLayout()
         filters.addWidget(self.color_filter)
         filters.addWidget(self.kind_filter)
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addLayout(filters)
-        box.addWidget(self.list)
+        box.addWidget(self.empty, 1)
+        box.addWidget(self.list, 1)
         box.addWidget(self.count)
         self.color_filter.currentIndexChanged.connect(self.rebuild)
         self.kind_filter.currentIndexChanged.connect(self.rebuild)
@@ -131,6 +144,14 @@ class AnnotationsPanel(QWidget):
         self.count.setText(
             self.tr("%1 of %2 annotations").replace("%1", str(len(shown))).replace("%2", str(len(items)))
         )
+        if not items:
+            self.empty.setText(EMPTY_HINT)
+        elif not shown:
+            self.empty.setText(
+                self.tr("No annotation has this colour and kind. Choose “All” above to see them all.")
+            )
+        self.empty.setVisible(not shown)
+        self.list.setVisible(bool(shown))
         self._select(self.model.selected)
 
     def _select(self, key: int | None) -> None:

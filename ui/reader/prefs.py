@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 
 def settings() -> QSettings:
@@ -20,3 +20,19 @@ def last_page(paper_id: int) -> int:
 
 def set_last_page(paper_id: int, page: int) -> None:
     settings().setValue(f"reader/last_page/{paper_id}", int(page))
+
+
+def window_state() -> tuple[QByteArray, QByteArray]:
+    """The reader window's geometry and dock layout as last closed (empty: never opened)."""
+    s = settings()
+    geo, state = s.value("reader/geometry"), s.value("reader/state")
+    return (
+        geo if isinstance(geo, QByteArray) else QByteArray(),
+        state if isinstance(state, QByteArray) else QByteArray(),
+    )
+
+
+def set_window_state(geometry: QByteArray, state: QByteArray) -> None:
+    s = settings()
+    s.setValue("reader/geometry", geometry)
+    s.setValue("reader/state", state)

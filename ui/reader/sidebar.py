@@ -114,10 +114,19 @@ class Sidebar(QTabWidget):
             (parents[-1].addChild(item) if parents else self.outline.addTopLevelItem(item))
             parents.append(item)
         self.outline.expandToDepth(0)
-        self.setTabEnabled(1, bool(info.toc))
+        if not info.toc:  # say why, instead of an empty or disabled tab
+            item = QTreeWidgetItem(
+                [self.tr("This PDF has no outline: its author included no table of contents.")]
+            )
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            item.setData(0, Qt.ItemDataRole.UserRole, None)
+            self.outline.addTopLevelItem(item)
+            self.outline.setWordWrap(True)
 
     def _outline_activated(self, item: QTreeWidgetItem) -> None:
-        self.pageActivated.emit(int(item.data(0, Qt.ItemDataRole.UserRole)))
+        page = item.data(0, Qt.ItemDataRole.UserRole)
+        if page is not None:
+            self.pageActivated.emit(int(page))
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]

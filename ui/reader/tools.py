@@ -16,6 +16,7 @@ import time
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QTransform
 
+from readinglist.annotations_md import COLORS
 from readinglist.records import AnnotationRecord
 from ui.reader import dialogs, drag, overlay
 from ui.reader.pdfdoc import PagePoint, PdfDocument, Selection
@@ -30,8 +31,13 @@ SCROLL_MAX = 40  # pixels per tick (30 ms)
 __all__ = ["MARKUP", "TOOLS", "Selection", "ToolController"]
 
 
+DEFAULT_COLOR = COLORS["yellow"]  # highlights
+TOOL_COLORS = {"ink": COLORS["red"], "rectangle": COLORS["red"], "note": COLORS["yellow"]}
+
+
 class ToolController(QObject):
     toolChanged = Signal(str)
+    colorChanged = Signal(str)
     selectionChanged = Signal()
     message = Signal(str)
 
@@ -39,7 +45,8 @@ class ToolController(QObject):
         super().__init__(view)
         self.view, self.doc, self.model = view, doc, view.model
         self.tool = "select"
-        self.color = "#ffd400"
+        self.color = DEFAULT_COLOR
+        self.picked = False  # the user chose a colour: keep it for every tool
         self.text = TextSelection(view, doc)
         self.text.changed.connect(self.selectionChanged)
         self.text.finished.connect(self._markup_answered)
@@ -72,6 +79,9 @@ class ToolController(QObject):
         if tool not in TOOLS:
             raise ValueError(tool)
         self.tool = tool
+        if not self.picked:  # yellow ink or areas would vanish on a white page
+            self.color = TOOL_COLORS.get(tool, DEFAULT_COLOR)
+            self.colorChanged.emit(self.color)
         text = tool == "select" or tool in MARKUP
         self._set_cursor(Qt.CursorShape.IBeamCursor if text else Qt.CursorShape.CrossCursor)
         self.toolChanged.emit(tool)

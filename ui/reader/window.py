@@ -34,6 +34,9 @@ from ui.reader.tools import MARKUP, ToolController
 from ui.reader.view import PageView
 from ui.reader.worker import PRIORITY_WRITE, pdf_worker
 
+SIDEBAR_WIDTH = 170  # logical pixels: thumbnails fit; the page gets the room
+PANEL_WIDTH = 260
+
 
 def _write_text(path: Path, text: str) -> None:
     """Write next to the target, fsync, then rename over it: never a half-written file."""
@@ -81,6 +84,7 @@ class ReaderWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._wire()
+        self._restore_layout()
         self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", self.pdf_path.name))
         self.worker.submit(
             self._job_open, priority=PRIORITY_WRITE, done=self._opened, failed=self._open_failed, owner=self
@@ -103,6 +107,7 @@ class ReaderWindow(QMainWindow):
             find=self._focus_search, find_next=lambda: self.search.next(1), find_prev=lambda: self.search.next(-1),
             goto=self._focus_page, zoom_in=v.zoom_in, zoom_out=v.zoom_out, zoom_reset=lambda: v.set_zoom(1.0),
             fit_width=v.fit_width, fit_page=v.fit_page,
+            line_down=lambda: self._scroll_lines(1), line_up=lambda: self._scroll_lines(-1),
             sidebar=lambda: self.sidebar_dock.setVisible(not self.sidebar_dock.isVisible()),
             panel=lambda: self.panel_dock.setVisible(not self.panel_dock.isVisible()),
         )  # fmt: skip
@@ -112,10 +117,25 @@ class ReaderWindow(QMainWindow):
             s[f"color_{name}"] = lambda *_, c=hex_: self.use_color(c)
         return s  # type: ignore[return-value]
 
+    def _scroll_lines(self, step: int) -> None:
+        """j/k: a few lines down or up (Sioyek's and Vim's keys)."""
+        bar = self.view.verticalScrollBar()
+        bar.setValue(bar.value() + step * max(40, bar.pageStep() // 8))
+
+    def _restore_layout(self) -> None:
+        """Side panels start narrow; after that, as the user left them (window state in QSettings)."""
+        geometry, state = prefs.window_state()
+        self.restored_geometry = not geometry.isEmpty() and self.restoreGeometry(geometry)
+        if state.isEmpty() or not self.restoreState(state):
+            self.resizeDocks(
+                [self.sidebar_dock, self.panel_dock], [SIDEBAR_WIDTH, PANEL_WIDTH], Qt.Orientation.Horizontal
+            )
+
     def _build_toolbar(self) -> None:
         a = self.actions_
         bar = QToolBar(self.tr("Reader"), self)
         bar.setObjectName("reader-toolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(bar)
         group = QActionGroup(self)
         for tool in ("select", "highlight", "underline", "strikeout", "note", "ink", "rectangle"):
@@ -136,7 +156,7 @@ class ReaderWindow(QMainWindow):
         self.color_button.setIcon(swatch(self.tools.color))
         bar.addWidget(self.color_button)
         bar.addSeparator()
-        # Short labels keep the bar narrow; menus and tooltips carry the full names.
+        # Icons with tooltips; the short labels show only where an icon is missing.
         for name, short in (("zoom_out", "−"), ("zoom_in", "+"), ("fit_width", "↔"), ("fit_page", "⤢")):
             a[name].setIconText(short)
             bar.addAction(a[name])
@@ -198,6 +218,7 @@ class ReaderWindow(QMainWindow):
         self.model.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.tools.message.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
         self.tools.toolChanged.connect(lambda t: self.actions_[f"tool_{t}"].setChecked(True))
+        self.tools.colorChanged.connect(lambda c: self.color_button.setIcon(swatch(c)))
         self.worker.error.connect(self._worker_error)
         self.model.historyChanged.connect(self._history_changed)
         self.actions_["undo"].setEnabled(False)
@@ -311,6 +332,7 @@ class ReaderWindow(QMainWindow):
 
     def use_color(self, color: str) -> None:
         self.tools.color = color
+        self.tools.picked = True
         self.color_button.setIcon(swatch(color))
         if self.model.selected is not None:
             self.model.edit(self.model.selected, color=color)
@@ -380,6 +402,7 @@ class ReaderWindow(QMainWindow):
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         prefs.set_last_page(self.paper_id, self.view.current_page())
+        prefs.set_window_state(self.saveGeometry(), self.saveState())
         self.view.cancel_all()
         self.search.clear(notify=False)
         self.worker.cancel_owner(self)

@@ -6,17 +6,32 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ui.models.papers import PdfRole, TagsRole
+from readinglist.search import MARK_CLOSE, MARK_OPEN
+from ui.models.papers import MatchRole, PdfRole, TagsRole
 from ui.models.sidebar import AlertRole, ColorRole, CountRole, KindRole
 from ui.views.icons import icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+MARK_BG = QColor("#fde68a")  # the same highlight as the details pane
+MARK_FG = QColor("#111827")
 
 
 def readable_on(bg: QColor) -> QColor:
     """Black or white text, whichever reads better on ``bg``."""
     lum = 0.2126 * bg.redF() + 0.7152 * bg.greenF() + 0.0722 * bg.blueF()
     return QColor("#111827") if lum > 0.6 else QColor("#ffffff")
+
+
+def pill_colors(pal: QPalette, *, selected: bool, alert: bool) -> tuple[QColor, QColor]:
+    """Background and text of a sidebar count. A selected row's pill is the accent colour with
+    its own text colour: the stylesheet's pale selection would swallow white digits."""
+    if alert:
+        return QColor("#dc2626"), QColor("#ffffff")
+    if selected:
+        return pal.color(QPalette.ColorRole.Highlight), pal.color(QPalette.ColorRole.HighlightedText)
+    bg = QColor(pal.color(QPalette.ColorRole.Text))
+    bg.setAlphaF(0.10)
+    return bg, pal.color(QPalette.ColorRole.Text)
 
 
 def _background(painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
@@ -92,8 +107,20 @@ class PdfDelegate(QStyledItemDelegate):
         return True
 
 
+def marked_pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` with search marks as (piece, matched) pairs."""
+    out: list[tuple[str, bool]] = []
+    for n, part in enumerate(text.split(MARK_OPEN)):
+        if n == 0:
+            out.append((part, False))
+            continue
+        hit, _, rest = part.partition(MARK_CLOSE)
+        out += [(hit, True), (rest, False)]
+    return [(t, m) for t, m in out if t]
+
+
 class TitleDelegate(QStyledItemDelegate):
-    """The title, with a star in front of starred papers."""
+    """The title, with a star in front of starred papers and a search's matches highlighted."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         super().initStyleOption(option, index)
@@ -101,6 +128,43 @@ class TitleDelegate(QStyledItemDelegate):
             option.icon = icon("star-filled", "#f59e0b")
             option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
             option.decorationSize = QSize(14, 14)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        marked = index.data(MatchRole)
+        if not marked:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        opt.text = ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setFont(opt.font)
+        fm = QFontMetrics(opt.font)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        fg = opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        r = text_rect.adjusted(2, 0, -2, 0)
+        x, right = float(r.left()), float(r.right())
+        for piece, hit in marked_pieces(" ".join(marked.split())):
+            w = fm.horizontalAdvance(piece)
+            if x + w > right:
+                piece = fm.elidedText(piece, Qt.TextElideMode.ElideRight, int(right - x))
+                w = fm.horizontalAdvance(piece)
+            box = QRectF(x, r.top(), w, r.height())
+            if hit:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(MARK_BG)
+                painter.drawRoundedRect(box.adjusted(-1, 3, 1, -3), 3, 3)
+                painter.setPen(MARK_FG)
+            else:
+                painter.setPen(fg)
+            painter.drawText(box, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), piece)
+            x += w
+            if x >= right:
+                break
+        painter.restore()
 
 
 class SidebarDelegate(QStyledItemDelegate):
@@ -151,14 +215,7 @@ class SidebarDelegate(QStyledItemDelegate):
         h = fm.height() + 2
         rect = QRectF(option.rect.right() - pill_w - 4, option.rect.center().y() - h / 2 + 1, pill_w, h)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if alert:
-            bg, fg = QColor("#ef4444"), QColor("#ffffff")
-        else:
-            bg = QColor(option.palette.color(QPalette.ColorRole.Text))
-            bg.setAlphaF(0.10 if not selected else 0.0)
-            fg = option.palette.color(
-                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
-            )
+        bg, fg = pill_colors(option.palette, selected=selected, alert=bool(alert))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
         painter.drawRoundedRect(rect, h / 2, h / 2)

@@ -1,14 +1,14 @@
 """The details pane: one paper in full, with its user data editable in place.
 
 It shows a frozen :class:`PaperRow` and emits what the user asked for; the main window routes
-those requests to the write lane. Abstracts are escaped before display (summaries contain
-literal ``<EOS>`` and ``<a href>`` text) and inline ``$…$`` math is set in italics.
+those requests to the write lane. The rich text (TeX as Unicode, AI summary, links, search
+highlights) is built by :mod:`ui.views.paper_html`. With no paper it shows an empty state,
+never the previous paper's buttons.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction
@@ -17,69 +17,25 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMenu,
-    QSplitter,
+    QStackedWidget,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from readinglist.records import PaperRow
+from readinglist.records import MatchInfo, PaperRow
+from readinglist.search import MARK_OPEN
+from readinglist.texdisplay import tex_to_unicode
+from ui.views.empty import EmptyState
 from ui.views.flow import FlowLayout
 from ui.views.icons import icon
 from ui.views.notes import NotesEditor, open_link
+from ui.views.paper_html import abstract_html, links_html, meta_html, rich
+from ui.views.splitter import GripSplitter
 from ui.views.tag_editor import TagEditor
 
 STATUSES = (("unread", "Unread"), ("reading", "Reading"), ("read", "Read"))
-_MATH = re.compile(r"\$([^$\n]{1,200})\$")
-_SCRIPT = re.compile(r"([\^_])(\{[^{}]*\}|\\?[A-Za-z0-9]+)")
-_TEX = {
-    r"\log": "log", r"\sqrt": "√", r"\mathcal": "", r"\cdot": "·", r"\times": "×", r"\leq": "≤",
-    r"\geq": "≥", r"\approx": "≈", r"\infty": "∞", r"\alpha": "α", r"\beta": "β", r"\epsilon": "ε",
-    r"\lambda": "λ", r"\theta": "θ", r"\sim": "∼", r"\in": "∈", r"\ell": "ℓ",
-}  # fmt: skip
-
-
-def _math(inner: str) -> str:
-    for k, v in _TEX.items():
-        inner = re.sub(re.escape(k) + r"(?![A-Za-z])", v, inner)
-    inner = html.escape(inner.replace("{", "{").replace("}", "}"), quote=False)
-
-    def script(m: re.Match[str]) -> str:
-        tag = "sup" if m.group(1) == "^" else "sub"
-        return f"<{tag}>{m.group(2).strip('{}')}</{tag}>"
-
-    inner = _SCRIPT.sub(script, inner)
-    inner = inner.replace("{", "").replace("}", "")
-    return f'<span style="font-family: serif; font-style: italic">{inner}</span>'
-
-
-def abstract_html(text: str) -> str:
-    """The abstract as safe HTML: everything escaped, ``$O(n^2)$`` set as math, paragraphs kept."""
-    out = []
-    pos = 0
-    for m in _MATH.finditer(text):
-        out.append(html.escape(text[pos : m.start()], quote=False))
-        out.append(_math(m.group(1)))
-        pos = m.end()
-    out.append(html.escape(text[pos:], quote=False))
-    body = "".join(out)
-    paras = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
-    return "".join(f"<p>{p}</p>" for p in paras) or "<p><i>No abstract.</i></p>"
-
-
-def links_html(row: PaperRow, arxiv: str) -> str:
-    links = []
-    if row.arxiv_id:
-        links.append((f"{arxiv}/abs/{row.arxiv_id}", "arXiv"))
-        links.append((f"https://huggingface.co/papers/{row.arxiv_id}", "Hugging Face"))
-    if row.doi:
-        links.append((f"https://doi.org/{row.doi}", "DOI"))
-    if row.github_repo:
-        links.append((row.github_repo, "Code"))
-    if row.project_page:
-        links.append((row.project_page, "Project page"))
-    return " · ".join(f'<a href="{html.escape(u)}">{html.escape(t)}</a>' for u, t in links)
 
 
 def _label(name: str, wrap: bool = True, selectable: bool = True) -> QLabel:
@@ -112,9 +68,14 @@ class DetailsPane(QWidget):
         self.tag_colors: dict[str, str | None] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack)
+        self.empty = EmptyState()
+        self.stack.addWidget(self.empty)
+        self.splitter = GripSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("detailsSplitter")
-        outer.addWidget(self.splitter)
+        self.splitter.setChildrenCollapsible(False)
+        self.stack.addWidget(self.splitter)
 
         top = QWidget()
         top.setObjectName("detailsTop")
@@ -137,6 +98,10 @@ class DetailsPane(QWidget):
         self.tags.add_requested.connect(self.tags_added)
         self.tags.remove_requested.connect(self.tag_removed)
         lay.addWidget(self.tags)
+        self.why = _label("matchWhy")
+        self.why.setTextFormat(Qt.TextFormat.RichText)
+        self.why.hide()
+        lay.addWidget(self.why)
         self.abstract = QTextBrowser()
         self.abstract.setObjectName("abstract")
         self.abstract.setOpenLinks(False)
@@ -148,8 +113,11 @@ class DetailsPane(QWidget):
         self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text))
         self.notes.layout().setContentsMargins(16, 6, 16, 12)
         self.splitter.addWidget(self.notes)
+        self.notes.setMinimumHeight(120)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([540, 360])  # until the user's own split is restored
+        self.show_empty()
         self.show_row(None)
 
     def _buttons(self) -> FlowLayout:
@@ -220,21 +188,20 @@ class DetailsPane(QWidget):
         """Show ``row`` (None: nothing selected). The same paper again only refreshes fields."""
         same = row is not None and self.row is not None and row.id == self.row.id
         self.row = row
-        enabled = row is not None
-        for w in (self.save_btn, self.star_btn, self.status, self.lists_btn, self.pdf_btn, self.tags):
-            w.setEnabled(enabled)
         if row is None:
-            self.title.setText("No paper selected")
-            self.authors.setText("")
-            self.meta.setText("Pick a paper in the list; J and K move, S saves, D dismisses.")
-            self.links.setText("")
-            self.abstract.setHtml("")
             self.notes.set_paper(None, "")
             self.tags.set_tags((), {})
+            for b in (self.save_btn, self.star_btn):
+                b.blockSignals(True)
+                b.setChecked(False)
+                b.blockSignals(False)
+            self.stack.setCurrentWidget(self.empty)
             return
-        self.title.setText(html.escape(row.title))
+        self.stack.setCurrentWidget(self.splitter)
+        self.title.setText(rich(row.title))
+        self.title.setToolTip(row.title if tex_to_unicode(row.title) != row.title else "")
         self.authors.setText(html.escape(", ".join(row.authors)) or "<i>Unknown authors</i>")
-        self.meta.setText(self._meta_text(row))
+        self.meta.setText(meta_html(row))
         self.links.setText(links_html(row, self.arxiv))
         for b, on in ((self.save_btn, row.saved), (self.star_btn, row.starred)):
             b.blockSignals(True)
@@ -253,24 +220,61 @@ class DetailsPane(QWidget):
         if same:
             self.notes.refresh(row.note)
             return
-        self.abstract.setHtml(abstract_html(row.abstract))
+        self.why.hide()
+        self._show_abstract(row)
         self.abstract.verticalScrollBar().setValue(0)
         self.notes.set_paper(row.id, row.note)
 
-    @staticmethod
-    def _meta_text(row: PaperRow) -> str:
-        parts = []
-        if row.published:
-            parts.append(f"{row.published.day} {row.published:%B %Y}")
-        if row.arxiv_id:
-            parts.append(f"arXiv:{row.arxiv_id}" + (f"v{row.version}" if row.version else ""))
-        if row.upvotes:
-            parts.append(f"▲ {row.upvotes}")
-        if row.num_comments:
-            parts.append(f"{row.num_comments} comment{'s' if row.num_comments != 1 else ''}")
-        if row.citekey:
-            parts.append(f"<code>{html.escape(row.citekey)}</code>")
-        return " · ".join(parts)
+    def _show_abstract(self, row: PaperRow, abstract: str | None = None) -> None:
+        meta = row.meta
+        self.abstract.setHtml(
+            abstract_html(
+                abstract if abstract is not None else row.abstract,
+                meta.ai_summary if meta else None,
+                meta.ai_keywords if meta else (),
+            )
+        )
+
+    def clear_match(self) -> None:
+        """The search is over: the plain title and abstract again."""
+        if self.row is not None and (self.why.isVisible() or MARK_OPEN in self.title.text()):
+            self.title.setText(rich(self.row.title))
+            self._show_abstract(self.row)
+        self.why.hide()
+
+    def show_match(self, paper_id: int, info: MatchInfo | None) -> None:
+        """A search's reasons for the shown paper: marked title and abstract, PDF pages."""
+        row = self.row
+        if row is None or row.id != paper_id:
+            return
+        if info is None:
+            self.why.hide()
+            return
+        if MARK_OPEN in info.title:
+            self.title.setText(rich(info.title))
+        if info.abstract and MARK_OPEN in info.abstract:
+            bar = self.abstract.verticalScrollBar().value()
+            self._show_abstract(row, info.abstract)
+            self.abstract.verticalScrollBar().setValue(bar)
+        lines = []
+        if info.pdf_pages:
+            pages = ", ".join(map(str, info.pdf_pages[:12])) + ("…" if len(info.pdf_pages) > 12 else "")
+            word = "page" if len(info.pdf_pages) == 1 else "pages"
+            lines.append(f"<b>Found in the PDF</b> on {word} {pages}: “{rich(info.pdf_snippet)}”")
+        if info.snippet and not (info.abstract and MARK_OPEN in info.abstract):
+            lines.append(f"<b>Matched:</b> “{rich(info.snippet)}”")
+        self.why.setText("<br>".join(lines))
+        self.why.setVisible(bool(lines))
+
+    def show_empty(
+        self,
+        title: str = "No paper selected",
+        text: str = "Pick a paper in the list to read its abstract and notes.<br>"
+        "<b>J</b>/<b>K</b> move · <b>S</b> saves · <b>D</b> dismisses · <b>O</b> opens the PDF",
+        icon_name: str = "library",
+    ) -> None:
+        """What the pane says while no paper is shown (the main window words it for the view)."""
+        self.empty.set(icon_name, title, text)
 
     def set_tag_colors(self, colors: dict[str, str | None]) -> None:
         if colors == self.tag_colors:

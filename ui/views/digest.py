@@ -1,10 +1,11 @@
 """The digest: new papers, the most upvoted and the alert matches of a range of feed days.
 
 :class:`DigestWindow` is a non-modal window around a QTextBrowser showing
-:func:`readinglist.services.digest.render_html`, built in a worker; it saves the digest as
-HTML or Markdown (the file is written in a worker too). :class:`Digests` announces what a sync
-brought (a notification with "Show digest", and a tray message where a tray exists) and keeps
-one digest window.
+:func:`readinglist.services.digest.render_html` in the app's theme, built in a worker. It opens
+on the newest day that has papers, with a date picker and ranges (that day, or 3, 7 or 30 days
+ending on it), and saves the digest as HTML or Markdown (written in a worker, always light).
+:class:`Digests` announces what a sync brought (a notification with "Show digest", and a tray
+message where a tray exists) and keeps one digest window.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QDate, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
+    QDateEdit,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,20 +37,38 @@ from ui.views.notes import open_link
 from ui.views.notifications import NotificationBar
 from ui.views.sync import SyncNews
 
-RANGES = (("Newest synced day", None), ("Last 3 days", 3), ("Last 7 days", 7), ("Last 30 days", 30))
+RANGES = (("That day", 1), ("3 days to", 3), ("7 days to", 7), ("30 days to", 30))
 FORMATS = {"html": ("HTML (*.html)", ".html"), "markdown": ("Markdown (*.md)", ".md")}
 
 
-def build(lib: Library, days: int | None, today: dt.date | None) -> tuple[digestsvc.Digest, str]:
-    """Worker side: the digest and its HTML."""
-    d = digestsvc.build_digest(lib, days=days, today=today) if days else digestsvc.build_digest(lib)
-    return d, digestsvc.render_html(d)
+def theme() -> str:
+    """ "dark" when the app's palette is dark (the digest follows it on screen)."""
+    pal = QApplication.palette()
+    return "dark" if pal.color(pal.ColorRole.Base).lightness() < 128 else "light"
+
+
+def newest(lib: Library) -> dt.date | None:
+    """Worker side: the day the digest opens on."""
+    return digestsvc.newest_day(lib)
+
+
+def build(lib: Library, days: int, end: dt.date, look: str = "light") -> tuple[digestsvc.Digest, str]:
+    """Worker side: the digest of ``days`` days ending on ``end``, and its HTML."""
+    if days <= 1:
+        d = digestsvc.build_digest(lib, date=end)
+    else:
+        d = digestsvc.build_digest(lib, days=days, today=end)
+    return d, digestsvc.render_html(d, theme=look, screen=True)
 
 
 def save(d: digestsvc.Digest, fmt: str, path: str) -> Path:
     """Worker side: render and write atomically."""
     text = digestsvc.render_html(d) if fmt == "html" else digestsvc.render_markdown(d)
     return digestsvc.write_atomically(path, text)
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
 
 
 class DigestWindow(QWidget):
@@ -60,10 +81,20 @@ class DigestWindow(QWidget):
         self.digest: digestsvc.Digest | None = None
         self._handle: TaskHandle | None = None
         self.range = QComboBox()
-        self.range.setAccessibleName("Days")
+        self.range.setAccessibleName("Range")
         for label, days in RANGES:
-            self.range.addItem(label, (days, None))
+            self.range.addItem(label, days)
         self.range.activated.connect(lambda _i: self.reload())
+        self.date = QDateEdit()
+        self.date.setAccessibleName("Day")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.date.setDate(_qdate(dt.date.today()))
+        self.date.setMaximumDate(_qdate(dt.date.today() + dt.timedelta(days=1)))
+        self.date.dateChanged.connect(lambda _d: self.reload())
+        self.newest_btn = QPushButton("Newest")
+        self.newest_btn.setToolTip("The newest day that has papers")
+        self.newest_btn.clicked.connect(lambda: self.show_range(None, None))
         self.status = QLabel()
         self.browser = QTextBrowser()
         self.browser.setObjectName("digestBrowser")
@@ -80,6 +111,8 @@ class DigestWindow(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Digest of"))
         top.addWidget(self.range)
+        top.addWidget(self.date)
+        top.addWidget(self.newest_btn)
         top.addWidget(self.status, 1)
         top.addWidget(refresh)
         bottom = QHBoxLayout()
@@ -94,28 +127,43 @@ class DigestWindow(QWidget):
         self.resize(760, 820)
         self._set_saving_enabled(False)
 
-    def show_range(self, days: int | None = None, today: dt.date | None = None) -> None:
-        """Show the digest of ``days`` days up to ``today`` (None: the newest synced day)."""
-        if days is not None and today is not None:
-            label = f"The synced days ({days} day{'s' if days != 1 else ''} to {today:%-d %b})"
-            if self.range.itemText(0).startswith("The synced days"):
-                self.range.setItemText(0, label)
-                self.range.setItemData(0, (days, today))
-            else:
-                self.range.insertItem(0, label, (days, today))
-            self.range.setCurrentIndex(0)
-        elif days is not None:
-            self.range.setCurrentIndex(max(0, self.range.findData((days, None))))
-        self.reload()
+    def _set(self, days: int, end: dt.date) -> None:
+        for w in (self.range, self.date):
+            w.blockSignals(True)
+        self.range.setCurrentIndex(max(0, self.range.findData(days)))
+        if self.range.findData(days) < 0:
+            self.range.addItem(f"{days} days to", days)
+            self.range.setCurrentIndex(self.range.count() - 1)
+        self.date.setDate(_qdate(end))
+        for w in (self.range, self.date):
+            w.blockSignals(False)
+
+    def show_range(self, days: int | None = None, end: dt.date | None = None) -> None:
+        """Show ``days`` days ending on ``end``; without ``end``, the newest day with papers."""
+        if end is not None:
+            self._set(days or 1, end)
+            self.reload()
+            return
+        self.status.setText("Finding the newest day…")
+
+        def found(day: dt.date | None) -> None:
+            self._set(days or 1, day or dt.date.today())
+            self.reload()
+
+        self.ctx.tasks.run(
+            newest, self.ctx.lib, name="digest day", owner=self, on_done=found, on_error=self._failed
+        )
 
     def reload(self) -> None:
         if self._handle is not None and not self._handle.done:
             self._handle.discard()
-        days, today = self.range.currentData()
+        days = int(self.range.currentData() or 1)
+        q = self.date.date()
+        end = dt.date(q.year(), q.month(), q.day())
         self.status.setText("Building the digest…")
         self._set_saving_enabled(False)
         self._handle = self.ctx.tasks.run(
-            build, self.ctx.lib, days, today, name="digest", owner=self,
+            build, self.ctx.lib, days, end, theme(), name="digest", owner=self,
             on_done=self._built, on_error=self._failed,
         )  # fmt: skip
 
@@ -123,8 +171,11 @@ class DigestWindow(QWidget):
         self.digest, text = res
         self.browser.setHtml(text)
         d = self.digest
+        new = len(d.new)
+        matches = sum(len(a.papers) for a in d.alerts)
         self.status.setText(
-            f"{d.label}  ·  {len(d.new)} new, {sum(len(a.papers) for a in d.alerts)} alert matches"
+            f"{d.label}  ·  {new} new paper{'s' if new != 1 else ''}, "
+            f"{matches} alert match{'es' if matches != 1 else ''}"
         )
         self._set_saving_enabled(True)
 

@@ -33,8 +33,8 @@ from readinglist.services import discovery
 from ui.models.context import AppContext
 from ui.models.remote import RCOL, RemoteResultsModel, ResultRole
 from ui.tasks import Lane, TaskContext, TaskHandle
-from ui.views.details import abstract_html
 from ui.views.notes import open_link
+from ui.views.paper_html import abstract_html, rich
 
 PAGE = 25
 NAMES = {"hf": "Hugging Face", "arxiv": "arXiv"}
@@ -270,15 +270,18 @@ class RemotePreview(QTextBrowser):
             ]
         if m.github_repo:
             links.append((m.github_repo, "Code"))
-        held = (
-            "<b>✓ In your library</b>" if r.in_library else "Not in your library — press <b>A</b> to add it"
-        )
+        if r.in_library:
+            held = "<b>✓ Saved in your library</b>"
+        elif r.in_feed:
+            held = "In your feed, not saved yet — press <b>A</b> to save it"
+        else:
+            held = "Not in your library — press <b>A</b> to add it"
         self.setHtml(
-            f"<h2>{e(' '.join(m.title.split()))}</h2>"
+            f"<h2>{rich(' '.join(m.title.split()))}</h2>"
             f"<p>{e(', '.join(m.authors))}</p>"
             f"<p style='color: gray'>{' · '.join(x for x in meta if x)}</p>"
             f"<p>{' · '.join(f'<a href={chr(34)}{e(u)}{chr(34)}>{t}</a>' for u, t in links)}</p>"
-            f"<p>{held}</p>{abstract_html(m.abstract)}"
+            f"<p>{held}</p>{abstract_html(m.abstract, m.ai_summary, m.ai_keywords)}"
         )
 
 
@@ -362,7 +365,7 @@ class DiscoverPage(QWidget):
             return
         r: RemoteResult = idx.data(ResultRole)
         menu = QMenu(self)
-        add = menu.addAction("Add to library", self.add_selected)
+        add = menu.addAction("Save to library" if r.in_feed else "Add to library", self.add_selected)
         add.setEnabled(not r.in_library)
         if r.paper.arxiv_id:
             url = QUrl(f"{self.preview.arxiv}/abs/{r.paper.arxiv_id}")

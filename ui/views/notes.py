@@ -2,25 +2,54 @@
 
 Edits are written 500 ms after the last keystroke through the serial write lane, and at once
 when the paper changes or the window closes (:meth:`NotesEditor.flush`), so nothing typed is
-lost. Raw HTML is escaped before Markdown runs: a note cannot inject markup into the preview.
+lost. The preview is CommonMark (markdown-it-py) with raw HTML off, so ``<b>`` in a note shows
+as typed and ``a < b && c`` in code stays intact; bare URLs become links and ``$…$`` math is
+shown as Unicode (the same TeX conversion as abstracts).
 """
 
 from __future__ import annotations
 
+import functools
+import html
 from collections.abc import Callable
+from typing import Any
 
-import markdown
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from readinglist.texdisplay import tex_to_unicode
+
 SAVE_DELAY_MS = 500
+# QTextDocument's CSS subset: enough to set code apart in both themes.
+PREVIEW_CSS = (
+    "code { font-family: monospace; background-color: rgba(127, 127, 127, 0.16); }"
+    "pre { font-family: monospace; background-color: rgba(127, 127, 127, 0.12); }"
+    "blockquote { margin-left: 12px; }"
+    ".math { font-family: serif; font-style: italic; }"
+)
+
+
+def _math(content: str, config: dict[str, Any]) -> str:
+    shown = html.escape(tex_to_unicode(f"${content}$"), quote=False)
+    if config.get("display_mode"):
+        return f'<p align="center"><span class="math">{shown}</span></p>'
+    return f'<span class="math">{shown}</span>'
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(dollarmath_plugin, allow_digits=False, double_inline=True, renderer=_math)
+    return md
 
 
 def render_markdown(text: str) -> str:
     """Markdown to HTML for the preview; any HTML the user typed shows as text."""
-    safe = text.replace("&", "&amp;").replace("<", "&lt;")
-    return markdown.markdown(safe, extensions=["extra"])
+    return _markdown().render(text)
 
 
 def open_link(url: QUrl) -> None:
@@ -55,10 +84,11 @@ class NotesEditor(QWidget):
         self.preview.setOpenLinks(False)
         self.preview.anchorClicked.connect(open_link)
         self.preview.setAccessibleName("Notes preview")
+        self.preview.document().setDefaultStyleSheet(PREVIEW_CSS)
         self.splitter.addWidget(self.edit)
         self.splitter.addWidget(self.preview)
         self.splitter.setChildrenCollapsible(True)
-        lay.addWidget(self.splitter)
+        lay.addWidget(self.splitter, 1)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)

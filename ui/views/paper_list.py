@@ -69,6 +69,7 @@ class PaperListView(QTableView):
         self.setItemDelegateForColumn(COL["title"], self._title)
         self._keep: tuple[int | None, int, list[int]] = (None, 0, [])
         self._keep_row = -1
+        self._scroll_token = 0
         self._last_current: int | None = None
         model.modelAboutToBeReset.connect(self._remember)
         model.modelReset.connect(self._restore)
@@ -151,7 +152,13 @@ class PaperListView(QTableView):
         self.updateGeometries()
         value = max(0, row - max(0, offset))
         self.verticalScrollBar().setValue(value)
-        QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(value))
+        token = self._scroll_token
+
+        def again() -> None:  # unless a selection moved the view meanwhile (a new search's first row)
+            if token == self._scroll_token:
+                self.verticalScrollBar().setValue(value)
+
+        QTimer.singleShot(0, again)
 
     def select_id(self, paper_id: int | None) -> bool:
         row = self.papers.row_of(paper_id) if paper_id is not None else -1
@@ -176,6 +183,7 @@ class PaperListView(QTableView):
         if not 0 <= row < self.papers.rowCount():
             return
         idx = self.papers.index(row, 0)
+        self._scroll_token += 1
         self.selectionModel().setCurrentIndex(
             idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )

@@ -55,6 +55,7 @@ class SidebarView(QTreeView):
         self.wanted_key = "feed:latest"
         self.current_key = ""
         self.loaded = False
+        self.detached = False  # True while a search shows instead of any item
         self._applying = False
         self._loading = None
 
@@ -82,13 +83,15 @@ class SidebarView(QTreeView):
         finally:
             self._applying = False
         node = self.current_node()
-        if not self.loaded or node is None or node.key != keep:
+        if not self.loaded or (not self.detached and (node is None or node.key != keep)):
             self.loaded = True
-            self.select_key(keep)
+            if not self.select_key(keep):
+                self.wanted_key = keep  # not there yet (the first sync): take it once it appears
         self.snapshot_applied.emit(snap)
 
     def select_key(self, key: str) -> bool:
         """Select the item with ``key`` (falling back to the newest feed day, then Library)."""
+        self.detached = False
         for k in (key, "feed:latest", "library:library"):
             idx = self.sidebar.index_of_key(k)
             if idx.isValid():
@@ -97,6 +100,16 @@ class SidebarView(QTreeView):
                 return k == key
         return False
 
+    def clear_current(self) -> None:
+        """No item is current (a search shows): picking any item, the same one too, leaves it."""
+        self._applying = True
+        try:
+            self.selectionModel().clear()
+        finally:
+            self._applying = False
+        self.current_key = ""
+        self.detached = True
+
     def current_node(self) -> Node | None:
         return self.sidebar.node(self.currentIndex())
 
@@ -104,6 +117,7 @@ class SidebarView(QTreeView):
         node = self.sidebar.node(current)
         if self._applying or node is None or node.filter is None:
             return
+        self.detached = False
         if node.key != self.current_key:
             self.current_key = node.key
             self.wanted_key = node.key

@@ -84,6 +84,7 @@ def is_offline(report: SyncReport) -> bool:
 
 
 class SyncController(QObject):
+    started = Signal()
     finished = Signal(object)  # SyncReport or None after a failure
     brought_news = Signal(object)  # SyncNews, after a sync that found new papers
 
@@ -118,6 +119,7 @@ class SyncController(QObject):
             run_sync, self.ctx, context=True, name="sync", on_done=self._done, on_error=self._failed
         )
         self.jobs.track(self.handle, "Syncing Daily Papers")
+        self.started.emit()
 
     def cancel(self) -> None:
         if self.handle is not None:

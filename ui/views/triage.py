@@ -1,4 +1,4 @@
-"""Keyboard triage on the selected papers: save, dismiss, status, star, tags, and undo.
+"""Keyboard triage on the selected papers: save, dismiss, status, star, tags, delete, and undo.
 
 Every change goes through the serial write lane. Undo and redo are the library's own history
 (the command line's ``readinglist undo`` undoes the same steps).
@@ -13,7 +13,9 @@ from PySide6.QtGui import QGuiApplication
 
 from readinglist.records import PaperRow, UndoResult
 from readinglist.services import history, papers, reading_lists
+from readinglist.texdisplay import tex_to_unicode
 from readinglist.textutil import plural
+from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.views.paper_list import PaperListView
 
@@ -32,7 +34,10 @@ class Triage(QObject):
         return [r for pid in self.view.selected_ids() if (r := self.view.papers.cached(pid)) is not None]
 
     def _plural(self, rows: list[PaperRow]) -> str:
-        return f"{len(rows)} papers" if len(rows) != 1 else f"“{rows[0].title[:60]}”"
+        if len(rows) != 1:
+            return f"{len(rows)} papers"
+        title = " ".join(tex_to_unicode(rows[0].title).split())
+        return f"“{title if len(title) <= 60 else title[:59].rsplit(' ', 1)[0] + '…'}”"
 
     # -- the keys ----------------------------------------------------------------------------
     def save(self) -> None:
@@ -57,6 +62,9 @@ class Triage(QObject):
         if not undismiss:
             self._move_past(ids)
         self.ctx.write(papers.dismiss, self.ctx.lib, ids, not undismiss, name="dismiss")
+        verb = "Restored" if undismiss else "Dismissed"
+        where = " to the feed" if undismiss else ""
+        self.ctx.bus.info(f"{verb} {self._plural(rows)}{where} — Ctrl+Z undoes")
 
     def _move_past(self, ids: list[int]) -> None:
         """Select the paper after the last dismissed one (or before, at the end of the list)."""
@@ -116,6 +124,25 @@ class Triage(QObject):
             self.ctx.bus.info(f"{plural(len(result.conflicts), 'change')} made since were kept as they are")
         if result.papers:
             self.view.select_soon(result.papers[0])
+
+    def delete(self) -> None:
+        """Delete the selection from the library, after a confirmation that says Ctrl+Z undoes it."""
+        rows = self._rows()
+        if not rows:
+            return
+        notes = sum(1 for r in rows if r.note.strip())
+        pdfs = sum(1 for r in rows if r.pdf)
+        extra = [plural(notes, "note")] if notes else []
+        if pdfs:
+            extra.append(plural(pdfs, "PDF"))
+        gone = "their tags, list places, annotations" + (" and " + ", ".join(extra) if extra else "")
+        text = f"Delete {self._plural(rows)} from the library, with {gone}?\n\nCtrl+Z undoes it."
+        if not prompt.confirm(self.view, "Delete papers", text, "Delete"):
+            return
+        ids = [r.id for r in rows]
+        self._move_past(ids)
+        self.ctx.write(papers.delete_papers, self.ctx.lib, ids, name="delete")
+        self.ctx.bus.info(f"Deleted {self._plural(rows)} — Ctrl+Z undoes")
 
     # -- tags and lists ----------------------------------------------------------------------
     def add_tags(self, names: list[str]) -> None:
