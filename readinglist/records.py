@@ -291,3 +291,4 @@ class AnnotationRecord:
     created: dt.datetime | None = None
     modified: dt.datetime | None = None
     fingerprint: str | None = None
+    tags: tuple[str, ...] = ()
