@@ -261,18 +261,20 @@ def _import_files(lib: Library, item: ZItem, pid: int, data_dir: Path, copy_link
             if attached:
                 report.skipped.append(
                     f"{label}: a further PDF ({att.title or att.key}) was left out; a paper keeps one PDF"
+                    + _lost(att)
                 )
                 continue
             if path is None:
                 report.skipped.append(
                     f"{label}: {att.path} is relative to Zotero's linked-file base folder; copy it in by hand"
+                    + _lost(att)
                 )
                 continue
             if att.link_mode == LINK_LINKED_FILE and not copy_linked:
-                report.skipped.append(f"{label}: linked file {path} left where it is")
+                report.skipped.append(f"{label}: linked file {path} left where it is" + _lost(att))
                 continue
             if not path.is_file():
-                report.skipped.append(f"{label}: the PDF {path} is missing")
+                report.skipped.append(f"{label}: the PDF {path} is missing" + _lost(att))
                 continue
             current = current_attachment(lib, pid)
             try:
@@ -290,6 +292,11 @@ def _import_files(lib: Library, item: ZItem, pid: int, data_dir: Path, copy_link
                 s.add(ImportLink(source=SOURCE, key=link, kind="attachment", paper_id=pid))
         attached = True
         report.annotations += _import_annotations(lib, pid, att, label, report)
+
+
+def _lost(att: ZAttachment) -> str:
+    n = len(att.annotations)
+    return f"; its {n} annotation{'s' if n != 1 else ''} need the PDF and did not come" if n else ""
 
 
 def meta_label(item: ZItem) -> str:
