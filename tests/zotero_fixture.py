@@ -263,3 +263,29 @@ def build_zotero(root: Path, *, duplicate_doi: str = "10.5555/dup.2020") -> Buil
     db.con.commit()
     db.con.close()
     return built
+
+
+def build_many(root: Path, n: int) -> Path:
+    """A Zotero data folder with ``n`` generated items (no PDFs) in 20 nested collections, for benchmarks."""
+    data = root / "Zotero"
+    (data / "storage").mkdir(parents=True)
+    db = _Db(data / "zotero.sqlite")
+    parents = [db.collection(f"Topic {c}", f"TOPIC{c:03d}") for c in range(5)]
+    subs = [db.collection(f"Sub {c}", f"SUBCL{c:03d}", parents[c % 5]) for c in range(15)]
+    for i in range(n):
+        preprint = i % 3 != 0
+        fields = {"title": f"Generated paper number {i} on scaling attention", "date": f"{2015 + i % 10}-03-0{1 + i % 9}",
+                  "abstractNote": "An abstract " * 20}  # fmt: skip
+        if preprint:
+            fields |= {"archiveID": f"arXiv:{15 + i % 10}03.{10000 + i:05d}", "repository": "arXiv"}
+        else:
+            fields |= {"DOI": f"10.1000/gen.{i}", "publicationTitle": "Journal of Generated Results"}
+        iid = db.item("preprint" if preprint else "journalArticle", f"G{i:07d}", fields)
+        db.creators(iid, [("Ada", f"Author{i % 97}", "author", 0), ("Bo", f"Writer{i % 53}", "author", 0)])
+        db.tag(iid, f"topic-{i % 40}", i % 2)
+        db.into(subs[i % 15], iid)
+        if i % 4 == 0:
+            db.note(f"N{i:07d}", f"<p>Note on paper <b>{i}</b>.</p>", f"Note on paper {i}.", iid)
+    db.con.commit()
+    db.con.close()
+    return data

@@ -104,9 +104,12 @@ def csl_item(key: str, meta: PaperMeta, *, include_abstract: bool = True) -> dic
 
 
 def write_csl_json(entries: Iterable[tuple[str, PaperMeta]]) -> str:
-    """A CSL-JSON array, pretty-printed, UTF-8 kept, one final newline."""
-    items = [csl_item(key, meta) for key, meta in entries]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    """A CSL-JSON array, one item per line (a change shows as that entry's line), UTF-8 kept.
+
+    Not ``indent=``: it makes json fall back to its pure-Python encoder, three times slower.
+    """
+    lines = [json.dumps(csl_item(key, meta), ensure_ascii=False) for key, meta in entries]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
 # --- reading -------------------------------------------------------------------------------------

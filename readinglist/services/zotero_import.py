@@ -131,11 +131,14 @@ class _Writer:
 
     def append_body(self, pid: int, html: str) -> None:
         body = note_markdown(html)
-        paper = self.s.get(Paper, pid)
-        if paper is not None and body:
-            old = paper.note or ""
-            paper.note = (old.rstrip("\n") + "\n\n" if old.strip() else "") + body + "\n"
-            paper.modified_at = utcnow()
+        if body:  # in SQL: loading each paper through the ORM cost 7 ms a note
+            self.s.execute(
+                text(
+                    "UPDATE papers SET modified_at = :now, note = CASE WHEN trim(coalesce(note, '')) = '' "
+                    "THEN :body ELSE rtrim(note, char(10)) || char(10) || char(10) || :body END WHERE id = :id"
+                ),
+                {"now": utcnow(), "body": body + "\n", "id": pid},
+            )
 
     def append_note(self, pid: int, note: ZNote, library_id: int) -> bool:
         """A child note appended to its paper's note, once: its import link remembers it."""
@@ -157,7 +160,6 @@ def _import_batch(
         linked = _links(s, keys)
         fresh = [it for it, k in zip(items, keys, strict=True) if k not in linked]
         metas = [meta_from_item(it) for it in fresh]
-        existing = ingest.find_existing(s, metas) if metas else []
         res = ingest.upsert_papers(s, metas, make_key=lib.make_citekey, fill_only=True) if metas else None
         ids = dict(linked)
         for n, it in enumerate(fresh):
@@ -165,7 +167,7 @@ def _import_batch(
             pid = res.ids[n]
             ids[_link_key(it, it.library_id)] = pid
             s.add(ImportLink(source=SOURCE, key=_link_key(it, it.library_id), kind="item", paper_id=pid))
-            (report.merged if existing[n] is not None else report.added).append(pid)
+            (report.added if pid in res.new else report.merged).append(pid)
             if metas[n].citekey:
                 key = s.execute(select(Paper.citekey).where(Paper.id == pid)).scalar_one()
                 if key and key.casefold() != metas[n].citekey.casefold():  # type: ignore[union-attr]
@@ -182,9 +184,10 @@ def _import_batch(
             s.execute(update(Paper).where(Paper.id.in_(new_ids)).values(saved=True, dismissed=False))
             touched |= set(new_ids)
         w = _Writer(s, colors, report)
+        fresh_keys = {_link_key(it, it.library_id) for it in fresh}
         for it in items:
             pid = ids[_link_key(it, it.library_id)]
-            if it in fresh:
+            if _link_key(it, it.library_id) in fresh_keys:
                 for name, _kind in it.tags:
                     w.tag(pid, name)
                 for path in it.collections:
