@@ -413,33 +413,6 @@ def add_imported(tx: Transaction, paper_id: int, found: Sequence[AnnotationRecor
     return added
 
 
-def import_annotation_records(lib: Library, paper_id: int, records: Sequence[AnnotationRecord]) -> int:
-    """Store annotations another tool made (each with a fingerprint such as ``zotero:KEY``) in one
-    transaction; those already there, or deleted by the user, are skipped. Returns how many were new."""
-    added = 0
-    with lib.session() as s:
-        _check_paper(s, paper_id)
-        known = set(
-            s.execute(
-                select(Annotation.fingerprint).where(
-                    Annotation.paper_id == paper_id, Annotation.fingerprint.is_not(None)
-                )
-            ).scalars()
-        ) | _dismissed(s, paper_id)
-        for rec in records:
-            if not rec.fingerprint or rec.fingerprint in known:
-                continue
-            _validate(rec)
-            known.add(rec.fingerprint)
-            _insert(s, paper_id, replace(rec, id=None), keep_id=False)
-            added += 1
-        if added:
-            fts.refresh_papers(s, [paper_id])
-    if added:
-        _done(lib, paper_id)
-    return added
-
-
 def append_annotations_to_note(lib: Library, paper_id: int) -> Changes:
     """Append the Markdown digest of the paper's annotations to its note."""
     return papers.append_note(lib, paper_id, annotations_markdown_for(lib, paper_id))
@@ -452,7 +425,6 @@ __all__ = [
     "delete_annotation",
     "dismissed_fingerprints",
     "export_annotated_pdf",
-    "import_annotation_records",
     "import_pdf_annotations",
     "list_annotations",
     "restore_annotation",

@@ -96,7 +96,11 @@ def import_bib(lib: Library, path: Path) -> ImportReport:
 
 
 def import_entries(
-    lib: Library, metas: Sequence[PaperMeta], problems: Sequence[str] = (), *, label: str = "Import references"
+    lib: Library,
+    metas: Sequence[PaperMeta],
+    problems: Sequence[str] = (),
+    *,
+    label: str = "Import references",
 ) -> ImportReport:
     """Save parsed entries in one change: match, merge without overwriting, add the rest."""
     from readinglist.services import ingest

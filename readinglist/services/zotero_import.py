@@ -9,24 +9,23 @@ its own, so a missing or broken file costs only that file.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from readinglist.db import fts
 from readinglist.db.schema import ImportLink, Paper, ReadingList, Tag, utcnow
 from readinglist.errors import Cancelled, ReadingListError
-from readinglist.records import Changes, Progress
+from readinglist.records import Progress
 from readinglist.services import ingest
 from readinglist.services.library import Library
+from readinglist.services.papers import keep
+from readinglist.services.unit import Transaction
 from readinglist.zotero.convert import meta_from_item, note_markdown
 from readinglist.zotero.reader import (
-    LINK_LINKED_FILE,
-    LINK_LINKED_URL,
-    ZAttachment,
     ZItem,
     ZNote,
     read_library,
@@ -65,11 +64,16 @@ class ZoteroImportReport:
         return asdict(self)
 
 
-def _link_key(item_or_key: ZItem | str, library_id: int) -> str:
+def meta_label(item: ZItem) -> str:
+    title = item.fields.get("title", "") or item.key
+    return title if len(title) <= 60 else title[:59] + "…"
+
+
+def link_key(item_or_key: ZItem | str, library_id: int) -> str:
     return f"{library_id}/{item_or_key if isinstance(item_or_key, str) else item_or_key.key}"
 
 
-def _links(s: Session, keys: Sequence[str]) -> dict[str, int]:
+def links(s: Session, keys: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for i in range(0, len(keys), 500):
         rows = s.execute(
@@ -84,8 +88,8 @@ def _links(s: Session, keys: Sequence[str]) -> dict[str, int]:
 class _Writer:
     """Tags, lists and notes inside one batch's transaction, created on first use."""
 
-    def __init__(self, s: Session, colors: dict[str, str], report: ZoteroImportReport) -> None:
-        self.s, self.colors, self.report = s, colors, report
+    def __init__(self, tx: Transaction, colors: dict[str, str], report: ZoteroImportReport) -> None:
+        self.tx, self.s, self.colors, self.report = tx, tx.session, colors, report
         self.tags: dict[str, int] = {}
         self.lists: dict[str, int] = {}
 
@@ -100,8 +104,10 @@ class _Writer:
                 tag = Tag(name=name, color=(self.colors.get(name) or "").lower() or None)
                 self.s.add(tag)
                 self.s.flush()
+                self.tx.created("tags", [tag.id])
                 self.report.tags += 1
             elif tag.color is None and self.colors.get(name):
+                self.tx.capture("tags", [tag.id])
                 tag.color = self.colors[name].lower()
             tid = self.tags[name.casefold()] = tag.id
         self.s.execute(
@@ -119,6 +125,7 @@ class _Writer:
                 rl = ReadingList(name=path, position=pos)
                 self.s.add(rl)
                 self.s.flush()
+                self.tx.created("reading_lists", [rl.id])
                 self.report.lists += 1
             lid = self.lists[path.casefold()] = rl.id
         self.s.execute(
@@ -142,201 +149,101 @@ class _Writer:
 
     def append_note(self, pid: int, note: ZNote, library_id: int) -> bool:
         """A child note appended to its paper's note, once: its import link remembers it."""
-        key = _link_key(note.key, library_id)
+        key = link_key(note.key, library_id)
         if self.s.get(ImportLink, (SOURCE, key)) is not None:
             return False
         self.append_body(pid, note.html)
-        self.s.add(ImportLink(source=SOURCE, key=key, kind="note", paper_id=pid))
+        self.link(key, "note", pid)
         self.report.notes += 1
         return True
 
+    def link(self, key: str, kind: str, pid: int) -> None:
+        """Remember a Zotero record as brought in (undo forgets it again)."""
+        self.s.add(ImportLink(source=SOURCE, key=key, kind=kind, paper_id=pid))
+        self.s.flush()
+        self.tx.created("import_links", [key], by="key")
+
 
 def _import_batch(
-    lib: Library, items: Sequence[ZItem], colors: dict[str, str], report: ZoteroImportReport
-) -> set[int]:
-    touched: set[int] = set()
-    with lib.session() as s:
-        keys = [_link_key(it, it.library_id) for it in items]
-        linked = _links(s, keys)
+    lib: Library, items: Sequence[ZItem], colors: dict[str, str], report: ZoteroImportReport, coalesce: str
+) -> None:
+    """One change for a batch of items: papers (merged or new), their tags, lists and notes."""
+    with lib.change("Import from Zotero", coalesce=coalesce) as tx:
+        s = tx.session
+        keys = [link_key(it, it.library_id) for it in items]
+        linked = links(s, keys)
         fresh = [it for it, k in zip(items, keys, strict=True) if k not in linked]
         metas = [meta_from_item(it) for it in fresh]
-        res = ingest.upsert_papers(s, metas, make_key=lib.make_citekey, fill_only=True) if metas else None
+        res = ingest.upsert_papers(tx, metas, make_key=lib.make_citekey, fill_only=True) if metas else None
         ids = dict(linked)
+        w = _Writer(tx, colors, report)
         for n, it in enumerate(fresh):
             assert res is not None
             pid = res.ids[n]
-            ids[_link_key(it, it.library_id)] = pid
-            s.add(ImportLink(source=SOURCE, key=_link_key(it, it.library_id), kind="item", paper_id=pid))
+            ids[link_key(it, it.library_id)] = pid
+            w.link(link_key(it, it.library_id), "item", pid)
             (report.added if pid in res.new else report.merged).append(pid)
-            if metas[n].citekey:
+            wanted = metas[n].citekey
+            if wanted:
                 key = s.execute(select(Paper.citekey).where(Paper.id == pid)).scalar_one()
-                if key and key.casefold() != metas[n].citekey.casefold():  # type: ignore[union-attr]
+                if key and key.casefold() != wanted.casefold():
                     from readinglist.services.cited import remember_alias
 
-                    remember_alias(s, pid, metas[n].citekey)
+                    remember_alias(tx, pid, wanted)
                     report.skipped.append(
-                        f"{metas[n].citekey}: the library already calls this paper {key}; "
+                        f"{wanted}: the library already calls this paper {key}; "
                         "documents citing the Zotero key are told so by export --aux"
                     )  # fmt: skip
         report.unchanged += [linked[k] for k in keys if k in linked]
+        old = sorted({pid for pid in ids.values() if res is None or pid not in res.new})
+        tx.capture_papers(old, children=("paper_tags", "list_items"))
         if fresh:
-            new_ids = [ids[_link_key(it, it.library_id)] for it in fresh]
-            s.execute(update(Paper).where(Paper.id.in_(new_ids)).values(saved=True, dismissed=False))
-            touched |= set(new_ids)
-        w = _Writer(s, colors, report)
-        fresh_keys = {_link_key(it, it.library_id) for it in fresh}
+            keep(tx, [ids[link_key(it, it.library_id)] for it in fresh])
+        fresh_keys = {link_key(it, it.library_id) for it in fresh}
         for it in items:
-            pid = ids[_link_key(it, it.library_id)]
-            if _link_key(it, it.library_id) in fresh_keys:
+            pid = ids[link_key(it, it.library_id)]
+            if link_key(it, it.library_id) in fresh_keys:
                 for name, _kind in it.tags:
                     w.tag(pid, name)
                 for path in it.collections:
                     w.add_to_list(pid, path)
             for note in it.notes:
-                if w.append_note(pid, note, it.library_id):
-                    touched.add(pid)
-        s.flush()
-        fts.refresh_papers(s, touched)
-    return touched
+                w.append_note(pid, note, it.library_id)
+        tx.touched(papers=ids.values(), tags=True, lists=True)
 
 
 def _import_notes(lib: Library, notes: Sequence[ZNote], library_id: int, colors: dict[str, str],
-                  report: ZoteroImportReport) -> set[int]:  # fmt: skip
+                  report: ZoteroImportReport, coalesce: str) -> None:  # fmt: skip
     """Standalone notes: appended to the papers they are related to, else entries of their own."""
-    touched: set[int] = set()
-    with lib.session() as s:
-        w = _Writer(s, colors, report)
+    with lib.change("Import from Zotero", coalesce=coalesce) as tx:
+        s = tx.session
+        w = _Writer(tx, colors, report)
         for note in notes:
-            key = _link_key(note.key, library_id)
+            key = link_key(note.key, library_id)
             if s.get(ImportLink, (SOURCE, key)) is not None:
                 continue
-            targets = list(_links(s, [_link_key(k, library_id) for k in note.related]).values())
+            targets = list(links(s, [link_key(k, library_id) for k in note.related]).values())
             if targets:
+                tx.capture_papers(targets)
                 for pid in targets:
                     w.append_body(pid, note.html)
-                s.add(ImportLink(source=SOURCE, key=key, kind="note", paper_id=targets[0]))
+                w.link(key, "note", targets[0])
                 report.notes += 1
-                touched |= set(targets)
                 continue
             now = utcnow()
             paper = Paper(title=note.title or "Untitled note", title_norm="", entry_type="note",
                           note=note_markdown(note.html) + "\n", saved=True, added_at=now, modified_at=now)  # fmt: skip
             s.add(paper)
             s.flush()
-            s.add(ImportLink(source=SOURCE, key=key, kind="note", paper_id=paper.id))
+            tx.created_papers([paper.id])
+            w.link(key, "note", paper.id)
             report.notes += 1
             report.added.append(paper.id)
             for name, _kind in note.tags:
                 w.tag(paper.id, name)
             for path in note.collections:
                 w.add_to_list(paper.id, path)
-            touched.add(paper.id)
-        s.flush()
-        fts.refresh_papers(s, touched)
-    return touched
-
-
-def _attachment_file(att: ZAttachment, data_dir: Path) -> Path | None:
-    if att.path.startswith("storage:"):
-        return data_dir / "storage" / att.key / att.path[len("storage:") :]
-    if att.link_mode == LINK_LINKED_FILE and att.path and not att.path.startswith("attachments:"):
-        return Path(att.path)
-    return None
-
-
-def _is_pdf(att: ZAttachment) -> bool:
-    return att.content_type == "application/pdf" or att.path.lower().endswith(".pdf")
-
-
-def _import_files(lib: Library, item: ZItem, pid: int, data_dir: Path, copy_linked: bool,
-                  report: ZoteroImportReport) -> None:  # fmt: skip
-    from readinglist.errors import PdfError
-    from readinglist.services.attachments import attach_file, current_attachment
-
-    label = meta_label(item)
-    attached = False
-    for att in (a for a in item.attachments if _is_pdf(a) and a.link_mode != LINK_LINKED_URL):
-        link = _link_key(att.key, item.library_id)
-        with lib.session() as s:
-            done = s.get(ImportLink, (SOURCE, link)) is not None
-        path = _attachment_file(att, data_dir)
-        if not done:
-            if attached:
-                report.skipped.append(
-                    f"{label}: a further PDF ({att.title or att.key}) was left out; a paper keeps one PDF"
-                    + _lost(att)
-                )
-                continue
-            if path is None:
-                report.skipped.append(
-                    f"{label}: {att.path} is relative to Zotero's linked-file base folder; copy it in by hand"
-                    + _lost(att)
-                )
-                continue
-            if att.link_mode == LINK_LINKED_FILE and not copy_linked:
-                report.skipped.append(f"{label}: linked file {path} left where it is" + _lost(att))
-                continue
-            if not path.is_file():
-                report.skipped.append(f"{label}: the PDF {path} is missing" + _lost(att))
-                continue
-            current = current_attachment(lib, pid)
-            try:
-                if current is None:
-                    attach_file(lib, pid, path, source=str(path))
-                    report.pdfs += 1
-                else:
-                    report.skipped.append(
-                        f"{label}: kept the PDF the library already had; Zotero's annotations are placed on it"
-                    )
-            except PdfError as exc:
-                report.skipped.append(f"{label}: {exc}")
-                continue
-            with lib.session() as s:
-                s.add(ImportLink(source=SOURCE, key=link, kind="attachment", paper_id=pid))
-        attached = True
-        report.annotations += _import_annotations(lib, pid, att, label, report)
-
-
-def _lost(att: ZAttachment) -> str:
-    n = len(att.annotations)
-    return f"; its {n} annotation{'s' if n != 1 else ''} need the PDF and did not come" if n else ""
-
-
-def meta_label(item: ZItem) -> str:
-    title = item.fields.get("title", "") or item.key
-    return title if len(title) <= 60 else title[:59] + "…"
-
-
-def _import_annotations(
-    lib: Library, pid: int, att: ZAttachment, label: str, report: ZoteroImportReport
-) -> int:
-    import pymupdf
-
-    from readinglist.services.annotations import PYMUPDF_LOCK, import_annotation_records
-    from readinglist.services.attachments import current_attachment
-    from readinglist.zotero.convert import annotation_record
-
-    if not att.annotations:
-        return 0
-    current = current_attachment(lib, pid)
-    if current is None:
-        report.skipped.append(f"{label}: {len(att.annotations)} annotations need the PDF, which did not come")
-        return 0
-    with PYMUPDF_LOCK, pymupdf.open(current.path) as doc:
-        matrices = [page.transformation_matrix for page in doc]
-
-    def to_page(page: int, x: float, y: float) -> tuple[float, float]:
-        p = pymupdf.Point(x, y) * matrices[min(page, len(matrices) - 1)]
-        return (round(p.x, 2), round(p.y, 2))
-
-    records = []
-    for a in att.annotations:
-        rec = annotation_record(a, to_page) if a.position.get("pageIndex", 10**9) < len(matrices) else None  # type: ignore[operator]
-        if rec is None:
-            report.skipped.append(f"{label}: a {a.type} annotation ({a.key}) has no usable position")
-        else:
-            records.append(rec)
-    return import_annotation_records(lib, pid, records)
+        tx.touched(tags=True, lists=True)
 
 
 def import_zotero(
@@ -348,6 +255,8 @@ def import_zotero(
     cancelled: Callable[[], bool] | None = None,
 ) -> ZoteroImportReport:
     """Import the Zotero data folder ``source`` (or its ``zotero.sqlite``); see the module docstring."""
+    from readinglist.services.zotero_files import import_files
+
     zl = read_library(Path(source))
     report = ZoteroImportReport(trashed=zl.trashed)
     total = len(zl.items) * 2 + 1
@@ -361,22 +270,25 @@ def import_zotero(
         if cancelled is not None and cancelled():
             raise Cancelled(f"Zotero import stopped after {done} of {total} steps; what came so far is kept")
 
-    touched: set[int] = set()
+    # Every step of one import shares a coalesce key, so undo takes back the import as one step
+    # (as long as its steps follow each other within the history's coalescing window).
+    coalesce = f"zotero-import:{uuid.uuid4().hex}"
     for i in range(0, len(zl.items), BATCH):
         batch = zl.items[i : i + BATCH]
-        touched |= _import_batch(lib, batch, zl.tag_colors, report)
+        _import_batch(lib, batch, zl.tag_colors, report, coalesce)
         step(len(batch), f"Zotero: {min(i + BATCH, len(zl.items))} of {len(zl.items)} items")
     libraries = sorted({it.library_id for it in zl.items}) or [1]
-    touched |= _import_notes(lib, zl.standalone_notes, libraries[0], zl.tag_colors, report)
-    lib._notify(Changes(papers=frozenset(touched), tags=True, lists=True))
+    _import_notes(lib, zl.standalone_notes, libraries[0], zl.tag_colors, report, coalesce)
     step(1, "Zotero: notes")
-    with lib.session() as s:
-        ids = _links(s, [_link_key(it, it.library_id) for it in zl.items])
+    with lib.read() as s:
+        ids = links(s, [link_key(it, it.library_id) for it in zl.items])
     for n, it in enumerate(zl.items, 1):
-        pid = ids.get(_link_key(it, it.library_id))
+        pid = ids.get(link_key(it, it.library_id))
         if pid is not None and it.attachments:
             try:
-                _import_files(lib, it, pid, zl.data_dir, copy_linked, report)
+                import_files(
+                    lib, it, pid, zl.data_dir, copy_linked=copy_linked, report=report, coalesce=coalesce
+                )
             except ReadingListError as exc:
                 report.skipped.append(f"{meta_label(it)}: {exc}")
         step(1, f"Zotero: files of {n} of {len(zl.items)} items")

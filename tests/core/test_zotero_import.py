@@ -142,3 +142,19 @@ def test_cli_import_zotero_reports_a_summary(lib, zotero, capsys: pytest.Capture
     err = capsys.readouterr().err
     assert "4 new papers, 1 merged" in err and "brandt.pdf is missing" in err
     assert "its 6 annotations need the PDF and did not come" in err
+
+
+def test_the_import_is_one_undo_step(lib, zotero) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.services import history
+
+    before = _snapshot(lib)
+    import_zotero(lib, zotero.data_dir)
+    assert history.can_undo(lib) == "Import from Zotero"
+    assert [h.label for h in history.history(lib)][:1] == ["Import from Zotero"]
+    history.undo(lib)
+    after = _snapshot(lib)
+    # The library is as it was (the copied PDF files are left in pdfs/ for redo to find).
+    assert after[:6] == before[:6] and after[7] == before[7]
+    assert "Some Published Thing" not in _rows(lib)
+    history.redo(lib)
+    assert _rows(lib)["Some Published Thing"].lists == ("Thesis",)
