@@ -27,6 +27,7 @@ class Built:
     data_dir: Path
     keys: dict[str, str] = field(default_factory=dict)  # role -> Zotero item key
     linked_pdf: Path | None = None
+    base_dir: Path | None = None
 
 
 class _Db:
@@ -228,6 +229,15 @@ def build_zotero(root: Path, *, duplicate_doi: str = "10.5555/dup.2020") -> Buil
                                           "Proceedings of Things", "date": "2022", "publisher": "ACM"})  # fmt: skip
     db.creators(conf, [("Jane", "Doe", "author", 0)])
     db.attachment("ATTMISS1", conf, 0, "storage:lost.pdf")
+
+    # 3b. a report whose PDF is linked relative to Zotero's "Linked Attachment Base Directory"
+    k = built.keys["based"] = "REPBASE1"
+    rep = db.item("report", k, {"title": "A Report Filed Under the Base Folder", "institution": "Some Lab",
+                                 "reportNumber": "TR-7", "date": "2021-11"})  # fmt: skip
+    db.creators(rep, [("Kim", "Park", "author", 0)])
+    built.base_dir = root / "papers-base"
+    make_paper_pdf(built.base_dir / "reports" / "park.pdf", title="A Report", authors=["Kim Park"], pages=1)
+    db.attachment("ATTBASE1", rep, 2, "attachments:reports/park.pdf")
 
     # 4. in the trash: never imported
     k = built.keys["trashed"] = "TRASHED1"

@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--linked", choices=("copy", "skip"), default="copy",
                    help="linked files (outside Zotero's storage): copy them in (default) or leave them")  # fmt: skip
+    p.add_argument("--base-dir", type=Path, metavar="DIR",
+                   help="Zotero's linked-attachment base folder (default: the one Zotero's profile names)")  # fmt: skip
     add_format(p)
     p.set_defaults(func=cmd_import_zotero)
 
@@ -104,7 +106,8 @@ def cmd_import_zotero(lib: Library, args: argparse.Namespace) -> int:
     from readinglist.zotero.locate import find_data_dir
 
     source = args.path or find_data_dir()
-    report = import_zotero(lib, source, copy_linked=args.linked == "copy", progress=ProgressBar("zotero"))
+    report = import_zotero(lib, source, copy_linked=args.linked == "copy", base_dir=args.base_dir,
+                           progress=ProgressBar("zotero"))  # fmt: skip
     if args.format == "json":
         emit_json(report.to_json())
     else:

@@ -14,13 +14,16 @@ from readinglist.services.zotero_import import SOURCE, ZoteroImportReport, link_
 from readinglist.zotero.reader import LINK_LINKED_FILE, LINK_LINKED_URL, ZAttachment, ZItem
 
 
-def attachment_file(att: ZAttachment, data_dir: Path) -> Path | None:
-    """Where an attachment's file is: Zotero's storage folder, or a linked file's own path."""
+def attachment_file(att: ZAttachment, data_dir: Path, base_dir: Path | None = None) -> Path | None:
+    """Where an attachment's file is: Zotero's storage folder, a linked file's own path, or a
+    path relative to the linked-attachment base folder (``attachments:…``)."""
     if att.path.startswith("storage:"):
         return data_dir / "storage" / att.key / att.path[len("storage:") :]
-    if att.link_mode == LINK_LINKED_FILE and att.path and not att.path.startswith("attachments:"):
-        return Path(att.path)
-    return None
+    if att.link_mode != LINK_LINKED_FILE or not att.path:
+        return None
+    if att.path.startswith("attachments:"):
+        return base_dir / att.path[len("attachments:") :] if base_dir is not None else None
+    return Path(att.path)
 
 
 def _is_pdf(att: ZAttachment) -> bool:
@@ -34,7 +37,7 @@ def _lost(att: ZAttachment) -> str:
 
 def _why_not(att: ZAttachment, path: Path | None, copy_linked: bool) -> str | None:
     if path is None:
-        return f"{att.path} is relative to Zotero's linked-file base folder; copy it in by hand"
+        return f"{att.path} is relative to Zotero's linked-file base folder, which was not found (give --base-dir)"
     if att.link_mode == LINK_LINKED_FILE and not copy_linked:
         return f"linked file {path} left where it is"
     if not path.is_file():
@@ -44,7 +47,7 @@ def _why_not(att: ZAttachment, path: Path | None, copy_linked: bool) -> str | No
 
 def import_files(
     lib: Library, item: ZItem, pid: int, data_dir: Path, *, copy_linked: bool, report: ZoteroImportReport,
-    coalesce: str,
+    coalesce: str, base_dir: Path | None = None,
 ) -> None:  # fmt: skip
     """The item's first PDF (and its annotations); further PDFs are reported, a paper keeps one."""
     from readinglist.services.attachments import current_attachment
@@ -55,7 +58,7 @@ def import_files(
         key = link_key(att.key, item.library_id)
         with lib.read() as s:
             done = s.get(ImportLink, (SOURCE, key)) is not None
-        path = attachment_file(att, data_dir)
+        path = attachment_file(att, data_dir, base_dir)
         if not done and attached:
             report.skipped.append(
                 f"{label}: a further PDF ({att.title or att.key}) was left out; a paper keeps one PDF"

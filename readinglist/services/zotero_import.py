@@ -251,13 +251,19 @@ def import_zotero(
     source: Path,
     *,
     copy_linked: bool = True,
+    base_dir: Path | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ZoteroImportReport:
-    """Import the Zotero data folder ``source`` (or its ``zotero.sqlite``); see the module docstring."""
+    """Import the Zotero data folder ``source`` (or its ``zotero.sqlite``); see the module docstring.
+
+    ``base_dir`` is Zotero's linked-attachment base folder (default: the one its profile names).
+    """
     from readinglist.services.zotero_files import import_files
+    from readinglist.zotero.locate import base_attachment_dir
 
     zl = read_library(Path(source))
+    base_dir = base_dir or base_attachment_dir()
     report = ZoteroImportReport(trashed=zl.trashed)
     total = len(zl.items) * 2 + 1
     done = 0
@@ -287,7 +293,14 @@ def import_zotero(
         if pid is not None and it.attachments:
             try:
                 import_files(
-                    lib, it, pid, zl.data_dir, copy_linked=copy_linked, report=report, coalesce=coalesce
+                    lib,
+                    it,
+                    pid,
+                    zl.data_dir,
+                    copy_linked=copy_linked,
+                    report=report,
+                    coalesce=coalesce,
+                    base_dir=base_dir,
                 )
             except ReadingListError as exc:
                 report.skipped.append(f"{meta_label(it)}: {exc}")

@@ -64,7 +64,7 @@ def test_everything_comes_in_place(lib, zotero) -> None:  # type: ignore[no-unty
     assert dup.citekey == "otherduplicate" and dup.tags == ("imported-dup",)  # merged, key kept
     assert len([r for r in rows if r.startswith("A Duplicate")]) == 1
     assert any("lost.pdf is missing" in s for s in report.skipped)
-    assert len(report.added) == 4 and len(report.merged) == 1 and report.pdfs == 2
+    assert len(report.added) == 5 and len(report.merged) == 1 and report.pdfs == 2
 
     annots = {a.fingerprint: a for a in list_annotations(lib, pre.id)}
     assert len(annots) == 6
@@ -95,7 +95,7 @@ def test_a_second_import_changes_nothing(lib, zotero) -> None:  # type: ignore[n
     before = _snapshot(lib)
     report = import_zotero(lib, zotero.data_dir)
     assert _snapshot(lib) == before
-    assert report.added == [] and report.merged == [] and len(report.unchanged) == 4
+    assert report.added == [] and report.merged == [] and len(report.unchanged) == 5
     assert report.notes == report.pdfs == report.annotations == report.tags == report.lists == 0
 
 
@@ -108,7 +108,7 @@ def test_a_locked_database_is_read_from_a_copy(lib, zotero) -> None:  # type: ig
     finally:
         holder.rollback()
         holder.close()
-    assert len(report.added) == 4
+    assert len(report.added) == 5
 
 
 def test_cancel_keeps_what_came_and_bad_folders_say_why(lib, zotero, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def test_cli_import_zotero_reports_a_summary(lib, zotero, capsys: pytest.Capture
     shutil.rmtree(zotero.data_dir / "storage" / "ATTPDF01")  # now two PDFs are missing
     assert main(["--library", str(root), "import-zotero", str(zotero.data_dir)]) == 0
     err = capsys.readouterr().err
-    assert "4 new papers, 1 merged" in err and "brandt.pdf is missing" in err
+    assert "5 new papers, 1 merged" in err and "brandt.pdf is missing" in err
     assert "its 6 annotations need the PDF and did not come" in err
 
 
@@ -158,3 +158,35 @@ def test_the_import_is_one_undo_step(lib, zotero) -> None:  # type: ignore[no-un
     assert "Some Published Thing" not in _rows(lib)
     history.redo(lib)
     assert _rows(lib)["Some Published Thing"].lists == ("Thesis",)
+
+
+def test_linked_files_relative_to_the_base_folder(lib, zotero) -> None:  # type: ignore[no-untyped-def]
+    report = import_zotero(lib, zotero.data_dir, base_dir=zotero.base_dir)
+    row = _rows(lib)["A Report Filed Under the Base Folder"]
+    assert row.pdf and Path(row.pdf).parent == lib.pdf_dir and report.pdfs == 3
+    assert (
+        row.meta.entry_type == "techreport" and row.meta.publisher == "Some Lab" and row.meta.number == "TR-7"
+    )
+
+
+def test_zotero_data_and_base_folders_are_found_from_the_profile(tmp_path: Path) -> None:
+    from readinglist.errors import NotFoundError
+    from readinglist.zotero.locate import base_attachment_dir, find_data_dir
+
+    home = tmp_path / "home"
+    with pytest.raises(NotFoundError, match="give its path"):
+        find_data_dir(home)
+    (home / "Zotero").mkdir(parents=True)
+    (home / "Zotero" / "zotero.sqlite").write_bytes(b"")
+    assert find_data_dir(home) == home / "Zotero"
+    custom, base = tmp_path / "elsewhere", tmp_path / "base"
+    custom.mkdir()
+    base.mkdir()
+    (custom / "zotero.sqlite").write_bytes(b"")
+    profile = home / ".zotero" / "zotero" / "abcd.default"
+    profile.mkdir(parents=True)
+    (profile / "prefs.js").write_text(
+        f'user_pref("extensions.zotero.dataDir", "{custom}");\n'
+        f'user_pref("extensions.zotero.baseAttachmentPath", "{base}");\n', encoding="utf-8")  # fmt: skip
+    assert find_data_dir(home) == custom
+    assert base_attachment_dir(home) == base

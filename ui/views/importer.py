@@ -43,16 +43,16 @@ class ImportController(QObject):
         self.jobs.track(h, f"Importing {n} file{'s' if n != 1 else ''}")
 
     def import_zotero(self, folder: Path, *, copy_linked: bool = True) -> None:
-        """Import a Zotero data folder in the write lane, with progress and cancellation."""
+        """Import a Zotero data folder in a worker, with progress and cancellation. Not the serial
+        write lane: each batch is its own short change, so the user's edits interleave instead of
+        waiting for the whole import."""
         from readinglist.services.zotero_import import import_zotero
 
         def run(*, task: TaskContext):  # type: ignore[no-untyped-def]
             return import_zotero(self.ctx.lib, folder, copy_linked=copy_linked, progress=task.progress,
                                  cancelled=task.cancelled)  # fmt: skip
 
-        from ui.tasks import Lane
-
-        h = self.ctx.tasks.run(run, context=True, lane=Lane.DB, name="zotero import",
+        h = self.ctx.tasks.run(run, context=True, name="zotero import",
                                on_done=self._zotero_done, on_error=self._failed)  # fmt: skip
         self.jobs.track(h, "Importing from Zotero")
 
