@@ -52,6 +52,8 @@ class CitePicker(QDialog):
         self.results = QListWidget()
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results.setAccessibleName("Papers to cite")
+        self.results.setAlternatingRowColors(True)
+        self.results.setSpacing(2)
         self.status = QLabel("")
         self.status.setObjectName("hintLabel")
         buttons = QDialogButtonBox(
