@@ -10,6 +10,7 @@ import pytest
 from readinglist.cli.main import main
 from readinglist.formats.cited import keys_from_aux, keys_from_tex, markdown_citations
 from readinglist.records import PaperMeta
+from readinglist.services import papers
 
 
 def test_aux_keys_natbib_biblatex_and_included_files(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_markdown_citations_skip_code_and_email() -> None:
 
 @pytest.fixture
 def library(lib: object, tmp_path: Path) -> Path:
-    lib.upsert([PaperMeta(title="Attention Is All You Need", authors=("Ashish Vaswani",), arxiv_id="1706.03762",  # type: ignore[attr-defined]
+    papers.upsert(lib, [PaperMeta(title="Attention Is All You Need", authors=("Ashish Vaswani",), arxiv_id="1706.03762",  # type: ignore[attr-defined]
                           year=2017),
                 PaperMeta(title="Jina CLIP", authors=("Ilse Brandt",), arxiv_id="2405.20204", year=2024),
                 PaperMeta(title="Never Cited Here", authors=("Nobody Atall",), arxiv_id="2401.00001", year=2024)],

@@ -9,18 +9,20 @@ import pytest
 
 from readinglist.records import PaperMeta
 from readinglist.serve.server import CitationServer
+from readinglist.services import papers, reading_lists
 
 
 @pytest.fixture
 def served(lib: object) -> Iterator[tuple[CitationServer, list[int]]]:
-    ids, _ = lib.upsert(  # type: ignore[attr-defined]
+    ids, _ = papers.upsert(
+        lib,  # type: ignore[arg-type]
         [PaperMeta(title="Attention Is All You Need", authors=("Ashish Vaswani",), arxiv_id="1706.03762", year=2017),
          PaperMeta(title="Jina CLIP: Your CLIP Model", authors=("Ilse Brandt",), arxiv_id="2405.20204", year=2024)],
         save=True,
     )  # fmt: skip
-    lib.create_list("Thesis/Chapter 2")  # type: ignore[attr-defined]
-    lib.add_to_list("Thesis/Chapter 2", [ids[1]])  # type: ignore[attr-defined]
-    lib.tag([ids[0]], ["transformers"])  # type: ignore[attr-defined]
+    reading_lists.create(lib, "Thesis/Chapter 2")  # type: ignore[arg-type]
+    reading_lists.add(lib, "Thesis/Chapter 2", [ids[1]])  # type: ignore[arg-type]
+    papers.tag(lib, [ids[0]], ["transformers"])  # type: ignore[arg-type]
     picks: list[list[str] | None] = [["vaswani2017attention", "brandt2024jina"]]
     server = CitationServer(lib, 0, picker=lambda: picks[0])  # type: ignore[arg-type]
     server.start()

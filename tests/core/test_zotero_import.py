@@ -11,6 +11,7 @@ import pytest
 from readinglist.db.queries import PaperFilter
 from readinglist.errors import Cancelled
 from readinglist.records import PaperMeta
+from readinglist.services import papers
 from readinglist.services.annotations import list_annotations
 from readinglist.services.zotero_import import import_zotero
 from tests.zotero_fixture import PAGE_HEIGHT, build_zotero
@@ -18,7 +19,7 @@ from tests.zotero_fixture import PAGE_HEIGHT, build_zotero
 
 @pytest.fixture
 def zotero(tmp_path: Path, lib: object):  # type: ignore[no-untyped-def]
-    lib.upsert([PaperMeta(title="A Duplicate Paper Already Here", doi="10.5555/dup.2020",  # type: ignore[attr-defined]
+    papers.upsert(lib, [PaperMeta(title="A Duplicate Paper Already Here", doi="10.5555/dup.2020",  # type: ignore[attr-defined]
                           authors=("Ann Other",), entry_type="article")], save=True)  # fmt: skip
     return build_zotero(tmp_path / "src")
 
