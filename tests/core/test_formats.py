@@ -132,3 +132,13 @@ def test_broken_csl_json_and_ris_are_reported_not_raised() -> None:
     assert len(parsed.problems) == 2
     parsed = parse_ris("TY  - JOUR\nAU  - Doe, J.\nER  - \n\nTY  - JOUR\nTI  - Kept\nER  - \n")
     assert [m.title for m in parsed.entries] == ["Kept"] and "no title" in parsed.problems[0]
+
+
+def test_without_citeproc_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from readinglist.errors import ReadingListError
+
+    monkeypatch.setitem(sys.modules, "citeproc", None)  # as if the [cite] extra were not installed
+    with pytest.raises(ReadingListError, match=r"pip install 'readinglist\[cite\]'"):
+        format_references([("martinez2023some", ARTICLE)], "apa")
