@@ -305,3 +305,4 @@ class AnnotationRecord:
     created: dt.datetime | None = None
     modified: dt.datetime | None = None
     fingerprint: str | None = None
+    tags: tuple[str, ...] = ()

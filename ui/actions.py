@@ -47,10 +47,12 @@ class ActionId(enum.Enum):
     SAVE_SEARCH = enum.auto()
     COPY_BIBTEX = enum.auto()
     COPY_CITEKEY = enum.auto()
+    COPY_CITATION = enum.auto()
     UNDO = enum.auto()
     REDO = enum.auto()
     SYNC_NOW = enum.auto()
     IMPORT = enum.auto()
+    IMPORT_ZOTERO = enum.auto()
     EXPORT = enum.auto()
     NEW_LIST = enum.auto()
     SHOW_DOWNLOADS = enum.auto()
@@ -104,9 +106,11 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.COPY_CITEKEY: Spec("Copy citation key", ("Ctrl+Shift+C",), None, "Copy \\cite{…} keys of the selected papers", Scope.WINDOW, "Citations"),
     ActionId.UNDO: Spec("Undo", ("Ctrl+Z",), "undo", "Undo your last change to the library (shared with the command line)", Scope.TRIAGE, "Edit"),
     ActionId.REDO: Spec("Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), None, "Redo the change undone last", Scope.TRIAGE, "Edit"),
+    ActionId.COPY_CITATION: Spec("Copy formatted citation", ("Ctrl+Alt+C",), None, "Copy the references of the selected papers in the citation style of Settings (APA, IEEE or ACM)", Scope.WINDOW, "Citations"),
     ActionId.SYNC_NOW: Spec("Sync now", ("F5",), "sync", "Fetch the Daily Papers of the days missed", Scope.WINDOW, "Library"),
     ActionId.IMPORT: Spec("Import files…", ("Ctrl+I",), "import", "Import .bib files and PDFs", Scope.WINDOW, "Library"),
-    ActionId.EXPORT: Spec("Export BibTeX…", ("Ctrl+E",), "export", "Export BibTeX to a file or the clipboard", Scope.WINDOW, "Citations"),
+    ActionId.IMPORT_ZOTERO: Spec("Import from Zotero…", (), "import", "Bring a Zotero library in: items, collections, tags, notes, PDFs and annotations", Scope.WINDOW, "Library"),
+    ActionId.EXPORT: Spec("Export…", ("Ctrl+E",), "export", "Export BibTeX, BibLaTeX, CSL-JSON or RIS to a file or the clipboard", Scope.WINDOW, "Citations"),
     ActionId.NEW_LIST: Spec("New reading list…", ("Ctrl+N",), None, "Create a reading list", Scope.WINDOW, "Library"),
     ActionId.SHOW_DOWNLOADS: Spec("Downloads", ("Ctrl+J",), "download", "Show the downloads panel", Scope.WINDOW, "View"),
     ActionId.SETTINGS: Spec("Settings…", ("Ctrl+,",), "settings", "Preferences", Scope.WINDOW, "General"),

@@ -50,8 +50,9 @@ from ui.views.triage import Triage
 
 A = ActionId
 MENUS = (
-    ("&File", (A.IMPORT, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
-    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_LINK, A.REKEY, None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
+    ("&File", (A.IMPORT, A.IMPORT_ZOTERO, A.EXPORT, None, A.SETTINGS, None, A.QUIT)),
+    ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_CITATION, A.COPY_LINK, A.REKEY,
+               None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
                 None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         self.digests = Digests(ctx, self.notice, self)
         self.autoexport = self._autoexporter()
+        from ui.citeserver import CitationServerController
+
+        self.citeserver = CitationServerController(ctx, self)
         self._select_first = True
         self._ready = False
         self._pending_show = False
@@ -224,7 +228,8 @@ class MainWindow(QMainWindow):
             (A.OPEN_PDF, self.pdfs.open_current), (A.DOWNLOAD_PDF, self.pdfs.download_selected),
             (A.OPEN_IN_BROWSER, self.pdfs.open_in_browser), (A.FOCUS_SEARCH, self._focus_search),
             (A.SAVE_SEARCH, self.save_search), (A.COPY_BIBTEX, t.copy_bibtex),
-            (A.COPY_CITEKEY, t.copy_citekey), (A.UNDO, t.undo), (A.REDO, t.redo), (A.SYNC_NOW, self.sync.sync_now),
+            (A.COPY_CITEKEY, t.copy_citekey), (A.COPY_CITATION, self.copy_citation), (A.UNDO, t.undo),
+            (A.REDO, t.redo), (A.SYNC_NOW, self.sync.sync_now), (A.IMPORT_ZOTERO, self._import_zotero_dialog),
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
             (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
@@ -245,6 +250,7 @@ class MainWindow(QMainWindow):
         self.sidebar.refresh()
         self._sync_finished(None)
         self.sync.start_if_enabled()
+        self.apply_citation_server()
         # The daily verified backup (newest three kept), once the first paint is long done.
         QTimer.singleShot(BACKUP_DELAY_MS, self._daily_backup)
 
@@ -461,6 +467,7 @@ class MainWindow(QMainWindow):
         if prompt.exec_dialog(dlg):
             dlg.apply()
             self.sync.apply_settings()
+            self.apply_citation_server()
             apply_appearance(self.ctx.settings)
             self.actions_.refresh_icons()
         dlg.deleteLater()
@@ -518,9 +525,63 @@ class MainWindow(QMainWindow):
         )
         self.jobs.track(h, "Adding papers from arXiv")
 
+    def apply_citation_server(self) -> None:
+        """Run the editor-plugin server when Settings say so (on the chosen port), else stop it."""
+        s = self.ctx.settings
+        if not s.get(keys.CITE_SERVER_ON):
+            self.citeserver.stop()
+            return
+        port = s.get(keys.CITE_SERVER_PORT)
+        if self.citeserver.running and self.citeserver.server.port == port:  # type: ignore[attr-defined]
+            return
+        try:
+            self.citeserver.start(port)
+        except Exception as exc:  # a taken port must not stop the app; say how to fix it
+            self.ctx.report_error(exc)
+
+    def copy_citation(self) -> None:
+        """Copy the selected papers' references in the citation style chosen in Settings."""
+        from PySide6.QtGui import QGuiApplication
+
+        from readinglist.services import citations
+
+        ids = self.list.selected_ids()
+        if not ids:
+            return
+        style = self.ctx.settings.get(keys.CITATION_STYLE)
+
+        def done(text: str) -> None:
+            QGuiApplication.clipboard().setText(text.rstrip("\n"))
+            self.ctx.bus.info(f"Copied {len(ids)} reference{'s' if len(ids) != 1 else ''} ({style.upper()})")
+
+        self.ctx.tasks.run(citations.formatted_citation, self.ctx.lib, ids, style, on_done=done,
+                           on_error=self.ctx.report_error)  # fmt: skip
+
+    def _import_zotero_dialog(self) -> None:
+        from readinglist.errors import NotFoundError
+        from readinglist.zotero.locate import find_data_dir
+
+        try:
+            start = str(find_data_dir())
+        except NotFoundError:
+            start = str(Path.home())
+        folder = prompt.pick_folder(self, "The Zotero data folder (it holds zotero.sqlite)", start)
+        if not folder:
+            return
+        copy = prompt.confirm(
+            self, "Import from Zotero",
+            "Copy linked PDFs (files kept outside Zotero's storage folder) into the library too?\n"
+            "Cancel leaves them where they are; PDFs in Zotero's storage are always copied.",
+            "Copy them",
+        )  # fmt: skip
+        self.importer.import_zotero(Path(folder), copy_linked=copy)
+
     def _import_dialog(self) -> None:
         paths = prompt.open_files(
-            self, "Import .bib files and PDFs", str(Path.home()), "BibTeX and PDF (*.bib *.pdf)"
+            self,
+            "Import references and PDFs",
+            str(Path.home()),
+            "BibTeX, CSL-JSON, RIS and PDF (*.bib *.json *.ris *.pdf)",
         )
         self.importer.import_paths([Path(p) for p in paths])
 
@@ -567,6 +628,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.sync.cancel()
         self.downloads.shutdown()
+        self.citeserver.stop()
         self.ctx.tasks.shutdown()
         if self.autoexport is not None:
             self.autoexport.close()  # writes what a last change left pending

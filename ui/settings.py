@@ -35,11 +35,15 @@ FONT_SIZE: Key[int] = Key("ui/font_size", int, 0)  # points; 0 = the system's si
 SYNC_ON_START: Key[bool] = Key("sync/on_start", bool, True)
 SYNC_INTERVAL_HOURS: Key[int] = Key("sync/interval_hours", int, 4)  # 0 = only at start
 AUTO_DOWNLOAD: Key[bool] = Key("pdf/auto_download_saved", bool, False)
+CITE_SERVER_ON: Key[bool] = Key("cite/server_on", bool, False)  # answer editor plugins (Better BibTeX URLs)
+CITE_SERVER_PORT: Key[int] = Key("cite/server_port", int, 23120)  # 23119 is Zotero's own
+CITATION_STYLE: Key[str] = Key("cite/style", str, "apa")  # apa | ieee | acm
 OFFLINE_NOTICE_SHOWN: Key[bool] = Key("sync/offline_notice", bool, False)
 
 ALL_KEYS: tuple[Key[object], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
+    CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE,
 )  # fmt: skip
 
 

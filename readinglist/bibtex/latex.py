@@ -84,6 +84,9 @@ _BASE_TABLE: dict[int, str | None] = {
 }
 _TABLE_NESTED = {**_BASE_TABLE, **{ord(k): v for k, v in _NESTED_BRACES.items()}}
 _TABLE_LOOSE = {**_BASE_TABLE, **{ord(k): v for k, v in _LOOSE_BRACES.items()}}
+# BibLaTeX (biber reads UTF-8): the same escapes without the accent macros, so Unicode is kept.
+_UNICODE_NESTED: dict[int, str | None] = {ord(k): v for k, v in {**_SPECIALS, **_NESTED_BRACES}.items()}
+_UNICODE_LOOSE: dict[int, str | None] = {ord(k): v for k, v in {**_SPECIALS, **_LOOSE_BRACES}.items()}
 _ASCII_SPECIAL = re.compile(r"[\\{}&%$#_~^]")
 
 _MATH = re.compile(r"\$([^$]+)\$")
@@ -123,15 +126,21 @@ def _braces_nest(text: str) -> bool:
     return depth == 0
 
 
-def encode_text(text: str) -> str:
+def _tables(keep_unicode: bool) -> tuple[dict[int, str | None], dict[int, str | None]]:
+    return (_UNICODE_NESTED, _UNICODE_LOOSE) if keep_unicode else (_TABLE_NESTED, _TABLE_LOOSE)
+
+
+def encode_text(text: str, *, keep_unicode: bool = False) -> str:
     """Plain text to a BibTeX field value that prints exactly ``text``.
 
     Whitespace runs (newlines included) collapse to one space, as BibTeX reads them anyway.
+    ``keep_unicode`` leaves letters as UTF-8 (BibLaTeX) instead of accent macros.
     """
     text = clean_text(text)
     if text.isascii() and not _ASCII_SPECIAL.search(text):
         return text
-    return text.translate(_TABLE_NESTED if _braces_nest(text) else _TABLE_LOOSE)
+    nested, loose = _tables(keep_unicode)
+    return text.translate(nested if _braces_nest(text) else loose)
 
 
 def _math_is_safe(inner: str) -> bool:
@@ -177,7 +186,7 @@ def _encode_words(text: str, table: dict[int, str | None]) -> str:
     return _WORD.sub(lambda m: _protect(m.group(), table), text)
 
 
-def encode_title(text: str) -> str:
+def encode_title(text: str, *, keep_unicode: bool = False) -> str:
     """Like :func:`encode_text`, keeping safe ``$math$`` and bracing words like ``{GPU}``.
 
     Braces protect case from styles that lowercase titles; math is braced for the same reason.
@@ -195,7 +204,8 @@ def encode_title(text: str) -> str:
     else:
         pieces.append((False, text))
     plain = "".join(t for is_math, t in pieces if not is_math)
-    table = _TABLE_NESTED if _braces_nest(plain) else _TABLE_LOOSE
+    nested, loose = _tables(keep_unicode)
+    table = nested if _braces_nest(plain) else loose
     return "".join("{" + t + "}" if is_math else _encode_words(t, table) for is_math, t in pieces)
 
 

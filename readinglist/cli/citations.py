@@ -1,4 +1,5 @@
-"""``export``, ``autoexport`` and ``rekey``: BibTeX out, kept in sync, keys changed on request."""
+"""``export``, ``autoexport`` and ``rekey``: references out (BibTeX, BibLaTeX, CSL-JSON, RIS), kept
+in sync, exactly what a document cites, and keys changed on request."""
 
 from __future__ import annotations
 
@@ -8,16 +9,30 @@ from pathlib import Path
 
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
+from readinglist.errors import ReadingListError
 from readinglist.services import citations
 from readinglist.services.library import Library
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="BibTeX to a file or stdout")
+    from readinglist.formats import FORMATS
+
+    p = sub.add_parser("export", help="BibTeX, BibLaTeX, CSL-JSON or RIS to a file or stdout")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--tag")
     p.add_argument("--list", dest="list_name", metavar="NAME")
     p.add_argument("--saved", action="store_true", help="the whole saved library (the default with no ids)")
+    p.add_argument("--format", choices=FORMATS, default=None, help="default: from the -o suffix, else bibtex")
+    doc = p.add_mutually_exclusive_group()
+    doc.add_argument(
+        "--aux", type=Path, metavar="FILE", help="exactly the keys a LaTeX run cited (paper.aux)"
+    )
+    doc.add_argument(
+        "--tex", type=Path, metavar="FILE", help="the keys cited in main.tex and its \\input files"
+    )
+    doc.add_argument(
+        "--md", type=Path, metavar="FILE", help="the keys cited in pandoc Markdown ([@key], @key)"
+    )
     p.add_argument("-o", "--output", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_export, readonly=True)
 
@@ -29,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = a.add_mutually_exclusive_group()
     g.add_argument("--tag")
     g.add_argument("--list", dest="list_name", metavar="NAME")
+    a.add_argument(
+        "--format", choices=FORMATS, default=None, help="default: from the suffix (.bib, .json, .ris)"
+    )
     a.set_defaults(func=cmd_autoexport_add)
     a = asub.add_parser("list", help="the registered files")
     add_format(a)
@@ -43,11 +61,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_rekey)
 
 
+def _export_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output and args.output.suffix.lower() in (".json", ".ris"):
+        return citations.format_for_path(args.output, None)
+    return "bibtex"
+
+
+def _cited_ids(lib: Library, args: argparse.Namespace) -> list[int]:
+    from readinglist.services.cited import cited_papers, describe_missing, read_cited
+
+    found = cited_papers(lib, read_cited(args.aux, args.tex, args.md))
+    message(
+        f"{len(found.ids)} cited entr{'ies' if len(found.ids) != 1 else 'y'} from {len(found.files)} file(s)"
+    )
+    for m in found.missing:
+        message("missing: " + describe_missing(m))
+    for p in found.problems:
+        message("warning: " + p)
+    return list(found.ids)
+
+
 def cmd_export(lib: Library, args: argparse.Namespace) -> int:
-    ids = lib.resolve_many(args.ids)
-    saved = args.saved or not (ids or args.tag or args.list_name)
-    chosen = citations.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
-    text = citations.bibtex_for(lib, chosen)
+    fmt = _export_format(args)
+    if args.aux or args.tex or args.md:
+        if args.ids or args.tag or args.list_name or args.saved:
+            raise ReadingListError(
+                "--aux/--tex/--md export what the document cites; drop ids, --tag, --list, --saved"
+            )
+        chosen = _cited_ids(lib, args)
+    else:
+        ids = lib.resolve_many(args.ids)
+        saved = args.saved or not (ids or args.tag or args.list_name)
+        chosen = citations.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
+    text = citations.export_text(lib, chosen, fmt)
     if args.output:
         changed = citations.write_text_atomically(args.output, text)
         message(f"{len(chosen)} entries {'written to' if changed else 'unchanged in'} {args.output}")
@@ -58,8 +106,8 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
 
 def cmd_autoexport_add(lib: Library, args: argparse.Namespace) -> int:
     scope = "tag" if args.tag else "list" if args.list_name else "saved"
-    info = citations.add_autoexport(lib, args.file, scope, args.tag or args.list_name)
-    message(f"{info.path} now follows {scope}{' ' + repr(info.value) if info.value else ''}")
+    info = citations.add_autoexport(lib, args.file, scope, args.tag or args.list_name, args.format)
+    message(f"{info.path} now follows {scope}{' ' + repr(info.value) if info.value else ''} as {info.format}")
     return 0
 
 
@@ -70,7 +118,7 @@ def cmd_autoexport_list(lib: Library, args: argparse.Namespace) -> int:
     elif not items:
         message("no auto-exported files")
     for a in items if args.format == "table" else ():
-        what = a.scope + (f" {a.value}" if a.value else "")
+        what = a.scope + (f" {a.value}" if a.value else "") + f" ({a.format})"
         print(
             f"{a.path}\t{what}\t{a.last_written or 'never written'}"
             + (f"\terror: {a.last_error}" if a.last_error else "")

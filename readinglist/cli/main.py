@@ -12,7 +12,7 @@ from readinglist import __version__
 from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
-    "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history",
+    "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
 )  # fmt: skip
 
 

@@ -188,10 +188,11 @@ def compare(name: str, before: dict[Key, Row], after_keys: set[Key], after: dict
 
 
 def compose(first: Diff, second: Diff) -> Diff | None:
-    """One diff doing what ``first`` then ``second`` did, or None when they do not compose simply
-    (only updates on both sides do: that is what coalescing note edits needs)."""
+    """One diff doing what ``first`` then ``second`` did, or None when they do not compose simply:
+    updates on both sides do (coalescing note edits), and so do steps that create rows and then
+    add to them (the batches of one import)."""
     if any(d.created or d.deleted for d in (*first.tables.values(), *second.tables.values())):
-        return None
+        return _union(first, second)
     out = Diff()
     for name in sorted(set(first.tables) | set(second.tables)):
         merged: dict[Key, dict[str, tuple[Any, Any]]] = {}
@@ -205,6 +206,42 @@ def compose(first: Diff, second: Diff) -> Diff | None:
             kept = {c: v for c, v in cols.items() if v[0] != v[1]}
             if kept:
                 td.updated.append((k, kept))
+    return out
+
+
+def _compose_rows(name: str, a: TableDiff, b: TableDiff) -> TableDiff | None:
+    """``a`` then ``b`` on one table: ``b``'s updates to rows ``a`` created are already in them
+    (undo deletes them, and redo re-inserts what is there at undo time); ``b`` deleting or
+    re-creating a row ``a`` touched does not compose."""
+    created = set(a.created)
+    deleted = {row_key(name, r) for r in a.deleted}
+    a_updated = {k for k, _ in a.updated}
+    if any(k in created or k in deleted or k in a_updated for k in b.created):
+        return None
+    if any(row_key(name, r) in created | deleted for r in b.deleted):
+        return None
+    if any(k in deleted for k, _ in b.updated):
+        return None
+    out = TableDiff(created=[*a.created, *b.created], deleted=[*a.deleted, *b.deleted])
+    merged: dict[Key, dict[str, tuple[Any, Any]]] = {}
+    for k, cols in [*a.updated, *((k, c) for k, c in b.updated if k not in created)]:
+        cur = merged.setdefault(k, {})
+        for c, (old, new) in cols.items():
+            cur[c] = (cur[c][0] if c in cur else old, new)
+    out.updated = [
+        (k, kept) for k, cols in merged.items() if (kept := {c: v for c, v in cols.items() if v[0] != v[1]})
+    ]
+    return out
+
+
+def _union(first: Diff, second: Diff) -> Diff | None:
+    out = Diff()
+    for name in sorted(set(first.tables) | set(second.tables)):
+        td = _compose_rows(name, first.tables.get(name, TableDiff()), second.tables.get(name, TableDiff()))
+        if td is None:
+            return None
+        if not td.empty:
+            out.tables[name] = td
     return out
 
 

@@ -170,6 +170,7 @@ class Annotation(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON list of names
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -222,9 +223,22 @@ class AutoExport(Base):
     path: Mapped[str] = mapped_column(Text, unique=True)
     scope: Mapped[str] = mapped_column(String(10))  # saved | tag | list
     value: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(20), default="bibtex", server_default="bibtex")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     last_written: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportLink(Base):
+    """A record of another tool (a Zotero item, note or attachment) already brought in, and where
+    it went, so importing the same library again changes nothing."""
+
+    __tablename__ = "import_links"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. "zotero"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. "1/ABCD2345"
+    kind: Mapped[str] = mapped_column(String(20))  # item | note | attachment
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
 
 
 class Setting(Base):

@@ -57,6 +57,7 @@ def _to_record(row: Annotation) -> AnnotationRecord:
         created=row.created,
         modified=row.modified,
         fingerprint=row.fingerprint,
+        tags=tuple(json.loads(row.tags or "[]")),
     )
 
 
@@ -213,6 +214,7 @@ def _insert(tx: Transaction, paper_id: int, record: AnnotationRecord, *, keep_id
         text=record.text,
         comment=record.comment,
         fingerprint=record.fingerprint,
+        tags=json.dumps(list(record.tags), ensure_ascii=False),
         created=record.created or now,
         modified=record.modified or now,
     )
@@ -324,8 +326,9 @@ def _pdf_of(lib: Library, paper_id: int) -> Path:
 
 def _own(records: Sequence[AnnotationRecord]) -> list[AnnotationRecord]:
     # Imported annotations are still in the PDF as their author wrote them; writing them again
-    # would show each twice in other viewers.
-    return [r for r in records if r.fingerprint is None]
+    # would show each twice in other viewers. Those from another tool's database (fingerprint
+    # "zotero:KEY") are in no PDF, so they are written like the user's own.
+    return [r for r in records if r.fingerprint is None or ":" in r.fingerprint]
 
 
 def _write_back(lib: Library, paper_id: int) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.fileutil import write_atomically
-from readinglist.records import Changes, PaperFilter
+from readinglist.records import Changes, PaperFilter, PaperMeta
 from readinglist.services.library import Library
 from readinglist.services.papers import keep
 
@@ -29,13 +29,36 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
 
+NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
+
+
+def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
+    """``(citekey, meta)`` of these papers, leaving out what cannot be cited (standalone notes)."""
+    rows = lib.get_many(list(paper_ids))
+    return [
+        (r.citekey or f"paper{r.id}", r.meta)
+        for r in rows
+        if r.meta is not None and (r.meta.entry_type or "") not in NOT_CITABLE
+    ]
+
+
+def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
+    """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic."""
+    from readinglist.formats import render
+
+    return render(fmt, entries_for(lib, paper_ids))
+
+
 def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
     """BibTeX for these papers, sorted by key, deterministic (byte-identical when nothing changed)."""
-    from readinglist.bibtex.writer import write_bibtex
+    return export_text(lib, paper_ids, "bibtex")
 
-    rows = lib.get_many(list(paper_ids))
-    entries = [(r.citekey or f"paper{r.id}", r.meta) for r in rows if r.meta is not None]
-    return write_bibtex(entries)
+
+def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa") -> str:
+    """The papers' references rendered in a citation style (APA, IEEE, ACM), one per line."""
+    from readinglist.formats.cite import format_citation
+
+    return format_citation(entries_for(lib, paper_ids), style)
 
 
 def scope_ids(
@@ -66,24 +89,56 @@ def write_text_atomically(path: Path, content: str) -> bool:
 def import_bib(lib: Library, path: Path) -> ImportReport:
     """Import a .bib file in one transaction: match, merge without overwriting, save the rest."""
     from readinglist.bibtex.reader import parse_bibtex_file
-    from readinglist.services import ingest
 
     parsed = parse_bibtex_file(Path(path))
-    report = ImportReport(problems=[f"{Path(path).name}:{p.line}: {p.message}" for p in parsed.problems])
-    metas = [e.meta for e in parsed.entries]
+    problems = [f"{Path(path).name}:{p.line}: {p.message}" for p in parsed.problems]
+    return import_entries(lib, [e.meta for e in parsed.entries], problems, label=f"Import {Path(path).name}")
+
+
+def import_entries(
+    lib: Library,
+    metas: Sequence[PaperMeta],
+    problems: Sequence[str] = (),
+    *,
+    label: str = "Import references",
+) -> ImportReport:
+    """Save parsed entries in one change: match, merge without overwriting, add the rest."""
+    from readinglist.services import ingest
+
+    report = ImportReport(problems=list(problems))
     if not metas:
         return report
-    with lib.change(f"Import {Path(path).name}") as tx:
+    with lib.change(label) as tx:
         existing = ingest.find_existing(tx.session, metas)
         res = ingest.upsert_papers(tx, metas, make_key=lib.make_citekey, fill_only=True)
         keep(tx, res.ids)
     seen: set[int] = set()
     for pid, old in zip(res.ids, existing, strict=True):
-        if pid in seen:
-            continue
-        seen.add(pid)
-        (report.merged if old is not None else report.added).append(pid)
+        if pid not in seen:
+            seen.add(pid)
+            (report.merged if old is not None else report.added).append(pid)
     return report
+
+
+def import_file(lib: Library, path: Path) -> ImportReport:
+    """Import a .bib, CSL-JSON (.json) or RIS (.ris) file; its problems name the file and line."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".bib":
+        return import_bib(lib, path)
+    from readinglist.formats.csl import parse_csl_json
+    from readinglist.formats.ris import parse_ris
+
+    parse = {".json": parse_csl_json, ".ris": parse_ris}.get(suffix)
+    if parse is None:
+        raise ReadingListError(f"{path.name}: only .bib, .json (CSL-JSON) and .ris files hold references")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadingListError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    parsed = parse(text)
+    problems = [f"{path.name}: {p}" for p in parsed.problems]
+    return import_entries(lib, parsed.entries, problems, label=f"Import {path.name}")
 
 
 def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
@@ -105,6 +160,10 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
         else:
             assert row.meta is not None
             key = lib.make_citekey(row.meta, lambda k: k.casefold() in others)
+        if row.citekey and row.citekey != key:
+            from readinglist.services.cited import remember_alias
+
+            remember_alias(tx, paper_id, row.citekey)
         s.execute(update(Paper).where(Paper.id == paper_id).values(citekey=key, modified_at=utcnow()))
     return key
 
@@ -119,26 +178,49 @@ class AutoExportInfo:
     value: str | None
     last_written: str | None
     last_error: str | None
+    format: str = "bibtex"
 
 
 def autoexports(lib: Library) -> list[AutoExportInfo]:
     with lib.read() as s:
         return [
             AutoExportInfo(
-                a.path, a.scope, a.value, a.last_written.isoformat() if a.last_written else None, a.last_error
+                a.path,
+                a.scope,
+                a.value,
+                a.last_written.isoformat() if a.last_written else None,
+                a.last_error,
+                a.format or "bibtex",
             )
             for a in s.execute(select(AutoExport).order_by(AutoExport.path)).scalars()
         ]
 
 
-def add_autoexport(lib: Library, path: Path | str, scope: str, value: str | None = None) -> AutoExportInfo:
+def format_for_path(path: Path, fmt: str | None) -> str:
+    """The export format for a file: the one asked for (checked against the suffix), or the
+    suffix's (.bib BibTeX, .json CSL-JSON, .ris RIS)."""
+    from readinglist.formats import SUFFIXES, check_format
+
+    suffix = path.suffix.lower()
+    if fmt is None:
+        fmt = {".bib": "bibtex", ".json": "csl-json", ".ris": "ris"}.get(suffix)
+        if fmt is None:
+            raise BibtexError(f"{path} ends in neither .bib, .json nor .ris; say which --format to write")
+    check_format(fmt)
+    if suffix != SUFFIXES[fmt]:
+        raise BibtexError(f"{path.name}: a {fmt} file should end in {SUFFIXES[fmt]}")
+    return fmt
+
+
+def add_autoexport(
+    lib: Library, path: Path | str, scope: str, value: str | None = None, fmt: str | None = None
+) -> AutoExportInfo:
     if scope not in SCOPES:
         raise ReadingListError(f"scope must be one of {', '.join(SCOPES)}")
     if scope != "saved" and not value:
         raise ReadingListError(f"an auto-export of a {scope} needs its name")
     target = Path(path).expanduser().resolve()
-    if target.suffix.lower() != ".bib":
-        raise BibtexError(f"{target} does not end in .bib; auto-export only writes .bib files")
+    fmt = format_for_path(target, fmt)
     scope_ids(
         lib,
         tag=value if scope == "tag" else None,
@@ -149,7 +231,7 @@ def add_autoexport(lib: Library, path: Path | str, scope: str, value: str | None
         old = tx.session.execute(select(AutoExport.id).where(AutoExport.path == str(target))).scalars().all()
         tx.capture("auto_exports", old)
         tx.session.execute(delete(AutoExport).where(AutoExport.path == str(target)))
-        row = AutoExport(path=str(target), scope=scope, value=value if scope != "saved" else None)
+        row = AutoExport(path=str(target), scope=scope, value=value if scope != "saved" else None, format=fmt)
         tx.session.add(row)
         tx.session.flush()
         tx.created("auto_exports", [row.id])
@@ -179,7 +261,7 @@ def refresh_autoexports(lib: Library) -> list[str]:
         try:
             ids = scope_ids(lib, tag=a.value if a.scope == "tag" else None,
                             list_name=a.value if a.scope == "list" else None, saved=a.scope == "saved")  # fmt: skip
-            content = bibtex_for(lib, ids)
+            content = export_text(lib, ids, a.format)
             changed = write_text_atomically(Path(a.path), content)
             error = None
         except ReadingListError as exc:

@@ -1,4 +1,4 @@
-"""Importing local files: .bib files and PDFs (identified by arXiv id, DOI or title)."""
+"""Importing local files: .bib, CSL-JSON and RIS files, and PDFs (identified by arXiv id, DOI or title)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 from readinglist.db.schema import Attachment, Paper
 from readinglist.errors import Cancelled, NetworkError, ReadingListError
 from readinglist.records import PaperMeta, Progress
-from readinglist.services.citations import ImportReport, import_bib
+from readinglist.services.citations import ImportReport, import_file
 from readinglist.services.library import Library
 
 log = logging.getLogger(__name__)
+REFERENCE_SUFFIXES = (".bib", ".json", ".ris")
 
 
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
@@ -24,7 +25,9 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
         p = Path(p).expanduser()
         if p.is_dir():
             out.extend(
-                sorted(q for q in p.rglob("*") if q.suffix.lower() in (".pdf", ".bib") and q.is_file())
+                sorted(
+                    q for q in p.rglob("*") if q.suffix.lower() in (".pdf", ".bib", ".ris") and q.is_file()
+                )
             )
         else:
             out.append(p)
@@ -50,8 +53,8 @@ def import_files(
             if not path.is_file():
                 raise ReadingListError(f"{path}: no such file")
             suffix = path.suffix.lower()
-            if suffix == ".bib":
-                sub = import_bib(lib, path)
+            if suffix in REFERENCE_SUFFIXES:
+                sub = import_file(lib, path)
                 report.added += sub.added
                 report.merged += sub.merged
                 report.problems += sub.problems
@@ -59,7 +62,9 @@ def import_files(
                 pid, new = import_pdf(lib, path, cancelled=cancelled)
                 (report.added if new else report.merged).append(pid)
             else:
-                raise ReadingListError(f"{path.name}: only .bib and .pdf files can be imported")
+                raise ReadingListError(
+                    f"{path.name}: only .bib, .json (CSL-JSON), .ris and .pdf files can be imported"
+                )
         except Cancelled:
             raise
         except ReadingListError as exc:

@@ -57,7 +57,7 @@ def _contrast(a: QColor, b: QColor) -> float:
 
 
 def test_the_selected_items_badge_is_legible_in_both_themes() -> None:
-    from ui.app import _palette
+    from ui.appearance import _palette
 
     for dark in (False, True):
         pal = _palette(dark)

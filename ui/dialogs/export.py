@@ -1,4 +1,5 @@
-"""Export BibTeX: of the selection, a tag, a reading list or the whole library; to a file or the clipboard.
+"""Export references (BibTeX, BibLaTeX, CSL-JSON, RIS): of the selection, a tag, a reading list or
+the whole library; to a file or the clipboard.
 
 :class:`ExportDialog` only collects the choice (an :class:`ExportRequest`); :func:`run_export`
 does the work in a worker and the result comes back as a notification.
@@ -29,6 +30,9 @@ from readinglist.services.library import Library
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 
+FORMAT_LABELS = (("bibtex", "BibTeX"), ("biblatex", "BibLaTeX (biber)"), ("csl-json", "CSL-JSON (pandoc, Zotero)"),
+                 ("ris", "RIS"))  # fmt: skip
+
 
 @dataclass(frozen=True)
 class ExportRequest:
@@ -36,6 +40,7 @@ class ExportRequest:
     value: str | None
     ids: tuple[int, ...]
     path: str | None  # None: the clipboard
+    format: str = "bibtex"
 
 
 def export_text(lib: Library, req: ExportRequest) -> tuple[str, int]:
@@ -48,7 +53,7 @@ def export_text(lib: Library, req: ExportRequest) -> tuple[str, int]:
         list_name=req.value if req.scope == "list" else None,
         saved=req.scope == "library",
     )  # fmt: skip
-    text = citations.bibtex_for(lib, ids)
+    text = citations.export_text(lib, ids, req.format)
     if req.path:
         citations.write_text_atomically(Path(req.path), text)
     return text, len(ids)
@@ -64,7 +69,7 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export BibTeX")
+        self.setWindowTitle("Export references")
         self.selection = selection
         lay = QVBoxLayout(self)
         what = QGroupBox("What")
@@ -89,6 +94,14 @@ class ExportDialog(QDialog):
         self.list_radio.setEnabled(bool(lists))
         (self.sel_radio if selection else self.lib_radio).setChecked(True)
         lay.addWidget(what)
+        fmt_row = QFormLayout()
+        self.format = QComboBox()
+        for key, label in FORMAT_LABELS:
+            self.format.addItem(label, key)
+        self.format.setAccessibleName("Export format")
+        self.format.currentIndexChanged.connect(self._format_changed)
+        fmt_row.addRow("Format:", self.format)
+        lay.addLayout(fmt_row)
         where = QGroupBox("Where")
         wl = QVBoxLayout(where)
         self.file_radio = QRadioButton("To a file")
@@ -114,17 +127,31 @@ class ExportDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(520, self.sizeHint().height())
 
+    def _suffix(self) -> str:
+        from readinglist.formats import SUFFIXES
+
+        return SUFFIXES[str(self.format.currentData())]
+
+    def _format_changed(self) -> None:
+        path = Path(self.path.text().strip() or "references.bib")
+        self.path.setText(str(path.with_suffix(self._suffix())))
+
     def _browse(self) -> None:
-        path = prompt.save_file(self, "Export BibTeX to", self.path.text())
+        suffix = self._suffix()
+        path = prompt.save_file(
+            self, "Export to", self.path.text(), f"{self.format.currentText()} (*{suffix})"
+        )
         if path:
-            self.path.setText(path if path.endswith(".bib") else path + ".bib")
+            self.path.setText(path if path.endswith(suffix) else path + suffix)
             self.file_radio.setChecked(True)
 
     def request(self) -> ExportRequest:
         scope = ("selection", "tag", "list", "library")[max(0, self.scope.checkedId())]
         value = {"tag": self.tag_combo.currentText(), "list": self.list_combo.currentText()}.get(scope)
         path = self.path.text().strip() if self.file_radio.isChecked() else None
-        return ExportRequest(scope, value or None, tuple(self.selection), path or None)
+        return ExportRequest(
+            scope, value or None, tuple(self.selection), path or None, str(self.format.currentData())
+        )
 
 
 def run_export(ctx: AppContext, req: ExportRequest) -> None:
@@ -132,8 +159,8 @@ def run_export(ctx: AppContext, req: ExportRequest) -> None:
         text, n = result
         if req.path is None:
             QGuiApplication.clipboard().setText(text)
-            ctx.bus.info(f"Copied {n} BibTeX entr{'ies' if n != 1 else 'y'} to the clipboard")
+            ctx.bus.info(f"Copied {n} entr{'ies' if n != 1 else 'y'} ({req.format}) to the clipboard")
         else:
-            ctx.bus.info(f"Wrote {n} BibTeX entr{'ies' if n != 1 else 'y'} to {req.path}")
+            ctx.bus.info(f"Wrote {n} entr{'ies' if n != 1 else 'y'} ({req.format}) to {req.path}")
 
     ctx.tasks.run(export_text, ctx.lib, req, name="export", on_done=done, on_error=ctx.report_error)

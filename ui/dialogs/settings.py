@@ -156,8 +156,31 @@ class SettingsDialog(QDialog):
         hint.setWordWrap(True)
         hint.setObjectName("hintLabel")
         form.addRow("", hint)
+        self.cite_style = QComboBox()
+        for key, label in (("apa", "APA"), ("ieee", "IEEE"), ("acm", "ACM")):
+            self.cite_style.addItem(label, key)
+        self.cite_style.setCurrentIndex(
+            max(0, self.cite_style.findData(self.ctx.settings.get(keys.CITATION_STYLE)))
+        )
+        self.cite_style.setAccessibleName("Citation style for Copy formatted citation")
+        form.addRow("Formatted citations:", self.cite_style)
+        server_row = QHBoxLayout()
+        self.server_on = QCheckBox("Answer editor plugins on 127.0.0.1, port")
+        self.server_on.setToolTip(
+            "Better BibTeX's cite-as-you-write and pull-export URLs, for editor plugins made for Zotero. "
+            "Use 23119 for plugins with a fixed port while Zotero itself is closed."
+        )
+        self.server_on.setChecked(self.ctx.settings.get(keys.CITE_SERVER_ON))
+        self.server_port = QSpinBox()
+        self.server_port.setRange(1024, 65535)
+        self.server_port.setValue(self.ctx.settings.get(keys.CITE_SERVER_PORT))
+        self.server_port.setAccessibleName("Port of the citation server")
+        server_row.addWidget(self.server_on)
+        server_row.addWidget(self.server_port)
+        server_row.addStretch(1)
+        form.addRow("Editors:", server_row)
         lay.addLayout(form)
-        lay.addWidget(QLabel("Auto-export: .bib files kept up to date as the library changes"))
+        lay.addWidget(QLabel("Auto-export: files kept up to date as the library changes (.bib, .json, .ris)"))
         self.exports = QTableWidget(0, 3)
         self.exports.setHorizontalHeaderLabels(["File", "Scope", "Last written"])
         self.exports.horizontalHeader().setStretchLastSection(True)
@@ -213,7 +236,7 @@ class SettingsDialog(QDialog):
     def _show_exports(self, items: list) -> None:  # type: ignore[type-arg]
         self.exports.setRowCount(len(items))
         for r, a in enumerate(items):
-            scope = "saved library" if a.scope == "saved" else f"{a.scope}: {a.value}"
+            scope = ("saved library" if a.scope == "saved" else f"{a.scope}: {a.value}") + f" ({a.format})"
             when = (a.last_error and f"error: {a.last_error}") or (a.last_written or "never")
             for c, v in enumerate((a.path, scope, when)):
                 self.exports.setItem(r, c, QTableWidgetItem(v))
@@ -223,8 +246,9 @@ class SettingsDialog(QDialog):
 
         scope, value = self.export_scope.currentData()
         path = prompt.save_file(
-            self, "Keep this .bib file up to date", str(self.ctx.lib.root.parent / "library.bib")
-        )
+            self, "Keep this file up to date", str(self.ctx.lib.root.parent / "library.bib"),
+            "BibTeX (*.bib);;CSL-JSON (*.json);;RIS (*.ris)",
+        )  # fmt: skip
         if path:
             self.ctx.tasks.run(
                 citations.add_autoexport, self.ctx.lib, path, scope, value,
@@ -251,6 +275,9 @@ class SettingsDialog(QDialog):
         s.set(keys.SYNC_ON_START, self.sync_on_start.isChecked())
         s.set(keys.SYNC_INTERVAL_HOURS, self.interval.value())
         s.set(keys.AUTO_DOWNLOAD, self.auto_download.isChecked())
+        s.set(keys.CITATION_STYLE, self.cite_style.currentData())
+        s.set(keys.CITE_SERVER_ON, self.server_on.isChecked())
+        s.set(keys.CITE_SERVER_PORT, self.server_port.value())
         s.sync()
         lib = self.ctx.lib
         self.ctx.write(library_settings.set_setting, lib, "sync_backfill_days", self.backfill.value())

@@ -11,7 +11,7 @@ from ui.models.context import AppContext
 from ui.tasks import TaskContext
 from ui.views.jobs import JobsIndicator
 
-IMPORTABLE = (".pdf", ".bib")
+IMPORTABLE = (".pdf", ".bib", ".json", ".ris")
 
 
 def importable(urls: list[QUrl]) -> list[Path]:
@@ -41,6 +41,30 @@ class ImportController(QObject):
             on_done=self._done, on_error=self._failed,
         )  # fmt: skip
         self.jobs.track(h, f"Importing {n} file{'s' if n != 1 else ''}")
+
+    def import_zotero(self, folder: Path, *, copy_linked: bool = True) -> None:
+        """Import a Zotero data folder in a worker, with progress and cancellation. Not the serial
+        write lane: each batch is its own short change, so the user's edits interleave instead of
+        waiting for the whole import."""
+        from readinglist.services.zotero_import import import_zotero
+
+        def run(*, task: TaskContext):  # type: ignore[no-untyped-def]
+            return import_zotero(self.ctx.lib, folder, copy_linked=copy_linked, progress=task.progress,
+                                 cancelled=task.cancelled)  # fmt: skip
+
+        h = self.ctx.tasks.run(run, context=True, name="zotero import",
+                               on_done=self._zotero_done, on_error=self._failed)  # fmt: skip
+        self.jobs.track(h, "Importing from Zotero")
+
+    def _zotero_done(self, report) -> None:  # type: ignore[no-untyped-def]
+        self.last_report = report
+        lines = report.summary_lines()
+        if report.skipped:
+            self.ctx.bus.warning(
+                f"Zotero: {lines[0]}; {len(report.skipped)} things skipped.", "\n".join(lines)
+            )
+        else:
+            self.ctx.bus.info(f"Zotero: {lines[0]}. {lines[1]}.")
 
     def _done(self, report) -> None:  # type: ignore[no-untyped-def]
         self.last_report = report

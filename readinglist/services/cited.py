@@ -1,0 +1,104 @@
+"""Exactly what a document cites: its keys resolved to library papers, with a suggestion for
+every key the library does not have (a key renamed since, or a near miss)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from readinglist.db.schema import ImportLink, Paper
+from readinglist.errors import ReadingListError
+from readinglist.formats.cited import Cited, keys_from_aux, keys_from_markdown, keys_from_tex
+from readinglist.services.library import Library
+from readinglist.services.unit import Transaction
+
+ALIAS_SOURCE = "citekey-alias"  # import_links rows: an old key (casefolded) -> the paper now
+
+
+@dataclass(frozen=True)
+class MissingKey:
+    key: str
+    suggestion: str | None = None  # the key to use instead, when one is likely
+    reason: str = ""  # "renamed" | "similar" | ""
+
+
+@dataclass(frozen=True)
+class CitedPapers:
+    ids: tuple[int, ...]  # library papers, in first-cited order
+    missing: tuple[MissingKey, ...]
+    files: tuple[Path, ...]
+    problems: tuple[str, ...]
+
+
+def read_cited(aux: Path | None = None, tex: Path | None = None, md: Path | None = None) -> Cited:
+    """The keys of one document, from whichever of the three was given."""
+    given = [(p, fn) for p, fn in ((aux, keys_from_aux), (tex, keys_from_tex), (md, keys_from_markdown)) if p]
+    if len(given) != 1:
+        raise ReadingListError("give one document: --aux FILE, --tex FILE or --md FILE")
+    path, fn = given[0]
+    return fn(Path(path).expanduser())
+
+
+def resolve_keys(lib: Library, keys: Sequence[str]) -> tuple[list[int], list[MissingKey]]:
+    """Library ids of ``keys`` (in order) and the keys it lacks, each with a suggestion if any."""
+    with lib.read() as s:
+        keyed = s.execute(select(Paper.id, Paper.citekey).where(Paper.citekey.is_not(None)))
+        current: dict[int, str] = {pid: key for pid, key in keyed if key}
+        links = s.execute(
+            select(ImportLink.key, ImportLink.paper_id).where(ImportLink.source == ALIAS_SOURCE)
+        )
+        aliases: dict[str, int] = {old: pid for old, pid in links}
+    by_key = {k.casefold(): pid for pid, k in current.items()}
+    ids: list[int] = []
+    missing: list[MissingKey] = []
+    all_keys = sorted(current.values())
+    folded = {k.casefold(): k for k in all_keys}
+    for key in keys:
+        pid = by_key.get(key.casefold())
+        if pid is not None:
+            if pid not in ids:
+                ids.append(pid)
+            continue
+        alias = aliases.get(key.casefold())
+        if alias is not None and alias in current:
+            missing.append(MissingKey(key, current[alias], "renamed"))
+            continue
+        close = difflib.get_close_matches(key.casefold(), list(folded), n=1, cutoff=0.75)
+        missing.append(MissingKey(key, folded[close[0]], "similar") if close else MissingKey(key))
+    return ids, missing
+
+
+def cited_papers(lib: Library, cited: Cited) -> CitedPapers:
+    """Resolve what a document cites; ``\\nocite{*}`` is reported, never expanded silently."""
+    ids, missing = resolve_keys(lib, cited.keys)
+    problems = list(cited.problems)
+    if cited.all_cited:
+        problems.append("the document has \\nocite{*} (cite everything); only its named keys are exported")
+    return CitedPapers(tuple(ids), tuple(missing), tuple(cited.files), tuple(problems))
+
+
+def remember_alias(tx: Transaction, paper_id: int, old_key: str | None) -> None:
+    """Keep a paper's previous key so documents that still cite it get a 'renamed' suggestion."""
+    if not old_key:
+        return
+    key = old_key.casefold()
+    link = tx.session.get(ImportLink, (ALIAS_SOURCE, key))
+    if link is None:
+        tx.session.add(ImportLink(source=ALIAS_SOURCE, key=key, kind="citekey", paper_id=paper_id))
+        tx.session.flush()
+        tx.created("import_links", [key], by="key")
+    else:
+        tx.capture("import_links", [key], by="key")
+        link.paper_id = paper_id
+
+
+def describe_missing(m: MissingKey) -> str:
+    if m.reason == "renamed":
+        return f"{m.key}: not in the library; the paper was rekeyed to {m.suggestion}"
+    if m.suggestion:
+        return f"{m.key}: not in the library; did you mean {m.suggestion}?"
+    return f"{m.key}: not in the library"

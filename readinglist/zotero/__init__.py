@@ -1,0 +1,1 @@
+"""Reading a Zotero data folder (``zotero.sqlite`` and ``storage/``), never writing it."""
