@@ -115,3 +115,23 @@ def test_importing_the_core_and_cli_leaves_qt_unloaded() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_qt_is_an_extra_not_a_dependency_of_the_core() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("pyside6")]
+    assert any(d.lower().startswith("pyside6") for d in project["optional-dependencies"]["gui"])
+    assert "AGPL" in project["license"]["text"]  # PyMuPDF is AGPL-3.0
+
+
+def test_gui_without_qt_says_how_to_get_it(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"  # as if PySide6 were not installed
+        "from readinglist.cli.main import main\n"
+        f"sys.exit(main(['--library', {str(tmp_path)!r}, 'gui']))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 1, res.stderr
+    assert "pip install 'readinglist[gui]'" in res.stderr and "Traceback" not in res.stderr

@@ -55,11 +55,15 @@ def cmd_check(lib: Library, args: argparse.Namespace) -> int:
 
 def cmd_gui(lib: Library | None, args: argparse.Namespace) -> int:
     eps = entry_points(group="readinglist.frontends", name="gui")
-    if not eps:
+    try:
+        if not eps:
+            raise ModuleNotFoundError("ui", name="ui")
+        main = next(iter(eps)).load()
+    except ModuleNotFoundError as exc:
         raise ReadingListError(
-            "the desktop app is not installed; install it with: pip install 'readinglist' (it needs PySide6)"
-        )
-    main = next(iter(eps)).load()
+            f"the desktop app is not installed ({exc.name} is missing); "
+            "install it with: pip install 'readinglist[gui]'"
+        ) from None
     argv = []
     if args.library:
         argv += ["--library", str(args.library)]
