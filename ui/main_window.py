@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self._sync_finished)
         self.sync.started.connect(self._show_view)
         self.sidebar.filter_selected.connect(self._filter_selected)
+        self.sidebar.alert_opened.connect(self._alert_opened)
         self.sidebar.snapshot_applied.connect(self._snapshot)
         self.search.query_changed.connect(self._search)
         self.search.escaped.connect(
@@ -260,6 +261,11 @@ class MainWindow(QMainWindow):
         )
 
     # -- reacting ----------------------------------------------------------------------------
+    def _alert_opened(self, name: str) -> None:
+        """An alert lists all its matches; the ones of later syncs not seen yet are marked new
+        (and count as seen from now on, so the badge clears)."""
+        self.ctx.write(alerts.take_unseen, self.ctx.lib, name, name="alert seen", on_done=self.papers.set_new)
+
     def _filter_selected(self, key: str, label: str, f: PaperFilter) -> None:
         self._view_label = label
         self._view_key = key

@@ -229,15 +229,29 @@ def _alert_id(session: Session, name: str) -> int:
 
 def mark_seen(lib: Library, name: str) -> int:
     """Mark every match of an alert seen. Returns how many were unseen."""
-    with lib.change(f"Mark alert {name} seen") as tx:
+    return len(take_unseen(lib, name))
+
+
+def take_unseen(lib: Library, name: str) -> list[int]:
+    """The papers an alert matched that the user has not seen yet, now marked seen (so a view
+    can show them as new while the badge clears). Looking is not an undo step."""
+    with lib.change(f"Mark alert {name} seen", undoable=False) as tx:
         sid = _alert_id(tx.session, name)
-        tx.capture("alert_matches", [sid], by="search_id")
-        n = tx.session.execute(
-            text("UPDATE alert_matches SET seen = 1 WHERE search_id = :s AND NOT seen"), {"s": sid}
-        ).rowcount  # type: ignore[attr-defined]
-        if n:
+        ids = [
+            int(r[0])
+            for r in tx.session.execute(
+                text(
+                    "SELECT paper_id FROM alert_matches WHERE search_id = :s AND NOT seen ORDER BY paper_id"
+                ),
+                {"s": sid},
+            )
+        ]
+        if ids:
+            tx.session.execute(
+                text("UPDATE alert_matches SET seen = 1 WHERE search_id = :s AND NOT seen"), {"s": sid}
+            )
             tx.touched(searches=True)
-    return int(n)
+    return ids
 
 
 def save_search(lib: Library, name: str, query: str, *, alert: bool = False) -> Changes:

@@ -156,3 +156,41 @@ def test_the_digest_follows_the_dark_theme(qtbot, make_window, demo_lib, tmp_pat
         dw.close()
     finally:
         apply_appearance(Settings(tmp_path / "light.ini"), "light")
+
+
+def test_a_saved_alert_lists_all_its_matches_and_marks_the_new_ones(qtbot, make_window, demo_lib) -> None:
+    """Saving an alert must not show an empty list: it lists what its query matches now; the
+    matches of later syncs are counted on the badge and marked new when the alert is opened."""
+    from readinglist.records import PaperMeta
+    from readinglist.services import papers
+    from ui.models.papers import COL, NewRole
+
+    (old,), _ = papers.upsert(
+        demo_lib, [PaperMeta(title="Zebrafish swimming, revisited", arxiv_id="2401.00001")]
+    )
+    alerts.add_alert(demo_lib, "Zebrafish", "zebrafish")
+    win = make_window(demo_lib)
+    key = "search:Zebrafish"
+    assert win.sidebar.select_key(key)
+    qtbot.waitUntil(lambda: win.papers.ids == [old], timeout=5000)
+    assert not win.papers.index(0, COL["title"]).data(NewRole)
+
+    (new,), _ = papers.upsert(
+        demo_lib, [PaperMeta(title="Zebrafish larvae in the wild", arxiv_id="2401.00002")]
+    )
+    assert alerts.match_alerts(demo_lib, [old, new], dt.date(2024, 1, 2)) == {"Zebrafish": [old, new]}
+    assert win.sidebar.select_key("library:library")
+    qtbot.waitUntil(lambda: win.sidebar.sidebar.index_of_key(key).data(AlertRole) == 2, timeout=5000)
+    alerts.mark_seen(demo_lib, "Zebrafish")  # the user saw both; then a third arrives
+    (third,), _ = papers.upsert(
+        demo_lib, [PaperMeta(title="Zebrafish sleep patterns", arxiv_id="2401.00003")]
+    )
+    alerts.match_alerts(demo_lib, [third], dt.date(2024, 1, 3))
+    qtbot.waitUntil(lambda: win.sidebar.sidebar.index_of_key(key).data(AlertRole) == 1, timeout=5000)
+
+    assert win.sidebar.select_key(key)
+    qtbot.waitUntil(lambda: sorted(win.papers.ids) == sorted([old, new, third]), timeout=5000)
+    qtbot.waitUntil(lambda: win.papers.new_ids == {third}, timeout=5000)
+    marked = {pid for r, pid in enumerate(win.papers.ids) if win.papers.index(r, COL["title"]).data(NewRole)}
+    assert marked == {third}
+    qtbot.waitUntil(lambda: win.sidebar.sidebar.index_of_key(key).data(AlertRole) == 0, timeout=5000)

@@ -41,6 +41,7 @@ RowRole = Qt.ItemDataRole.UserRole + 2
 TagsRole = Qt.ItemDataRole.UserRole + 3
 PdfRole = Qt.ItemDataRole.UserRole + 4
 MatchRole = Qt.ItemDataRole.UserRole + 5  # the title with the search's matches marked, or None
+NewRole = Qt.ItemDataRole.UserRole + 6  # True for an alert's matches new since the user last looked
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
 
@@ -139,6 +140,7 @@ class PaperTableModel(QAbstractTableModel):
         self.downloading: set[int] = set()
         self.tag_colors: dict[str, str | None] = {}
         self.has_loaded = False
+        self.new_ids: set[int] = set()
         self.matches_for: str | None = None
         self.started = False  # no query runs before the window says what to show
         ctx.bus.changed.connect(self.on_changes)
@@ -148,7 +150,15 @@ class PaperTableModel(QAbstractTableModel):
         d = self.query.descending if descending is None else descending
         self.query = Query(f, sort if sort is not None else self.query.sort, d)
         self.started = True
+        self.new_ids = set()
         self.reload()
+
+    def set_new(self, ids: list[int]) -> None:
+        """Mark these papers as new (an alert's matches the user had not seen)."""
+        self.new_ids = set(ids)
+        if self.ids:
+            col = COL["title"]
+            self.dataChanged.emit(self.index(0, col), self.index(len(self.ids) - 1, col), [NewRole])
 
     def set_filter(self, f: PaperFilter) -> None:
         self.query = Query(f, self.query.sort, self.query.descending)
@@ -348,6 +358,8 @@ class PaperTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.UserRole and col == "title":
             return row.starred
+        if role == NewRole and col == "title":
+            return row.id in self.new_ids
         if role == MatchRole and col == "title":
             m = self.matches.get(row.id)
             return tex_to_unicode(m.title) if m is not None and MARK_OPEN in m.title else None
@@ -356,6 +368,8 @@ class PaperTableModel(QAbstractTableModel):
     def _title_tip(self, row: PaperRow) -> str:
         """The title, and during a search why the paper matched (its fragment, its PDF pages)."""
         tip = tex_to_unicode(row.title)
+        if row.id in self.new_ids:
+            tip = "New since you last looked at this alert\n" + tip
         m = self.matches.get(row.id)
         if m is not None:
             plain = {ord(MARK_OPEN): None, ord(MARK_CLOSE): None}

@@ -1,8 +1,8 @@
 """The sidebar: feed days, library views, reading lists, tags and saved searches, as a two-level tree.
 
-Each item knows its :class:`PaperFilter`. A saved search runs its query; an alert shows the
-papers it matched (``PaperFilter(alert=name)``), the same set its unseen count is taken from,
-so the badge and the list agree. The counts come from one snapshot query run in a
+Each item knows its :class:`PaperFilter`. A saved search, alert or not, lists every paper its
+query matches; an alert's badge counts the matches of later syncs not seen yet, and opening it
+marks those as new in the list. The counts come from one snapshot query run in a
 worker (:func:`load_snapshot`); :meth:`SidebarModel.apply` updates sections in place when only
 counts changed, so the selection and the view's scroll position survive a refresh.
 """
@@ -82,7 +82,8 @@ class Node:
     value: str = ""
     count: int | None = None
     color: str | None = None
-    alert: int = 0
+    alert: int = 0  # unseen matches of an alert
+    is_alert: bool = False
     filter: PaperFilter | None = None
     children: list[Node] = field(default_factory=list)
     parent: Node | None = None
@@ -130,7 +131,7 @@ def _children(section: str, snap: Snapshot) -> list[Node]:
         ]  # fmt: skip
     return [
         Node(f"search:{s.name}", s.name, "search", s.query, None, alert=s.unseen if s.is_alert else 0,
-             filter=PaperFilter(alert=s.name) if s.is_alert else PaperFilter(query=s.query, dismissed=None))
+             is_alert=s.is_alert, filter=PaperFilter(query=s.query, dismissed=None))
         for s in snap.searches
     ]  # fmt: skip
 
@@ -179,9 +180,9 @@ class SidebarModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return n.label
         if role == Qt.ItemDataRole.ToolTipRole:
-            if n.kind == "search" and n.filter is not None and n.filter.alert:
-                new = f" — {n.alert} new" if n.alert else ""
-                return f"Alert “{n.label}”: feed papers matching {n.value}{new}"
+            if n.kind == "search" and n.is_alert:
+                new = f" — {n.alert} new since you last looked" if n.alert else ""
+                return f"Alert “{n.label}”: papers matching {n.value}; new feed papers are marked{new}"
             if n.kind == "search":
                 return f"{n.label}: {n.value}"
             if n.kind == "feed":

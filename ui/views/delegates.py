@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from readinglist.search import MARK_CLOSE, MARK_OPEN
-from ui.models.papers import MatchRole, PdfRole, TagsRole
+from ui.models.papers import MatchRole, NewRole, PdfRole, TagsRole
 from ui.models.sidebar import AlertRole, ColorRole, CountRole, KindRole
 from ui.views.icons import icon
 
@@ -126,8 +126,12 @@ class TitleDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         if index.data(Qt.ItemDataRole.UserRole):
             option.icon = icon("star-filled", "#f59e0b")
-            option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
-            option.decorationSize = QSize(14, 14)
+        elif index.data(NewRole):  # an alert's new match: the bell, in the accent colour
+            option.icon = icon("bell", option.palette.color(QPalette.ColorRole.Highlight).name())
+        else:
+            return
+        option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        option.decorationSize = QSize(14, 14)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         marked = index.data(MatchRole)

@@ -12,8 +12,8 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
 from readinglist.records import PaperFilter
-from readinglist.services import alerts, papers, reading_lists, tagging
 from readinglist.services import alerts as alerts_ops
+from readinglist.services import papers, reading_lists, tagging
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
@@ -23,6 +23,7 @@ from ui.views.delegates import SidebarDelegate
 class SidebarView(QTreeView):
     filter_selected = Signal(str, str, object)  # key, label, PaperFilter
     snapshot_applied = Signal(object)  # Snapshot
+    alert_opened = Signal(str)  # the name of an alert the user opened
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,8 +123,8 @@ class SidebarView(QTreeView):
             self.current_key = node.key
             self.wanted_key = node.key
             self.filter_selected.emit(node.key, node.label, node.filter)
-        if node.filter.alert and node.alert:
-            self.ctx.write(alerts.mark_seen, self.ctx.lib, node.filter.alert, name="mark alert seen")
+        if node.is_alert:
+            self.alert_opened.emit(node.label)
 
     def current_filter(self) -> PaperFilter | None:
         node = self.current_node()
