@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
 from readinglist.errors import Cancelled
@@ -35,7 +36,8 @@ class TaskContext:
         self._last = 0.0
 
     def cancelled(self) -> bool:
-        return self._handle._cancel.is_set()
+        # A handle whose Qt side is gone (the app is shutting down) has nobody to report to.
+        return self._handle._cancel.is_set() or not shiboken6.isValid(self._handle)
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if the user cancelled."""
@@ -47,7 +49,8 @@ class TaskContext:
         final = p.total is not None and p.done >= p.total
         if final or now - self._last >= self.PROGRESS_INTERVAL:
             self._last = now
-            self._handle._progress.emit(p)
+            if not _emit(self._handle._progress, self._handle, p):
+                raise Cancelled()  # the app is closing: stop the work at this safe point
 
 
 class TaskHandle(QObject):
@@ -104,6 +107,18 @@ class TaskHandle(QObject):
             self.progressed.emit(p)
 
 
+def _emit(signal: Any, handle: TaskHandle, value: object) -> bool:
+    """Emit from a worker; False when the handle was destroyed meanwhile (at shutdown, a task
+    that outlived the window's wait), which is not an error worth a traceback."""
+    if not shiboken6.isValid(handle):
+        return False
+    try:
+        signal.emit(value)
+    except RuntimeError:  # destroyed between the check and the emit
+        return False
+    return True
+
+
 class _Runnable(QRunnable):
     def __init__(self, handle: TaskHandle, fn: Callable[[], object]) -> None:
         super().__init__()
@@ -115,14 +130,14 @@ class _Runnable(QRunnable):
         h = self._handle
         h.thread_id = threading.get_ident()
         if h.discarded:
-            h._error.emit(Cancelled())
+            _emit(h._error, h, Cancelled())
             return
         try:
             value = self._fn()
         except BaseException as exc:  # delivered to the GUI thread, never lost in a worker
-            h._error.emit(exc)
+            _emit(h._error, h, exc)
         else:
-            h._result.emit(value)
+            _emit(h._result, h, value)
 
 
 class Tasks(QObject):

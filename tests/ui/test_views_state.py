@@ -184,7 +184,8 @@ def test_start_up_shows_only_the_remembered_view(qtbot, demo_lib, tmp_path) -> N
     reload = win.papers.reload
     win.papers.reload = lambda: (loads.append(win.papers.query.filter), reload())[1]  # type: ignore[method-assign]
     ctx.bus.post(Changes(papers=frozenset({1}), feed=True))  # a sync's day landing at start
-    qtbot.wait(100)  # delivered (the bus coalesces for 40 ms) before the window has a view
+    qtbot.wait(400)  # delivered (the bus coalesces for 40 ms) before the window has a view
+    assert not win.sidebar.loaded and not win.papers.has_loaded  # nothing loads before start()
     visible_at_ready: list[bool] = []
     win.ready.connect(lambda: visible_at_ready.append(win.isVisible()))
     win.start()

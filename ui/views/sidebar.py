@@ -52,16 +52,22 @@ class SidebarView(QTreeView):
             lambda order: ctx.write(reading_lists.reorder_lists, ctx.lib, order)
         )
         self.sidebar.papers_dropped.connect(self._papers_dropped)
-        ctx.bus.changed.connect(lambda _c: self.refresh())
+        ctx.bus.changed.connect(self._changed)
         self.wanted_key = "feed:latest"
         self.current_key = ""
         self.loaded = False
         self.detached = False  # True while a search shows instead of any item
         self._applying = False
         self._loading = None
+        self.started = False  # nothing loads before the window starts (a sync's changes at launch)
 
     # -- data --------------------------------------------------------------------------------
+    def _changed(self, _changes: object) -> None:
+        if self.started:
+            self.refresh()
+
     def refresh(self) -> None:
+        self.started = True
         if self._loading is not None:
             self._loading.discard()
         self._loading = self.ctx.tasks.run(
