@@ -32,3 +32,45 @@ def test_main_parses_the_cli_arguments(tmp_path: Path) -> None:
 
     args = parse_args(["--library", str(tmp_path), "--demo", "--screenshot", "x.png", "--size", "1400x900"])
     assert args.library == tmp_path and args.demo and args.screenshot == "x.png" and args.size == "1400x900"
+
+
+_SWITCH = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ui.app import main, make_app
+from ui.main_window import MainWindow
+
+make_app()  # the timers below need the application
+
+def windows():
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+def switch():
+    windows()[0].switch_library.emit(sys.argv[2])
+    QTimer.singleShot(2500, check)
+
+def check():
+    shown = [w.ctx.lib.root.name for w in windows()]
+    print("shown:", shown, file=sys.stderr)
+    QApplication.instance().exit(7 if shown == ["second"] else 3)
+
+QTimer.singleShot(1500, switch)
+sys.exit(main(["--library", sys.argv[1], "--no-sync"]))
+"""
+
+
+def test_switching_library_opens_the_other_one_and_keeps_the_app_running(tmp_path: Path) -> None:
+    # Settings → Library… emits switch_library: the old window closes and the app must go on with
+    # a window on the other library (exit code 7 from the check), not quit with 0.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    first, second = tmp_path / "first", tmp_path / "second"
+    res = subprocess.run(
+        [sys.executable, "-c", _SWITCH, str(first), str(second)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 7, res.stderr
