@@ -47,7 +47,7 @@ _SUP_MACROS = {r"\top": "ᵀ", r"\prime": "′", r"\ast": "*", r"\star": "*", r"
 
 @functools.cache
 def _converter():  # type: ignore[no-untyped-def]
-    from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
+    from pylatexenc.latex2text import LatexNodes2Text
 
     return LatexNodes2Text(math_mode="text", strict_latex_spaces=False, keep_comments=False)
 

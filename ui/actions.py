@@ -172,7 +172,7 @@ class Actions(QObject):
         for w in widgets:
             w.addActions(self.scoped(scope))
 
-    def connect(self, aid: ActionId, slot: object, *, guard: bool | None = None) -> None:
+    def connect(self, aid: ActionId, slot: object, *, guard: bool | None = None) -> None:  # type: ignore[override]  # an action id, not QObject.connect
         """Connect ``slot``; single-key actions are ignored while typing (``guard``)."""
         spec = SPECS[aid]
         if guard is None:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -28,6 +29,9 @@ from ui.models.context import AppContext
 from ui.settings import Settings
 from ui.tasks import Tasks
 from ui.views import icons
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +68,7 @@ def build_context(lib: Library, settings: Settings) -> AppContext:
     return AppContext(lib=lib, tasks=Tasks(), bus=bus, settings=settings)
 
 
-def open_window(ctx: AppContext, *, sync: bool = True):  # type: ignore[no-untyped-def]
+def open_window(ctx: AppContext, *, sync: bool = True) -> MainWindow:
     """Create, show and start the main window for ``ctx``."""
     from ui.main_window import MainWindow
 
@@ -147,35 +151,42 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not throwaway:
         settings.set(keys.LAST_LIBRARY, str(lib.root))
-    state = {"ctx": build_context(lib, settings)}
+    ctx = build_context(lib, settings)
     sync = not (args.no_sync or throwaway)
-    win = open_window(state["ctx"], sync=sync)
+    win = open_window(ctx, sync=sync)
     if args.screenshot:
         w, _, h = args.size.partition("x")
         win.resize(int(w), int(h))
         _screenshot(win, args.screenshot, app)
 
     def switch(path: str) -> None:
-        old = state["ctx"]
+        nonlocal ctx, win
+        old = ctx
         try:
             new_lib = Library.open(Path(path))
         except ReadingListError as exc:
             old.bus.error(str(exc))
             return
-        state["win"].close()
-        old.bus.detach()
-        old.lib.close()
-        settings.set(keys.LAST_LIBRARY, str(new_lib.root))
-        state["ctx"] = build_context(new_lib, settings)
-        state["win"] = open_window(state["ctx"], sync=sync)
-        state["win"].switch_library.connect(switch)
+        # The new window shows itself once loaded; meanwhile none is on screen, and closing the
+        # last one would make Qt quit the app instead of switching.
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        try:
+            win.close()
+            old.bus.detach()
+            old.lib.close()
+            settings.set(keys.LAST_LIBRARY, str(new_lib.root))
+            ctx = build_context(new_lib, settings)
+            win = open_window(ctx, sync=sync)
+            win.switch_library.connect(switch)
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
 
-    state["win"] = win
     win.switch_library.connect(switch)
     win.ready.connect(tune_gc)
     code = app.exec()
-    state["ctx"].bus.detach()
-    state["ctx"].lib.close()
+    ctx.bus.detach()
+    ctx.lib.close()
     return int(code)
 
 

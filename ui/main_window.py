@@ -6,12 +6,14 @@ Behaviour lives in the views and controllers; this module only connects signals 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -47,6 +49,9 @@ from ui.views.search import SearchBox, SourceCombo
 from ui.views.sidebar import SidebarView
 from ui.views.sync import SyncController
 from ui.views.triage import Triage
+
+if TYPE_CHECKING:
+    from readinglist.services.citations import AutoExporter
 
 A = ActionId
 MENUS = (
@@ -158,10 +163,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(tb)
         for title, items in MENUS:
             menu = self.menuBar().addMenu(title)
-            for aid in items:
-                menu.addSeparator() if aid is None else menu.addAction(self.actions_[aid])
-        menu = self.menuBar().actions()[-2].menu()
-        menu.addAction(self.downloads_panel.toggleViewAction())
+            for item in items:
+                menu.addSeparator() if item is None else menu.addAction(self.actions_[item])
+        view_menu = self.menuBar().actions()[-2].menu()
+        assert isinstance(view_menu, QMenu)
+        view_menu.addAction(self.downloads_panel.toggleViewAction())
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads_panel)
         self.downloads_panel.hide()
         self.sync_label = QLabel()
@@ -219,9 +225,13 @@ class MainWindow(QMainWindow):
         p = self.downloads_panel
         p.cancel_btn.clicked.connect(lambda: self.downloads.cancel([e.paper_id for e in p.selected()]))
         p.retry_btn.clicked.connect(lambda: self.downloads.retry(p.selected()))
-        p.open_btn.clicked.connect(
-            lambda: [self.pdfs.open_path(e.paper_id, e.path) for e in p.selected() if e.path]
-        )
+
+        def open_selected() -> None:
+            for e in p.selected():
+                if e.path:
+                    self.pdfs.open_path(e.paper_id, e.path)
+
+        p.open_btn.clicked.connect(open_selected)
         for aid, slot in (
             (A.NEXT, lambda: self.list.move(1)), (A.PREV, lambda: self.list.move(-1)),
             (A.PAGE_ABSTRACT, d.page_abstract), (A.SAVE, t.save), (A.DISMISS, t.dismiss),
@@ -240,7 +250,7 @@ class MainWindow(QMainWindow):
         ):  # fmt: skip
             act(aid, slot)
 
-    def _autoexporter(self):  # type: ignore[no-untyped-def]
+    def _autoexporter(self) -> AutoExporter:
         """Keep the registered .bib files current while the app runs (a debounced timer thread)."""
         from readinglist.services.citations import AutoExporter
 
@@ -538,7 +548,8 @@ class MainWindow(QMainWindow):
             self.citeserver.stop()
             return
         port = s.get(keys.CITE_SERVER_PORT)
-        if self.citeserver.running and self.citeserver.server.port == port:  # type: ignore[attr-defined]
+        server = self.citeserver.server
+        if server is not None and server.port == port:
             return
         try:
             self.citeserver.start(port)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -40,7 +40,7 @@ CITE_SERVER_PORT: Key[int] = Key("cite/server_port", int, 23120)  # 23119 is Zot
 CITATION_STYLE: Key[str] = Key("cite/style", str, "apa")  # apa | ieee | acm
 OFFLINE_NOTICE_SHOWN: Key[bool] = Key("sync/offline_notice", bool, False)
 
-ALL_KEYS: tuple[Key[object], ...] = (
+ALL_KEYS: tuple[Key[Any], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
     CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE,

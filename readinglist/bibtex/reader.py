@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import bibtexparser
 from bibtexparser import model
+from bibtexparser.entrypoint import parse_string
 
 from readinglist.bibtex.citekeys import validate_citekey
 from readinglist.bibtex.fields import (
@@ -222,11 +222,12 @@ def _crossrefs(raws: list[_Raw], by_key: dict[str, _Raw], problems: list[BibProb
 
 def parse_bibtex(text: str) -> BibImport:
     """Entries and problems of a .bib text; never raises for bad BibTeX."""
-    library = bibtexparser.parse_string(text, parse_stack=[])
+    library = parse_string(text, parse_stack=[])
     problems: list[BibProblem] = []
     macros: dict[str, str] = dict(_MONTH_MACROS)
     raws: list[_Raw] = []
     by_key: dict[str, _Raw] = {}
+    block: model.Block | None  # an error block's stand-in may be missing
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, model.DuplicateFieldKeyBlock):

@@ -10,7 +10,7 @@ from readinglist.cli.output import emit_json, message
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("annotations", help="a paper's annotations as Markdown or JSON")
     p.add_argument("id", metavar="ID", help="arXiv id, URL or citation key")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format")

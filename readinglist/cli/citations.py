@@ -14,7 +14,7 @@ from readinglist.services import citations
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from readinglist.formats import FORMATS
 
     p = sub.add_parser("export", help="BibTeX, BibLaTeX, CSL-JSON or RIS to a file or stdout")

@@ -24,7 +24,7 @@ def _positive(text: str) -> int:
     return n
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("discover", help="search Hugging Face Papers or arXiv beyond the library")
     p.add_argument(
         "query", nargs="+", help="words (hf), or arXiv syntax: ti:, au:, abs:, cat:, AND/OR/ANDNOT"

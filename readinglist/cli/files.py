@@ -12,7 +12,7 @@ from readinglist.records import PaperFilter, Progress
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("download", help="download arXiv PDFs, with progress")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--tag", action="append", default=[], help="papers with this tag")

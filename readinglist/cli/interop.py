@@ -11,7 +11,7 @@ from readinglist.cli.papers import add_format
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from readinglist.formats.cite import STYLES
     from readinglist.serve.server import DEFAULT_PORT
 

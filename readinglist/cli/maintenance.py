@@ -12,7 +12,7 @@ from readinglist.services.check import run_check
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="integrity check of the database and the PDF folder")
     p.add_argument("--fix", action="store_true", help="rebuild the search index, relink moved PDFs")
     add_format(p)

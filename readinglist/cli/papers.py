@@ -22,7 +22,7 @@ def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", 
     p.add_argument("--format", choices=choices, default=choices[0], help="output format")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("add", help="fetch metadata from arXiv and save papers")
     p.add_argument("ids", nargs="+", metavar="ID", help="arXiv ids or arxiv.org / huggingface.co URLs")
     add_format(p)

@@ -10,7 +10,7 @@ from readinglist.services import sync
 from readinglist.services.library import Library
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help="sync the Hugging Face Daily Papers feed")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--date", type=_date, help="one day (YYYY-MM-DD)")

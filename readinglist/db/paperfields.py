@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
 
+from sqlalchemy import RowMapping
+
 from readinglist.db.schema import Paper
 from readinglist.records import PaperMeta, PaperRow
 from readinglist.textutil import normalize_title
@@ -31,13 +33,13 @@ Encode = Callable[[Any], Any]
 
 def _date(v: object) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
-        return v  # type: ignore[return-value]
+        return v
     return dt.date.fromisoformat(str(v)[:10])
 
 
 def _datetime(v: object) -> dt.datetime | None:
     if v is None or isinstance(v, dt.datetime):
-        return v  # type: ignore[return-value]
+        return v
     return dt.datetime.fromisoformat(str(v))
 
 
@@ -83,7 +85,7 @@ META_COLUMNS: tuple[str, ...] = (
 )
 
 
-def decode_row(r: Mapping[str, Any]) -> dict[str, Any]:
+def decode_row(r: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
     """PaperRow keyword arguments from a row of ``SELECT <ROW_COLUMNS> FROM papers``."""
     return {name: decode(r[name]) for name, (decode, _) in CODECS.items()}
 

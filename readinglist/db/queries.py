@@ -293,13 +293,13 @@ def match_info(
 
 def _date(v: object) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
-        return v  # type: ignore[return-value]
+        return v
     return dt.date.fromisoformat(str(v)[:10])
 
 
 def _datetime(v: object) -> dt.datetime | None:
     if v is None or isinstance(v, dt.datetime):
-        return v  # type: ignore[return-value]
+        return v
     return dt.datetime.fromisoformat(str(v))
 
 

@@ -268,10 +268,10 @@ def apply(session: Session, diff: Diff) -> Diff:
         inv = inverse.of(name)
         for i in range(0, len(d.created), _CHUNK):
             for k in d.created[i : i + _CHUNK]:
-                row = session.execute(select(t).where(_where(t, k))).mappings().first()
-                if row is None:
+                found = session.execute(select(t).where(_where(t, k))).mappings().first()
+                if found is None:
                     continue  # gone already (deleted since, or by a cascade above)
-                inv.deleted.append(dict(row))
+                inv.deleted.append(dict(found))
                 session.execute(delete(t).where(_where(t, k)))
     for name in names:
         d, t = diff.tables[name], table(name)

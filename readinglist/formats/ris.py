@@ -56,7 +56,7 @@ PREPRINT = "UNPB"
 _PAGE_SPAN = re.compile(r"(\S+?)\s*(?:-+|–|—)\s*(\S+)")
 
 
-class _Writer(RisWriter):
+class _Writer(RisWriter):  # type: ignore[misc]  # rispy has no type information
     """rispy's writer without its ``1.`` numbering line before each record (Zotero writes none)."""
 
     def set_header(self, count: int) -> str:
@@ -111,7 +111,8 @@ def write_ris(entries: Iterable[tuple[str, PaperMeta]]) -> str:
     records = [ris_record(key, meta) for key, meta in entries]
     if not records:
         return ""
-    return rispy.dumps(records, implementation=_Writer)
+    text: str = rispy.dumps(records, implementation=_Writer)
+    return text
 
 
 def _first(rec: dict[str, Any], *names: str) -> str:

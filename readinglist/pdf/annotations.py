@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,12 +164,13 @@ def _quads(page: pymupdf.Page, rects: Sequence[Rect]) -> list[pymupdf.Quad]:
     return [(pymupdf.Rect(r) * to_view).quad * from_view for r in rects]
 
 
-def _add(page: pymupdf.Page, rec: AnnotationRecord) -> pymupdf.Annot:
+def _add(page: pymupdf.Page, rec: AnnotationRecord) -> pymupdf.Annot | None:
     if rec.kind in _MARKUP:
         if not rec.rects:
             raise PdfError(f"{rec.kind} on page {rec.page + 1} has no rectangles")
         # page.add_highlight_annot / add_underline_annot / add_strikeout_annot
-        return getattr(page, f"add_{rec.kind}_annot")(_quads(page, rec.rects))
+        add: Callable[[list[pymupdf.Quad]], pymupdf.Annot | None] = getattr(page, f"add_{rec.kind}_annot")
+        return add(_quads(page, rec.rects))
     if rec.kind == "note":
         if not rec.rects:
             raise PdfError(f"note on page {rec.page + 1} has no position")

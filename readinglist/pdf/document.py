@@ -148,7 +148,8 @@ def _reading_order(blocks: list[Block], width: float) -> list[Block]:
     left column is read before the right one. Narrow vertical blocks (the arXiv stamp, line
     numbers) go last. Handles one- and two-column pages alike."""
     mid, slack = width / 2, width * 0.02
-    body, margin = [], []
+    body: list[Block] = []
+    margin: list[Block] = []
     for b in blocks:
         w, h = b[2] - b[0], b[3] - b[1]
         (margin if w < width * 0.08 and h > 4 * w and h > 100 else body).append(b)

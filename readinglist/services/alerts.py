@@ -190,7 +190,7 @@ def after_sync_day(lib: Library, feed_day: FeedDay, changes: Changes) -> dict[st
     return match_alerts(lib, ids, feed_day.date)
 
 
-def sync_hook(lib: Library) -> Callable[[FeedDay, Changes], object]:
+def sync_hook(lib: Library) -> Callable[[FeedDay, Changes], dict[str, list[int]]]:
     """``after_day=sync_hook(lib)`` for :func:`readinglist.services.sync.sync_days`."""
     return functools.partial(after_sync_day, lib)
 

@@ -152,7 +152,7 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
         rows = s.execute(
             select(Paper.citekey).where(Paper.id != paper_id, Paper.citekey.is_not(None))
         ).scalars()
-        others = {k.casefold() for k in rows}
+        others = {k.casefold() for k in rows if k is not None}
         if new_key is not None:
             key = validate_citekey(new_key)
             if key.casefold() in others:

@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 import requests
 from sqlalchemy import select
@@ -41,15 +42,18 @@ class DiscoverPage:
     source: str
 
 
-class _TTLCache:
+_V = TypeVar("_V")
+
+
+class _TTLCache(Generic[_V]):
     """A small thread-safe cache whose entries expire ``ttl`` seconds after they were stored."""
 
     def __init__(self, ttl: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
-        self._data: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
+        self._data: OrderedDict[tuple[object, ...], tuple[float, _V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...]) -> object | None:
+    def get(self, key: tuple[object, ...]) -> _V | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -59,7 +63,7 @@ class _TTLCache:
                 return None
             return hit[1]
 
-    def put(self, key: tuple[object, ...], value: object) -> None:
+    def put(self, key: tuple[object, ...], value: _V) -> None:
         with self._lock:
             self._data[key] = (self.clock() + self.ttl, value)
             self._data.move_to_end(key)
@@ -71,7 +75,7 @@ class _TTLCache:
             self._data.clear()
 
 
-_cache = _TTLCache(CACHE_TTL, CACHE_SIZE)
+_cache: _TTLCache[tuple[tuple[RemoteResult, ...], int | None]] = _TTLCache(CACHE_TTL, CACHE_SIZE)
 
 
 def clear_cache() -> None:
@@ -165,7 +169,7 @@ def discover(
         except NetworkError as exc:
             raise _network_error(source, exc) from exc
         _cache.put(key, cached)
-    results, total = cached  # type: ignore[misc]
+    results, total = cached
     return DiscoverPage(results=mark_in_library(lib, results), total=total, start=start, source=source)
 
 

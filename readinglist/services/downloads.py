@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -19,6 +20,9 @@ from readinglist.errors import Cancelled, NotFoundError, ReadingListError
 from readinglist.records import Progress
 from readinglist.services.attachments import current_attachment, pdf_destination, record_attachment
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:
+    from readinglist.pdf.fetch import Downloaded
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +90,18 @@ class Downloads:
                 continue
             with self._lock:
                 self._active.add(pid)
+
+            def done(job: str, got: Downloaded | None, exc: BaseException | None, url: str = url) -> None:
+                self._finished(int(job), url, got, exc, on_done)
+
             self._queue.submit(
                 str(pid), url, dest,
                 on_progress=(lambda job, p: on_progress(int(job), p)) if on_progress else None,
-                on_done=lambda job, got, exc, url=url: self._finished(int(job), url, got, exc, on_done),
+                on_done=done,
             )  # fmt: skip
 
     def _finished(
-        self, pid: int, url: str, got: object, exc: BaseException | None, on_done: DoneFn | None
+        self, pid: int, url: str, got: Downloaded | None, exc: BaseException | None, on_done: DoneFn | None
     ) -> None:
         path: str | None = None
         try:
@@ -103,9 +111,9 @@ class Downloads:
                     pid,
                     got.path,
                     size=got.size,
-                    sha256=got.sha256,  # type: ignore[attr-defined]
+                    sha256=got.sha256,
                     page_count=got.page_count,
-                    source=url,  # type: ignore[attr-defined]
+                    source=url,
                     label="Download PDF",
                 )
                 path = str(info.path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -114,8 +114,9 @@ def find_existing(session: Session, metas: Sequence[PaperMeta]) -> list[int | No
     arxiv_ids = sorted({m.arxiv_id for m in metas if m.arxiv_id})
     for i in range(0, len(arxiv_ids), _CHUNK):
         chunk = arxiv_ids[i : i + _CHUNK]
-        for pid, aid in session.execute(select(Paper.id, Paper.arxiv_id).where(Paper.arxiv_id.in_(chunk))):
-            by_arxiv[aid] = pid
+        for hit, aid in session.execute(select(Paper.id, Paper.arxiv_id).where(Paper.arxiv_id.in_(chunk))):
+            if aid is not None:
+                by_arxiv[aid] = hit
     for n, m in enumerate(metas):
         if m.arxiv_id and m.arxiv_id in by_arxiv:
             ids[n] = by_arxiv[m.arxiv_id]
@@ -159,10 +160,10 @@ def upsert_papers(
     known = sorted({pid for pid in existing if pid is not None})
     tx.capture("papers", known)
     for i in range(0, len(known), _CHUNK):
-        cols = ", ".join(("id", *META_COLUMNS))
+        names = ", ".join(("id", *META_COLUMNS))
         marks = ",".join(str(x) for x in known[i : i + _CHUNK])
-        for row in session.execute(text(f"SELECT {cols} FROM papers WHERE id IN ({marks})")).mappings():
-            old_rows[row["id"]] = dict(row)
+        for found in session.execute(text(f"SELECT {names} FROM papers WHERE id IN ({marks})")).mappings():
+            old_rows[found["id"]] = dict(found)
     taken = _TakenKeys(session)
     inserts: list[dict[str, object]] = []
     insert_slots: list[int] = []
@@ -199,7 +200,7 @@ def upsert_papers(
     ids: list[int | None] = list(existing)
     if inserts:
         # Core insert on the table: the ORM's bulk path costs about a third more here.
-        table = Paper.__table__
+        table = cast(Table, Paper.__table__)  # SQLAlchemy types it as any FromClause
         new_rows = session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), inserts
         ).all()
@@ -259,7 +260,7 @@ def ingest_feed_items(
         }
         for pid, it in zip(pids, items, strict=True)
     ]
-    stmt = sqlite_insert(FeedAppearance.__table__)
+    stmt = sqlite_insert(cast(Table, FeedAppearance.__table__))
     stmt = stmt.on_conflict_do_update(
         index_elements=["paper_id", "feed_date"],
         set_={

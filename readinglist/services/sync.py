@@ -70,7 +70,7 @@ def sync_days(
     *,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    after_day: Callable[[FeedDay, Changes], None] | None = None,
+    after_day: Callable[[FeedDay, Changes], object] | None = None,
 ) -> SyncReport:
     """Fetch and ingest each day. A network failure stops the run (the host is unreachable);
     a malformed day is reported and the next one is tried. Finished days stay written."""

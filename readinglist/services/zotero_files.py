@@ -4,6 +4,7 @@ annotations, one change per PDF (so a missing or broken file costs only itself).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readinglist.db.schema import ImportLink
 from readinglist.errors import PdfError
@@ -12,6 +13,9 @@ from readinglist.services.library import Library
 from readinglist.services.unit import Transaction
 from readinglist.services.zotero_import import SOURCE, ZoteroImportReport, link_key, meta_label
 from readinglist.zotero.reader import LINK_LINKED_FILE, LINK_LINKED_URL, ZAttachment, ZItem
+
+if TYPE_CHECKING:
+    import pymupdf
 
 
 def attachment_file(att: ZAttachment, data_dir: Path, base_dir: Path | None = None) -> Path | None:
@@ -119,7 +123,7 @@ def _copy_in(lib: Library, pid: int, src: Path, key: str, coalesce: str) -> None
         raise
 
 
-def _page_matrices(path: Path) -> list[object]:
+def _page_matrices(path: Path) -> list[pymupdf.Matrix]:
     """PDF-to-page transforms of every page (Zotero stores positions in PDF user space)."""
     import pymupdf
 
@@ -147,7 +151,7 @@ def _annotations(
     matrices = _page_matrices(current.path)
 
     def to_page(page: int, x: float, y: float) -> tuple[float, float]:
-        p = pymupdf.Point(x, y) * matrices[page]  # type: ignore[operator]
+        p = pymupdf.Point(x, y) * matrices[page]
         return (round(p.x, 2), round(p.y, 2))
 
     records: list[AnnotationRecord] = []

@@ -246,7 +246,7 @@ def _int(root: Element, path: str, default: int) -> int:
 
 def _parse_xml(raw: bytes) -> Element:
     try:
-        root = SafeET.fromstring(raw)
+        root: Element = SafeET.fromstring(raw)
     except (SafeET.ParseError, defusedxml.DefusedXmlException, ValueError) as exc:
         raise FeedFormatError(f"arXiv sent something that is not a readable Atom feed ({exc})") from exc
     if root.tag != f"{ATOM}feed":

@@ -118,7 +118,7 @@ def _names(con: sqlite3.Connection, combined: str, plain: str, id_col: str, name
 
 
 def _collection_paths(con: sqlite3.Connection) -> dict[int, str]:
-    rows = {cid: (name, parent) for cid, name, parent in con.execute(
+    rows: dict[int, tuple[str, int | None]] = {cid: (name, parent) for cid, name, parent in con.execute(
         "SELECT collectionID, collectionName, parentCollectionID FROM collections "
         "WHERE collectionID NOT IN (SELECT collectionID FROM deletedCollections)")}  # fmt: skip
     paths: dict[int, str] = {}

@@ -149,7 +149,7 @@ class SidebarModel(QAbstractItemModel):
 
     # -- the tree ----------------------------------------------------------------------------
     def _node(self, index: ModelIndex) -> Node:
-        return index.internalPointer() if index.isValid() else self.root  # type: ignore[no-any-return]
+        return index.internalPointer() if index.isValid() else self.root
 
     def index(self, row: int, column: int, parent: ModelIndex = ROOT) -> QModelIndex:
         node = self._node(parent)
@@ -282,7 +282,7 @@ class SidebarModel(QAbstractItemModel):
 
     def canDropMimeData(
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex
-    ) -> bool:  # type: ignore[override]
+    ) -> bool:
         target = self._node(parent)
         if data.hasFormat(LIST_MIME):
             return (target.kind == "section" and target.value == "list") or (
@@ -294,7 +294,7 @@ class SidebarModel(QAbstractItemModel):
 
     def dropMimeData(
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex
-    ) -> bool:  # type: ignore[override]
+    ) -> bool:
         if not self.canDropMimeData(data, action, row, column, parent):
             return False
         target = self._node(parent)

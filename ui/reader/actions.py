@@ -89,7 +89,7 @@ ICONS = {
 }  # fmt: skip
 
 
-def build_actions(parent: QWidget, slots: dict[str, Callable[[], None]]) -> dict[str, QAction]:
+def build_actions(parent: QWidget, slots: dict[str, Callable[..., object]]) -> dict[str, QAction]:
     """QActions for :data:`ACTIONS`, added to ``parent`` so their shortcuts work in its window."""
     from ui.views.icons import icon, register_search_paths
 

@@ -64,7 +64,10 @@ def hit(rec: AnnotationRecord, t: QTransform, pos: QPointF, tolerance: float = 4
     if rec.kind == "ink":
         for stroke in rec.ink:
             poly = _polyline(stroke, t)
-            if any(_distance(pos, QLineF(poly[i], poly[i + 1])) <= tolerance for i in range(len(poly) - 1)):
+            if any(
+                _distance(pos, QLineF(poly.at(i), poly.at(i + 1))) <= tolerance
+                for i in range(poly.size() - 1)
+            ):
                 return True
         return False
     if rec.kind == "note":

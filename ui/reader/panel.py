@@ -5,7 +5,9 @@ Clicking one jumps to it; Enter or a double-click edits its comment; Delete remo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +21,9 @@ from PySide6.QtWidgets import (
 
 from readinglist.annotations_md import COLORS, color_name
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord
+
+if TYPE_CHECKING:
+    from ui.reader.model import AnnotationModel
 
 KIND_LABELS = {
     "highlight": "Highlight",
@@ -66,7 +71,7 @@ class AnnotationsPanel(QWidget):
     editRequested = Signal(int)  # key: edit its comment
     deleteRequested = Signal(int)
 
-    def __init__(self, model) -> None:  # model: AnnotationModel
+    def __init__(self, model: AnnotationModel) -> None:
         super().__init__()
         self.model = model
         self.color_filter = QComboBox()
@@ -111,10 +116,10 @@ class AnnotationsPanel(QWidget):
     def _key(item: QListWidgetItem) -> int:
         return int(item.data(Qt.ItemDataRole.UserRole))
 
-    def _emit_current(self, signal: Signal) -> None:
+    def _emit_current(self, signal: SignalInstance) -> None:
         item = self.list.currentItem()
         if item is not None:
-            signal.emit(self._key(item))  # type: ignore[attr-defined]
+            signal.emit(self._key(item))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         self.activated.emit(self._key(item))

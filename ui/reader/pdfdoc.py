@@ -115,8 +115,8 @@ class PdfDocument:
         self._doc = doc
         pages = []
         for page in doc:  # ~16 µs a page: 500 pages in under 10 ms
-            r = page.rect
-            pages.append(PageInfo(r.width, r.height, tuple(page.rotation_matrix)))  # type: ignore[arg-type]
+            r, m = page.rect, page.rotation_matrix
+            pages.append(PageInfo(r.width, r.height, (m.a, m.b, m.c, m.d, m.e, m.f)))
         toc = tuple(
             (int(level), str(title), max(0, int(pno) - 1))
             for level, title, pno, *_ in doc.get_toc(simple=True)
@@ -214,4 +214,4 @@ class PdfDocument:
     def search_page(self, number: int, needle: str) -> tuple[Rect, ...]:
         """Hits of ``needle`` on one page, as rects in unrotated page space."""
         hits = self._page(number).search_for(needle, quads=True)
-        return tuple(tuple(q.rect) for q in hits)  # type: ignore[misc]
+        return tuple((r.x0, r.y0, r.x1, r.y1) for r in (q.rect for q in hits))

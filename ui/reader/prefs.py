@@ -13,7 +13,7 @@ def settings() -> QSettings:
 def last_page(paper_id: int) -> int:
     value = settings().value(f"reader/last_page/{paper_id}", 0)
     try:
-        return max(0, int(value))  # type: ignore[arg-type]
+        return max(0, int(value)) if isinstance(value, int | float | str) else 0
     except (TypeError, ValueError):
         return 0
 

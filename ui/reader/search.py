@@ -6,6 +6,9 @@ higher priority) and let a new query cancel the old one page by page.
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QPainter, QTransform
 
@@ -13,11 +16,14 @@ from readinglist.records import Rect
 from ui.reader import overlay
 from ui.reader.worker import PRIORITY_SEARCH, Job
 
+if TYPE_CHECKING:
+    from ui.reader.view import PageView
+
 
 class SearchController(QObject):
     updated = Signal()  # hits arrived, the current hit moved, or the search was cleared
 
-    def __init__(self, view) -> None:  # view: PageView
+    def __init__(self, view: PageView) -> None:
         super().__init__(view)
         self.view = view
         self.needle = ""
@@ -44,7 +50,7 @@ class SearchController(QObject):
                 self._jobs.append(
                     self.view.worker.submit(
                         self.view.doc.search_page, number, self.needle, priority=PRIORITY_SEARCH,
-                        owner=self.view, done=lambda rects, k=number: self._found(k, rects),
+                        owner=self.view, done=functools.partial(self._found, number),
                         failed=lambda _exc: self._count_page(),
                     )
                 )  # fmt: skip
@@ -82,7 +88,7 @@ class SearchController(QObject):
         if not order:
             return
         if self.current in order:
-            pos = (order.index(self.current) + step) % len(order)  # type: ignore[arg-type]
+            pos = (order.index(self.current) + step) % len(order)
         else:
             here = self.view.current_page()
             after = [i for i, (page, _) in enumerate(order) if page >= here]

@@ -8,6 +8,9 @@ asynchronous and only the newest counts, so a drag asks at every move and the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPainter, QTransform
 
@@ -15,13 +18,16 @@ from ui.reader import overlay
 from ui.reader.pdfdoc import PagePoint, PdfDocument, Selection
 from ui.reader.worker import PRIORITY_TEXT, Job
 
+if TYPE_CHECKING:
+    from ui.reader.view import PageView
+
 
 class TextSelection(QObject):
     changed = Signal()
     finished = Signal(str)  # a request made for a markup tool was answered: create that markup
     failed = Signal(str)
 
-    def __init__(self, view, doc: PdfDocument) -> None:  # view: PageView (import cycle)
+    def __init__(self, view: PageView, doc: PdfDocument) -> None:
         super().__init__(view)
         self.view, self.doc = view, doc
         self.selection: Selection | None = None
@@ -52,6 +58,8 @@ class TextSelection(QObject):
         """Select from ``start`` to ``end`` on any pages; without ``end``, the word (or with
         ``lines`` the line) at ``start``. ``then`` names a markup to create from the answer."""
         self.cancel()
+        fn: Callable[..., Selection | None]
+        args: tuple[object, ...]
         if end is None:
             fn, args = self.doc.word_at, (start, lines)
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
@@ -14,6 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.reader.pdfdoc import DocInfo
+
+if TYPE_CHECKING:
+    from ui.reader.view import PageView
 
 THUMB_WIDTH = 110  # logical pixels
 FRAME = QColor(0, 0, 0, 90)  # a white page on a white list needs an edge to be seen
@@ -60,7 +65,7 @@ class _Thumbs(QListWidget):
 class Sidebar(QTabWidget):
     pageActivated = Signal(int)
 
-    def __init__(self, view) -> None:  # view: PageView
+    def __init__(self, view: PageView) -> None:
         super().__init__()
         self.view = view
         self.thumbs = _Thumbs()
@@ -79,7 +84,8 @@ class Sidebar(QTabWidget):
         self.outline.itemClicked.connect(self._outline_activated)
         self.addTab(self.thumbs, self.tr("Pages"))
         self.addTab(self.outline, self.tr("Outline"))
-        self._timer = QTimer(self, singleShot=True, interval=30, timeout=self._request_visible)
+        self._timer = QTimer(self, singleShot=True, interval=30)
+        self._timer.timeout.connect(self._request_visible)
         self.thumbs.verticalScrollBar().valueChanged.connect(lambda _v: self._timer.start())
         view.previewReady.connect(self._preview_ready)
         view.currentPageChanged.connect(self.set_current)
@@ -155,12 +161,12 @@ class Sidebar(QTabWidget):
         if item is not None and img is not None and not item.data(Qt.ItemDataRole.UserRole):
             self._set_thumb(n, img)
 
-    def _set_thumb(self, n: int, img: object) -> None:
+    def _set_thumb(self, n: int, img: QImage) -> None:
         item = self.thumbs.item(n)
         size = self.thumbs.iconSize() * self.devicePixelRatioF()
         pix = QPixmap.fromImage(img).scaled(
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )  # type: ignore[arg-type]
+        )
         pix.setDevicePixelRatio(self.devicePixelRatioF())
         item.setIcon(QIcon(_framed(pix)))
         item.setData(Qt.ItemDataRole.UserRole, True)

@@ -12,6 +12,7 @@ A drag that reaches the top or bottom edge scrolls the view.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QTransform
@@ -21,6 +22,9 @@ from readinglist.records import AnnotationRecord
 from ui.reader import dialogs, drag, overlay
 from ui.reader.pdfdoc import PagePoint, PdfDocument, Selection
 from ui.reader.selection import TextSelection
+
+if TYPE_CHECKING:
+    from ui.reader.view import PageView
 
 TOOLS = ("select", "highlight", "underline", "strikeout", "note", "ink", "rectangle")
 MARKUP = ("highlight", "underline", "strikeout")
@@ -41,7 +45,7 @@ class ToolController(QObject):
     selectionChanged = Signal()
     message = Signal(str)
 
-    def __init__(self, view, doc: PdfDocument) -> None:  # view: PageView (import cycle)
+    def __init__(self, view: PageView, doc: PdfDocument) -> None:
         super().__init__(view)
         self.view, self.doc, self.model = view, doc, view.model
         self.tool = "select"
@@ -64,7 +68,8 @@ class ToolController(QObject):
         self._current = QPointF()  # page-space current point (shapes: clamped to the start page)
         self._stroke: list[QPointF] = []
         self._cursor: Qt.CursorShape | None = None
-        self._scroll = QTimer(self, interval=30, timeout=self._autoscroll)
+        self._scroll = QTimer(self, interval=30)
+        self._scroll.timeout.connect(self._autoscroll)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -243,7 +248,9 @@ class ToolController(QObject):
     def _point_on_start_page(self, pos: QPointF) -> QPointF:
         # Shapes stay on the page they started on: map into its space and clamp to it.
         point = self.view.page_transform(self._page).inverted()[0].map(pos)
-        bounds = self.view.layout_.page_bounds(self._page)
+        layout = self.view.layout_
+        assert layout is not None  # a gesture needs a loaded document
+        bounds = layout.page_bounds(self._page)
         return QPointF(
             min(max(point.x(), bounds.left()), bounds.right()),
             min(max(point.y(), bounds.top()), bounds.bottom()),

@@ -9,9 +9,10 @@ in while its tiles are on their way (after a zoom, say), so nothing flashes whit
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QTransform, QWheelEvent
@@ -24,6 +25,8 @@ from ui.reader.pdfdoc import TILE, DocInfo, PdfDocument, tile_grid
 from ui.reader.worker import PRIORITY_PREFETCH, PRIORITY_RENDER, Job, PdfWorker
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
+
     from ui.reader.model import AnnotationModel
     from ui.reader.search import SearchController
     from ui.reader.tools import ToolController
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 PREVIEW_WIDTH = 220  # device pixels: thumbnails and the stand-in while tiles render
 ZOOM_STEP = 1.2
 BACKGROUND = QColor(0x5A, 0x5E, 0x63)
+TileKey = tuple[Any, ...]  # ("preview", page) or (page, scale, col, row)
 
 
 class PageView(QAbstractScrollArea):
@@ -51,13 +55,14 @@ class PageView(QAbstractScrollArea):
         self.previews = ImageCache(48 << 20)
         self.tool: ToolController | None = None
         self.search: SearchController | None = None
-        self._pending: dict[tuple, Job] = {}
-        self._failed: set[tuple] = set()
-        self._keep: set[tuple] = set()  # previews the side panel asked for: not cancelled on scroll
+        self._pending: dict[TileKey, Job] = {}
+        self._failed: set[TileKey] = set()
+        self._keep: set[TileKey] = set()  # previews the side panel asked for: not cancelled on scroll
         self._zoom = 1.0
         self._fit: str | None = "width"
         self._current = 0
-        self._request_timer = QTimer(self, singleShot=True, interval=0, timeout=self._request)
+        self._request_timer = QTimer(self, singleShot=True, interval=0)
+        self._request_timer.timeout.connect(self._request)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -217,7 +222,7 @@ class PageView(QAbstractScrollArea):
     def _schedule(self) -> None:
         self._request_timer.start()
 
-    def _tiles_in(self, number: int, band: QRectF, scale: float) -> list[tuple]:
+    def _tiles_in(self, number: int, band: QRectF, scale: float) -> list[TileKey]:
         """Keys of the tiles of a page that intersect a widget-space band."""
         assert self.layout_ is not None
         rect = self.page_rect_widget(number)
@@ -237,7 +242,7 @@ class PageView(QAbstractScrollArea):
         screen = QRectF(0, 0, self.viewport().width(), vh)
         near = screen.adjusted(0, -vh, 0, vh)
         top = self.verticalScrollBar().value()
-        wanted: dict[tuple, int] = {}
+        wanted: dict[TileKey, int] = {}
         for number in self.layout_.visible(top - vh, top + 2 * vh):
             on_screen = self.page_rect_widget(number).intersects(screen)
             priority = PRIORITY_RENDER if on_screen else PRIORITY_PREFETCH
@@ -251,7 +256,7 @@ class PageView(QAbstractScrollArea):
         for key, priority in wanted.items():
             self._submit(key, priority)
 
-    def _submit(self, key: tuple, priority: int) -> None:
+    def _submit(self, key: TileKey, priority: int) -> None:
         cache = self.previews if key[0] == "preview" else self.tiles
         if key in self._pending or key in cache or key in self._failed:
             return
@@ -261,12 +266,12 @@ class PageView(QAbstractScrollArea):
             scale = PREVIEW_WIDTH / self.layout_.pages[number].width
             job = self.worker.submit(
                 self.doc.render_page, number, scale, priority=priority, owner=self,
-                done=lambda img, k=key: self._preview_done(k, img), failed=lambda e, k=key: self._job_failed(k, e),
+                done=functools.partial(self._preview_done, key), failed=functools.partial(self._job_failed, key),
             )  # fmt: skip
         else:
             job = self.worker.submit(
                 self.doc.render_tile, *key, priority=priority, owner=self,
-                done=lambda img, k=key: self._tile_done(k, img), failed=lambda e, k=key: self._job_failed(k, e),
+                done=functools.partial(self._tile_done, key), failed=functools.partial(self._job_failed, key),
             )  # fmt: skip
         self._pending[key] = job
 
@@ -275,21 +280,21 @@ class PageView(QAbstractScrollArea):
         self._keep.add(("preview", number))
         self._submit(("preview", number), PRIORITY_PREFETCH)
 
-    def _tile_done(self, key: tuple, img: object) -> None:
+    def _tile_done(self, key: TileKey, img: QImage) -> None:
         self._pending.pop(key, None)
-        self.tiles.put(key, img)  # type: ignore[arg-type]
+        self.tiles.put(key, img)
         if key[1] == self.scale():
             self.viewport().update()
             self.tileRendered.emit(key[0])
 
-    def _preview_done(self, key: tuple, img: object) -> None:
+    def _preview_done(self, key: TileKey, img: QImage) -> None:
         self._pending.pop(key, None)
         self._keep.discard(key)
-        self.previews.put(key, img)  # type: ignore[arg-type]
+        self.previews.put(key, img)
         self.previewReady.emit(key[1])
         self.viewport().update()
 
-    def _job_failed(self, key: tuple, exc: BaseException) -> None:
+    def _job_failed(self, key: TileKey, exc: BaseException) -> None:
         self._pending.pop(key, None)
         self._failed.add(key)  # never retried in a loop; the page stays a placeholder
         log.warning("could not render %s: %s", key, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from readinglist.annotations_md import COLORS
+from readinglist.records import AnnotationRecord
 from readinglist.services import annotations as service
 from readinglist.services.library import Library
 from ui.reader import dialogs, overlay, prefs
@@ -98,8 +100,9 @@ class ReaderWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _slots(self) -> dict[str, object]:
-        v, s = self.view, {}
+    def _slots(self) -> dict[str, Callable[..., object]]:
+        v = self.view
+        s: dict[str, Callable[..., object]] = {}
         s.update(
             save_copy=self.save_annotated_copy, export_md=self.export_markdown, to_note=self.append_to_note,
             close=self.close, undo=self.model.undo, redo=self.model.redo,
@@ -115,7 +118,7 @@ class ReaderWindow(QMainWindow):
             s[f"tool_{tool}"] = lambda *_, t=tool: self.use_tool(t)  # *_ takes "checked"
         for name, hex_ in COLORS.items():
             s[f"color_{name}"] = lambda *_, c=hex_: self.use_color(c)
-        return s  # type: ignore[return-value]
+        return s
 
     def _scroll_lines(self, step: int) -> None:
         """j/k: a few lines down or up (Sioyek's and Vim's keys)."""
@@ -233,7 +236,7 @@ class ReaderWindow(QMainWindow):
             action.setText(f"{verb} {label}" if label else verb)
 
     # -- opening -----------------------------------------------------------------------------
-    def _job_open(self) -> tuple[DocInfo, list, str, str | None]:
+    def _job_open(self) -> tuple[DocInfo, list[AnnotationRecord], str, str | None]:
         """Runs on the worker: the annotations, then the PDF (hiding PDF copies of imported ones)."""
         paper = self.lib.get(self.paper_id)
         records = service.list_annotations(self.lib, self.paper_id)
@@ -242,7 +245,7 @@ class ReaderWindow(QMainWindow):
         self.doc.set_hidden({r.fingerprint for r in records if r.fingerprint} | dismissed)
         return self.doc.open(), records, paper.title, paper.citekey
 
-    def _opened(self, result: tuple[DocInfo, list, str, str | None]) -> None:
+    def _opened(self, result: tuple[DocInfo, list[AnnotationRecord], str, str | None]) -> None:
         info, records, title, self.citekey = result
         self.info = info
         self.setWindowTitle(f"{title} — {self.pdf_path.name}")
@@ -344,7 +347,7 @@ class ReaderWindow(QMainWindow):
     def edit_comment(self, key: int | None = None) -> None:
         key = self.model.selected if key is None else key
         rec = self.model.get(key) if key is not None else None
-        if rec is None:
+        if key is None or rec is None:
             self.statusBar().showMessage(self.tr("Select an annotation first"), 3000)
             return
         text = dialogs.edit_text(

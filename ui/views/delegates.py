@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from readinglist.search import MARK_CLOSE, MARK_OPEN
@@ -65,7 +65,7 @@ class TagChipsDelegate(QStyledItemDelegate):
             rest = len(tags) - n
             more = f"+{rest}"
             if n == 0 and x + w > r.right():  # not even one fits: the first, elided
-                name = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(8, r.right() - x - 12))
+                name = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(8, int(r.right() - x - 12)))
                 w = fm.horizontalAdvance(name) + 12
             elif n > 0 and x + w > r.right() - (fm.horizontalAdvance(more) + 6 if rest > 1 else 0):
                 painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
@@ -239,8 +239,8 @@ _LIBRARY_ICONS = {
 }
 
 
-def _dot(color: str | None, name: str) -> object:
-    from PySide6.QtGui import QIcon, QPixmap
+def _dot(color: str | None, name: str) -> QIcon:
+    from PySide6.QtGui import QPixmap
 
     from ui.models.papers import tag_color
 

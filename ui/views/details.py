@@ -111,7 +111,9 @@ class DetailsPane(QWidget):
         self.splitter.addWidget(top)
 
         self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text))
-        self.notes.layout().setContentsMargins(16, 6, 16, 12)
+        notes_layout = self.notes.layout()
+        assert notes_layout is not None  # NotesEditor lays itself out
+        notes_layout.setContentsMargins(16, 6, 16, 12)
         self.splitter.addWidget(self.notes)
         self.notes.setMinimumHeight(120)
         self.splitter.setStretchFactor(0, 3)

@@ -9,6 +9,7 @@ is the central page that replaces the paper list while a remote source is chosen
 
 from __future__ import annotations
 
+import functools
 import html
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Signal
@@ -189,7 +190,7 @@ class DiscoverController(QObject):
         for res in todo:
             self.ctx.tasks.run(
                 discovery.add_result, self.ctx.lib, res, lane=Lane.DB, name="add result", owner=self,
-                on_done=lambda pid, res=res: done(res, pid), on_error=lambda exc, res=res: failed(res, exc),
+                on_done=functools.partial(done, res), on_error=functools.partial(failed, res),
             )  # fmt: skip
 
 

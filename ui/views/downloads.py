@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +28,9 @@ from PySide6.QtWidgets import (
 from readinglist.errors import Cancelled
 from readinglist.records import Progress
 from ui.models.context import AppContext
+
+if TYPE_CHECKING:
+    from readinglist.services.downloads import Downloads
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
@@ -190,13 +194,13 @@ class DownloadsController(QObject):
         self.ctx = ctx
         self.model = DownloadsModel(self)
         self.on_active = on_active
-        self._service = None
+        self._service: Downloads | None = None
         self._then: dict[int, Callable[[str], None]] = {}
         self._bridge = _Bridge(self)
         self._bridge.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         self._bridge.done.connect(self._done, Qt.ConnectionType.QueuedConnection)
 
-    def service(self):  # type: ignore[no-untyped-def]
+    def service(self) -> Downloads:
         if self._service is None:
             from readinglist.services.downloads import Downloads
 

@@ -20,10 +20,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
@@ -54,7 +54,7 @@ class FlowLayout(QLayout):
         r = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         x, y, line = r.x(), r.y(), 0
         for item in self._items:
-            if item.widget() is not None and item.widget().isHidden():
+            if (widget := item.widget()) is not None and widget.isHidden():
                 continue
             hint = item.sizeHint()
             if x + hint.width() > r.right() + 1 and line > 0:

@@ -49,7 +49,8 @@ def _markdown() -> MarkdownIt:
 
 def render_markdown(text: str) -> str:
     """Markdown to HTML for the preview; any HTML the user typed shows as text."""
-    return _markdown().render(text)
+    rendered: str = _markdown().render(text)  # markdown-it types render() as Any (renderers vary)
+    return rendered
 
 
 def open_link(url: QUrl) -> None:

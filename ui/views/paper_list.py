@@ -189,7 +189,7 @@ class PaperListView(QTableView):
         )
         self.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
 
-    def move(self, step: int) -> None:
+    def move(self, step: int) -> None:  # type: ignore[override]  # j/k stepping; Qt never calls QWidget.move here
         """j/k: the next or previous paper (the first one if none is current)."""
         n = self.papers.rowCount()
         if n == 0:

@@ -17,6 +17,7 @@ from readinglist.services import papers, reading_lists, tagging
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
+from ui.tasks import TaskHandle
 from ui.views.delegates import SidebarDelegate
 
 
@@ -58,7 +59,7 @@ class SidebarView(QTreeView):
         self.loaded = False
         self.detached = False  # True while a search shows instead of any item
         self._applying = False
-        self._loading = None
+        self._loading: TaskHandle | None = None
         self.started = False  # nothing loads before the window starts (a sync's changes at launch)
 
     # -- data --------------------------------------------------------------------------------
