@@ -36,7 +36,12 @@ def decode_bib(data: bytes, name: str) -> tuple[str, list[tuple[int, str]]]:
             except UnicodeDecodeError as exc:
                 line = data[: exc.start].count(b"\n") + 1
                 text = data.decode(encoding, errors="replace")
-                return text, [(line, f"{name} starts as {encoding} but is damaged here; unreadable bytes are shown as \ufffd")]
+                return text, [
+                    (
+                        line,
+                        f"{name} starts as {encoding} but is damaged here; unreadable bytes are shown as \ufffd",
+                    )
+                ]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:

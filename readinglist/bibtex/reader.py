@@ -19,7 +19,6 @@ from bibtexparser import model
 
 from readinglist.bibtex.citekeys import validate_citekey
 from readinglist.bibtex.encoding import decode_bib
-from readinglist.bibtex.source import make_source
 from readinglist.bibtex.fields import (
     ARXIV_VENUE,
     MONTH_NAMES,
@@ -31,6 +30,7 @@ from readinglist.bibtex.fields import (
     tex_text,
     verbatim,
 )
+from readinglist.bibtex.source import make_source
 from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
 
@@ -230,7 +230,9 @@ def _define(block: model.String, line: int, macros: dict[str, str], problems: li
     undefined: list[str] = []
     value = resolve_value(block.value, macros, undefined)
     if name in (u.lower() for u in undefined):
-        problems.append(BibProblem(line, f"@string {block.key.strip()!r} refers to itself; its raw value is kept"))
+        problems.append(
+            BibProblem(line, f"@string {block.key.strip()!r} refers to itself; its raw value is kept")
+        )
         value = block.value.strip()
     elif undefined:
         names = ", ".join(repr(u) for u in undefined)

@@ -94,6 +94,8 @@ def preserved(
         kind_then = str(record["type"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return kind, list(generated)
+    # An arXiv id read from another field (a journal "arXiv preprint arXiv:…", a note) is derived too.
+    derived = derived | {"eprint", "archiveprefix", "primaryclass"}
     now = snapshot(meta)
     changed = {a for a in _SNAPSHOT if now.get(a) != then.get(a)}
     out: list[tuple[str, str]] = []

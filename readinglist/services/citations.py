@@ -205,7 +205,9 @@ def keep_keys(tx: Transaction, metas: Sequence[PaperMeta], ids: Sequence[int]) -
         known = _aliases_in(source)
         merged = [*known, *(k for k in keys if k.casefold() not in {a.casefold() for a in known})]
         tx.capture_papers([pid])
-        tx.session.execute(update(Paper).where(Paper.id == pid).values(bib_source=with_aliases(source, merged)))
+        tx.session.execute(
+            update(Paper).where(Paper.id == pid).values(bib_source=with_aliases(source, merged))
+        )
     return said
 
 

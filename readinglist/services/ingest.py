@@ -152,7 +152,9 @@ def _by_key(session: Session, key: str, norm: str) -> int | None:
     alias = session.execute(
         select(Paper.id)
         .join(ImportLink, ImportLink.paper_id == Paper.id)
-        .where(ImportLink.source == "citekey-alias", ImportLink.key == key.casefold(), Paper.title_norm == norm)
+        .where(
+            ImportLink.source == "citekey-alias", ImportLink.key == key.casefold(), Paper.title_norm == norm
+        )
         .limit(1)
     ).scalar_one_or_none()
     return int(alias) if alias is not None else None
