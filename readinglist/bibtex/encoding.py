@@ -48,11 +48,11 @@ def decode_bib(data: bytes, name: str) -> tuple[str, list[tuple[int, str]]]:
         pass
     out: list[str] = []
     bad: list[int] = []
-    for n, line in enumerate(data.splitlines(keepends=True), 1):
+    for n, chunk in enumerate(data.splitlines(keepends=True), 1):
         try:
-            out.append(line.decode("utf-8"))
+            out.append(chunk.decode("utf-8"))
         except UnicodeDecodeError:
-            out.append(_legacy(line))
+            out.append(_legacy(chunk))
             bad.append(n)
     notes = [
         (n, f"{name}: this line is not UTF-8; read as Windows-1252/Latin-1 (check its accents)")

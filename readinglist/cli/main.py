@@ -13,6 +13,7 @@ from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
+    "recovery",
 )  # fmt: skip
 
 
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from readinglist.services.library import Library
 
             lib = Library.open(args.library)
+            for notice in lib.notices:
+                print(f"note: {notice}", file=sys.stderr)
         code = int(args.func(lib, args) or 0)
         if lib is not None and not getattr(args, "readonly", False):
             _refresh_autoexports(lib)
