@@ -84,13 +84,13 @@ def _watch(sock: socket.socket | None) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def request(self, *args: object, **kwargs: object) -> None:
         super().request(*args, **kwargs)  # type: ignore[arg-type]
         _watch(self.sock)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def request(self, *args: object, **kwargs: object) -> None:
         super().request(*args, **kwargs)  # type: ignore[arg-type]
         _watch(self.sock)
 
