@@ -51,6 +51,9 @@ def cmd_check(_lib: None, args: argparse.Namespace) -> int:
 
 def _check_open(lib: Library, args: argparse.Namespace) -> int:
     report = run_check(lib, fix=args.fix)
+    if args.format != "json":
+        for notice in lib.notices:
+            message(f"note: {notice}")
     if args.format == "json":
         emit_json(
             {
@@ -60,6 +63,8 @@ def _check_open(lib: Library, args: argparse.Namespace) -> int:
                 "changed": report.changed,
                 "stray": report.stray,
                 "fixed": report.fixed,
+                "debris": report.debris,
+                "cleared_at_open": lib.notices,
             }
         )
     else:
@@ -73,6 +78,8 @@ def _check_open(lib: Library, args: argparse.Namespace) -> int:
             message(f"changed PDF (size or checksum differs): {rel}")
         for rel in report.stray:
             message(f"stray file (nothing refers to it; left alone): {rel}")
+        for path in report.debris:
+            message(f"half-written file (another readinglist is running, or one was stopped): {path}")
         message("library OK" if report.ok else "library has problems (see above)")
     return 0 if report.ok else 1
 

@@ -33,6 +33,7 @@ from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, Pape
 from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
+    from readinglist.services.debris import OpenLock
     from readinglist.sources.http import Http
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Library:
         self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
         self.read_only = False
+        self._lock: OpenLock | None = None
         self.notices: list[
             str
         ] = []  # things the user should know about this library (read-only, cloud folder)
@@ -158,12 +160,19 @@ class Library:
             from readinglist.services.unit import database_failure
 
             raise StorageError(f"cannot open the library: {database_failure(self, exc)}") from exc
+        from readinglist.services.debris import OpenLock, clear_at_open
+
+        self._lock = OpenLock(self.root)
+        self.notices.extend(clear_at_open(self, self._lock))
 
     def close(self) -> None:
         if self._engine is not None:
             if not self.read_only:
                 dbengine.checkpoint(self._engine, "TRUNCATE")
             self._engine.dispose()
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
             self._engine = None
 
     def __enter__(self) -> Library:
