@@ -74,6 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        from readinglist.fileutil import disk_full_message, is_disk_full
+
+        if args.debug or not is_disk_full(exc):
+            raise
+        where = lib.root if lib is not None else Path(exc.filename or ".").parent
+        print(f"error: {disk_full_message(where)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

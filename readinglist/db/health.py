@@ -7,15 +7,16 @@ damaged file must be examined without SQLAlchemy's pool, migrations or pragmas t
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from readinglist.errors import StorageError
+from readinglist.fileutil import disk_full_message, free_megabytes, is_disk_full
+
+__all__ = ["disk_full_message", "free_megabytes", "is_disk_full"]
 
 # Files up to this size get PRAGMA quick_check on every open (about 10 ms per 10 MB here);
 # larger ones only get the header read, and ``check`` runs the full integrity_check.
@@ -32,9 +33,9 @@ _DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk image", "integr
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    # A folder we cannot write cannot hold the -shm file WAL readers need: read it immutable.
-    flags = "mode=ro" if os.access(path.parent, os.W_OK) else "mode=ro&immutable=1"
-    return sqlite3.connect(f"file:{path}?{flags}", uri=True, timeout=10)
+    from readinglist.db.engine import readonly_flags
+
+    return sqlite3.connect(f"file:{path}?{readonly_flags(path)}", uri=True, timeout=10)
 
 
 def problems_of(path: Path, *, full: bool = False, limit: int = 20) -> list[str]:
@@ -161,21 +162,3 @@ def cloud_folder(root: Path) -> str | None:
             if low.startswith(name):
                 return part
     return None
-
-
-def free_megabytes(path: Path) -> int | None:
-    try:
-        return shutil.disk_usage(path).free // (1024 * 1024)
-    except OSError:
-        return None
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text
-
-
-def disk_full_message(root: Path) -> str:
-    free = free_megabytes(root)
-    size = f" ({free} MB free)" if free is not None else ""
-    return f"the disk holding the library {root} is full{size}; free some space and try again, nothing was changed"

@@ -95,6 +95,7 @@ class Library:
         self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
         self.read_only = False
+        self.read_only_reason = ""
         self._lock: OpenLock | None = None
         self.notices: list[
             str
@@ -116,10 +117,16 @@ class Library:
         self.read_only = self.db_path.is_file() and not (
             os.access(self.root, os.W_OK) and os.access(self.db_path, os.W_OK)
         )
+        free = health.free_megabytes(self.root) if self.db_path.is_file() else None
         if self.read_only:
-            self.notices.append(
-                f"the library folder {self.root} is read-only: reading works, changes are refused"
+            self.read_only_reason = (
+                f"the library folder {self.root} is read-only (a snapshot or a backup disk?)"
             )
+        elif free is not None and free < 1:
+            self.read_only = True
+            self.read_only_reason = health.disk_full_message(self.root).split(";")[0]
+        if self.read_only:
+            self.notices.append(f"{self.read_only_reason}: reading works, changes are refused")
         else:
             try:
                 for d in (self.root, self.pdf_dir, self.backups_dir, self.logs_dir):

@@ -223,11 +223,12 @@ def _merge(table: str, into: rowdiff.TableDiff, d: rowdiff.TableDiff) -> None:
 
 def database_failure(lib: Library, exc: DatabaseError, *, writing: bool = False) -> str:
     """What a failed database call means to the user: full disk, another writer, damage."""
-    from readinglist.db.health import damaged_message, disk_full_message
+    from readinglist.db.health import damaged_message, disk_full_message, free_megabytes
 
     text = str(exc.orig)
     tail = "; nothing was changed" if writing else ""
-    if "disk is full" in text:
+    free = free_megabytes(lib.root)
+    if "disk is full" in text or ("disk i/o error" in text.lower() and free is not None and free < 1):
         return disk_full_message(lib.root)
     if "locked" in text or "busy" in text:
         return (
@@ -285,8 +286,7 @@ class UnitOfWork:
             return
         if self.lib.read_only:
             raise StorageError(
-                f"the library folder {self.lib.root} is read-only (a snapshot or a backup disk?): "
-                f"{label!r} was refused; reading works. Nothing was changed"
+                f"{self.lib.read_only_reason}: {label!r} was refused; reading works. Nothing was changed"
             )
         with self._writes() as s:
             tx = Transaction(self, s, label, undoable=undoable, coalesce=coalesce)

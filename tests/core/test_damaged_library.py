@@ -130,3 +130,17 @@ def test_a_change_reaches_the_main_file_not_only_the_wal(cli, library_dir: Path)
             assert [n.strip() for n in notes] == ["kept"]
     finally:
         reader.close()
+
+
+def test_a_write_lock_held_too_long_is_named_as_another_writer(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    _filled(cli, library_dir)
+    holder = sqlite3.connect(library_dir / "library.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        code, _, err = cli("tag", "ref001", "waiting")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1 and "Traceback" not in err
+    assert "another program (most likely another readinglist" in err and "more than 10 s" in err, err
+    assert "damaged" not in err
