@@ -157,18 +157,13 @@ def verify(root: Path, journal: Path, base: str) -> dict[str, object]:
             }
             shas = {d for (d,) in s.execute(text("SELECT sha256 FROM attachments"))}
             days = {str(d) for (d,) in s.execute(text("SELECT DISTINCT feed_date FROM feed_appearances"))}
-        lost = []
-        for a in acks:
-            if "note" in a and a["note"] not in notes:
-                lost.append(a)
-            elif "tag" in a and a["tag"] not in tags:
-                lost.append(a)
-            elif "keys" in a and any(k.casefold() not in keys for k in a["keys"]):
-                lost.append(a)
-            elif "pdf" in a and a["pdf"] not in shas:
-                lost.append(a)
-            elif "day" in a and a["day"] not in days:
-                lost.append(a)
+        present = {"note": notes, "tag": tags, "pdf": shas, "day": days}
+        lost = [
+            a
+            for a in acks
+            if any(kind in a and a[kind] not in have for kind, have in present.items())
+            or ("keys" in a and any(k.casefold() not in keys for k in a["keys"]))
+        ]
         remaining = len(_debris_files(root)) + len(report.debris)
         why = "; ".join(report.problems[:3] + report.missing[:3] + report.changed[:3]) or (
             str(lost[:3]) if lost else ""
@@ -198,9 +193,9 @@ def setup(root: Path, base: str) -> None:
 
 def campaign(kills: int, seed: int, low: float, high: float, keep: Path | None) -> dict[str, object]:
     # Imported before forking, so each child starts writing at once.
-    import readinglist.pdf.fetch  # noqa: F401
-    import readinglist.services.citations  # noqa: F401
-    import readinglist.services.importer  # noqa: F401
+    import readinglist.pdf.fetch
+    import readinglist.services.citations
+    import readinglist.services.importer
     import readinglist.services.sync  # noqa: F401
     import tests.pdfgen  # noqa: F401
 
