@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -44,3 +46,22 @@ def write_atomically(
         Path(tmp).unlink(missing_ok=True)
         raise error(f"cannot write {path}: {exc.strerror or exc}") from exc
     return True
+
+
+def free_megabytes(path: Path) -> int | None:
+    try:
+        return shutil.disk_usage(path).free // (1024 * 1024)
+    except OSError:
+        return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text
+
+
+def disk_full_message(where: Path) -> str:
+    """What to say when a write found no room: which disk, and how much is left."""
+    free = free_megabytes(where)
+    size = f" ({free} MB free)" if free is not None else ""
+    return f"the disk holding {where} is full{size}; free some space and try again. Nothing half-written was kept"

@@ -42,6 +42,7 @@ class PaperMeta:
     month: int | None = None
     url: str | None = None
     citekey: str | None = None  # a key the source asks for (BibTeX import); used when free
+    bib_source: str | None = None  # the .bib entry verbatim (JSON), see readinglist/bibtex/source.py
 
 
 @dataclass(frozen=True)

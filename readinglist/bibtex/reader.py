@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bibtexparser import model
 from bibtexparser.entrypoint import parse_string
 
 from readinglist.bibtex.citekeys import validate_citekey
+from readinglist.bibtex.encoding import decode_bib
 from readinglist.bibtex.fields import (
     ARXIV_VENUE,
     MONTH_NAMES,
@@ -29,6 +30,7 @@ from readinglist.bibtex.fields import (
     tex_text,
     verbatim,
 )
+from readinglist.bibtex.source import make_source
 from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
 
@@ -90,6 +92,7 @@ class _Raw:
     kind: str
     line: int
     fields: dict[str, str]  # macros resolved, enclosing removed, TeX still in
+    own: tuple[tuple[str, str], ...] = ()  # the entry's own fields, in file order, before crossrefs
 
 
 # --- entries -------------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def _read_entry(block: model.Entry, line: int, macros: dict[str, str], problems:
         fields[name] = resolve_value(field.value, macros, undefined)
         for macro in undefined:
             problems.append(BibProblem(line, f"{key}: undefined @string {macro!r} in {name}; kept as text"))
-    return _Raw(key, block.entry_type.strip().lower(), line, fields)
+    return _Raw(key, block.entry_type.strip().lower(), line, fields, tuple(fields.items()))
 
 
 def _key_problem(key: str, kind: str, by_key: dict[str, _Raw]) -> str | None:
@@ -220,6 +223,26 @@ def _crossrefs(raws: list[_Raw], by_key: dict[str, _Raw], problems: list[BibProb
     return parents
 
 
+def _define(block: model.String, line: int, macros: dict[str, str], problems: list[BibProblem]) -> None:
+    """An @string: its value with earlier macros applied. A macro naming itself (directly or
+    through macros defined after it, a cycle) is reported and keeps its raw text."""
+    name = block.key.strip().lower()
+    undefined: list[str] = []
+    value = resolve_value(block.value, macros, undefined)
+    if name in (u.lower() for u in undefined):
+        problems.append(
+            BibProblem(line, f"@string {block.key.strip()!r} refers to itself; its raw value is kept")
+        )
+        value = block.value.strip()
+    elif undefined:
+        names = ", ".join(repr(u) for u in undefined)
+        problems.append(
+            BibProblem(line, f"@string {block.key.strip()!r} uses {names}, not defined before it "
+                       "(a cycle or a later @string); kept as text")
+        )  # fmt: skip
+    macros[name] = value
+
+
 def parse_bibtex(text: str) -> BibImport:
     """Entries and problems of a .bib text; never raises for bad BibTeX."""
     library = parse_string(text, parse_stack=[])
@@ -240,7 +263,7 @@ def parse_bibtex(text: str) -> BibImport:
             problems.append(_failure(block, line))
             continue
         if isinstance(block, model.String):
-            macros[block.key.strip().lower()] = resolve_value(block.value, macros, [])
+            _define(block, line, macros, problems)
         elif isinstance(block, model.Entry):  # comments and @preamble are ignored
             problem = _key_problem(block.key.strip(), block.entry_type.strip().lower(), by_key)
             if problem:
@@ -258,7 +281,9 @@ def parse_bibtex(text: str) -> BibImport:
         if not decoded.get("title"):
             problems.append(BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped"))
             continue
-        entries.append(BibEntry(raw.key, _meta(raw, decoded), raw.line, raw.kind, decoded))
+        meta = _meta(raw, decoded)
+        meta = replace(meta, bib_source=make_source(raw.kind, raw.own, meta))
+        entries.append(BibEntry(raw.key, meta, raw.line, raw.kind, decoded))
     problems.sort(key=lambda p: p.line)
     return BibImport(tuple(entries), tuple(problems))
 
@@ -274,10 +299,9 @@ def parse_bibtex_file(path: Path) -> BibImport:
         raise BibtexError(f"{path} does not exist") from None
     except OSError as e:
         raise BibtexError(f"cannot read {path}: {e.strerror or e}") from None
-    try:
-        return parse_bibtex(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        result = parse_bibtex(data.decode("latin-1"))
-        note = BibProblem(line, f"{path.name} is not UTF-8 (first bad byte here); read as Latin-1")
-        return BibImport(result.entries, (note, *result.problems))
+    text, notes = decode_bib(data, path.name)
+    result = parse_bibtex(text)
+    if not notes:
+        return result
+    problems = sorted((*(BibProblem(n, m) for n, m in notes), *result.problems), key=lambda p: p.line)
+    return BibImport(result.entries, tuple(problems))

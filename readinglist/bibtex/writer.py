@@ -103,9 +103,11 @@ def entry_for(key: str, meta: PaperMeta, *, include_abstract: bool = False) -> s
         fields.append(("year", f"{{{year}}}"))
     if month and 1 <= month <= 12:
         fields.append(("month", MONTHS[month - 1]))  # the bare macro: braced names make biber WARN
+    derived: set[str] = set()
     doi = meta.doi
     if not doi and meta.arxiv_id and not meta.entry_type:
         doi = f"10.48550/arXiv.{meta.arxiv_id}"
+        derived.add("doi")
     if doi:
         fields.append(("doi", "{" + encode_url(doi) + "}"))
     if meta.arxiv_id:
@@ -114,10 +116,16 @@ def entry_for(key: str, meta: PaperMeta, *, include_abstract: bool = False) -> s
         if meta.primary_category:
             fields.append(("primaryclass", "{" + encode_text(meta.primary_category) + "}"))
     url = meta.url or (f"https://arxiv.org/abs/{meta.arxiv_id}" if meta.arxiv_id else None)
+    if url and not meta.url:
+        derived.add("url")
     if url:
         fields.append(("url", "{" + encode_url(url) + "}"))
     if include_abstract and meta.abstract.strip():
         fields.append(("abstract", "{" + encode_text(meta.abstract) + "}"))
+    if meta.bib_source:
+        from readinglist.bibtex.source import preserved
+
+        kind, fields = preserved(meta, kind, fields, frozenset(derived))
     body = "".join(f"  {name} = {value},\n" for name, value in fields)
     return f"@{kind}{{{key},\n{body}}}\n"
 

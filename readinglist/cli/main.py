@@ -13,6 +13,7 @@ from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
+    "recovery",
 )  # fmt: skip
 
 
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from readinglist.services.library import Library
 
             lib = Library.open(args.library)
+            for notice in lib.notices:
+                print(f"note: {notice}", file=sys.stderr)
         code = int(args.func(lib, args) or 0)
         if lib is not None and not getattr(args, "readonly", False):
             _refresh_autoexports(lib)
@@ -70,6 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        from readinglist.fileutil import disk_full_message, is_disk_full
+
+        if args.debug or not is_disk_full(exc):
+            raise
+        where = lib.root if lib is not None else Path(exc.filename or ".").parent
+        print(f"error: {disk_full_message(where)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was kept", file=sys.stderr)

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="integrity check of the database and the PDF folder")
     p.add_argument("--fix", action="store_true", help="rebuild the search index, relink moved PDFs")
     add_format(p)
-    p.set_defaults(func=cmd_check, readonly=True)
+    p.set_defaults(func=cmd_check, readonly=True, needs_library=False)
 
     p = sub.add_parser("gui", help="open the desktop app")
     p.add_argument("--demo", action="store_true", help="a throwaway library filled with sample data")
@@ -25,8 +25,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_gui, needs_library=False)
 
 
-def cmd_check(lib: Library, args: argparse.Namespace) -> int:
+def cmd_check(_lib: None, args: argparse.Namespace) -> int:
+    """Opens the library itself: a damaged file is reported, never a traceback."""
+    from readinglist.services.recovery import damage_of, list_backups
+
+    damage = damage_of(args.library)
+    if damage:
+        good = [b for b in list_backups(args.library) if b.ok]
+        if args.format == "json":
+            emit_json({"ok": False, "damaged": damage, "good_backups": [b.path.name for b in good]})
+            return 1
+        for line in damage:
+            message(f"problem: database: {line}")
+        if good:
+            message(
+                f"the newest good backup is from {good[0].taken:%Y-%m-%d %H:%M}; put it back with: readinglist restore"
+            )
+        else:
+            message("no good backup exists; keep a copy of the damaged file before trying anything")
+        message("library is DAMAGED" + (" (--fix cannot repair the file itself)" if args.fix else ""))
+        return 1
+    with Library.open(args.library) as lib:
+        return _check_open(lib, args)
+
+
+def _check_open(lib: Library, args: argparse.Namespace) -> int:
     report = run_check(lib, fix=args.fix)
+    if args.format != "json":
+        for notice in lib.notices:
+            message(f"note: {notice}")
     if args.format == "json":
         emit_json(
             {
@@ -36,6 +63,8 @@ def cmd_check(lib: Library, args: argparse.Namespace) -> int:
                 "changed": report.changed,
                 "stray": report.stray,
                 "fixed": report.fixed,
+                "debris": report.debris,
+                "cleared_at_open": lib.notices,
             }
         )
     else:
@@ -49,6 +78,8 @@ def cmd_check(lib: Library, args: argparse.Namespace) -> int:
             message(f"changed PDF (size or checksum differs): {rel}")
         for rel in report.stray:
             message(f"stray file (nothing refers to it; left alone): {rel}")
+        for path in report.debris:
+            message(f"half-written file (another readinglist is running, or one was stopped): {path}")
         message("library OK" if report.ok else "library has problems (see above)")
     return 0 if report.ok else 1
 

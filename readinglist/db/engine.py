@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0006_interop"
+HEAD_REVISION = "0007_reliability"
 BACKUPS_KEPT = 3
 
 
@@ -41,7 +43,33 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(db_path: Path) -> Engine:
+def readonly_flags(db_path: Path) -> str:
+    """URI flags to read a library that cannot be written. A WAL reader needs the -shm file; a
+    read-only folder or a full disk cannot create it, so then the file is opened immutable,
+    which is safe only while no -wal holds changes (with one, its -shm is there already)."""
+    wal = Path(f"{db_path}-wal")
+    shm = Path(f"{db_path}-shm")
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    if shm.exists() or has_wal:
+        return "mode=ro"
+    writable = os.access(db_path.parent, os.W_OK) and (shutil.disk_usage(db_path.parent).free > 1024 * 1024)
+    return "mode=ro" if writable else "mode=ro&immutable=1"
+
+
+def _set_read_only_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute("PRAGMA busy_timeout=10000")
+
+
+def make_engine(db_path: Path, *, read_only: bool = False) -> Engine:
+    """The library's engine; ``read_only`` opens the file immutable (a read-only folder can hold
+    neither the -wal nor the -shm file, and nobody can write there anyway)."""
+    if read_only:
+        url = f"sqlite:///file:{db_path}?{readonly_flags(db_path)}&uri=true"
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _set_read_only_pragmas)
+        event.listen(engine, "begin", _begin)
+        return engine
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False, "timeout": 10})
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
@@ -62,7 +90,7 @@ def current_revision(db_path: Path) -> str | None:
     if not db_path.exists() or db_path.stat().st_size == 0:
         return None
     try:
-        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{db_path}?{readonly_flags(db_path)}", uri=True)
         try:
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
@@ -112,6 +140,17 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
 
     command.upgrade(_alembic_config(engine), "head")
     return backup
+
+
+def checkpoint(engine: Engine, mode: str = "PASSIVE") -> None:
+    """Move committed pages from the -wal file into the database file, so an acknowledged
+    change does not live only in -wal (which sync tools and careless copies lose)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
+            conn.rollback()
+    except Exception as exc:  # a checkpoint is housekeeping: never fail a committed change for it
+        log.debug("wal_checkpoint(%s) failed: %s", mode, exc)
 
 
 def backup_database(

@@ -70,6 +70,9 @@ class Paper(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     month: Mapped[int | None] = mapped_column(Integer)
     url: Mapped[str | None] = mapped_column(Text)
+    # The entry as a .bib file gave it (JSON: type, every field verbatim, what was derived), so
+    # an export gives back every field, name and key exactly (readinglist/bibtex/source.py).
+    bib_source: Mapped[str | None] = mapped_column(Text)
     # Feed figures, denormalized from feed_appearances for sorting
     upvotes: Mapped[int] = mapped_column(Integer, default=0, index=True)
     num_comments: Mapped[int] = mapped_column(Integer, default=0)

@@ -203,6 +203,10 @@ def place_copy(src: Path, dest: Path) -> None:
         os.replace(tmp, dest)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
+        from readinglist.fileutil import disk_full_message, is_disk_full
+
+        if is_disk_full(exc):
+            raise PdfError(f"cannot copy {src} into the library: {disk_full_message(dest.parent)}") from exc
         raise PdfError(f"cannot copy {src} into the library: {exc.strerror}") from exc
 
 

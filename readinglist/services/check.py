@@ -17,10 +17,11 @@ class CheckReport:
     missing: list[str] = field(default_factory=list)  # attachments whose file is gone
     changed: list[str] = field(default_factory=list)  # attachments whose size/hash changed
     stray: list[str] = field(default_factory=list)  # files in pdfs/ nothing refers to
+    debris: list[str] = field(default_factory=list)  # half-written files a stopped run left
 
     @property
     def ok(self) -> bool:
-        return not (self.problems or self.missing or self.changed)
+        return not (self.problems or self.missing or self.changed or self.debris)
 
 
 def check_database(lib: Library, report: CheckReport) -> None:
@@ -67,9 +68,17 @@ def check_pdfs(lib: Library, report: CheckReport, *, deep: bool = True) -> None:
                 report.stray.append(str(p.relative_to(lib.root)))
 
 
+def check_debris(lib: Library, report: CheckReport) -> None:
+    from readinglist.services.debris import find_debris
+
+    found = find_debris(lib)
+    report.debris.extend(str(p) for p in [*found.parts, *found.temps])
+
+
 def run_check(lib: Library, *, fix: bool = False) -> CheckReport:
     report = CheckReport()
     check_database(lib, report)
+    check_debris(lib, report)
     if fix and any(p.startswith("search index") for p in report.problems):
         with lib.change("Rebuild the search index", undoable=False) as tx:
             tx.rebuild_index()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
@@ -17,6 +18,7 @@ from readinglist.fileutil import write_atomically
 from readinglist.records import Changes, PaperFilter, PaperMeta
 from readinglist.services.library import Library
 from readinglist.services.papers import keep
+from readinglist.services.unit import Transaction
 
 log = logging.getLogger(__name__)
 SCOPES = ("saved", "tag", "list")
@@ -27,6 +29,7 @@ class ImportReport:
     added: list[int] = field(default_factory=list)
     merged: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # "key: merged into otherkey" for each kept key
 
 
 NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
@@ -35,11 +38,39 @@ NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library 
 def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
     """``(citekey, meta)`` of these papers, leaving out what cannot be cited (standalone notes)."""
     rows = lib.get_many(list(paper_ids))
-    return [
-        (r.citekey or f"paper{r.id}", r.meta)
-        for r in rows
-        if r.meta is not None and (r.meta.entry_type or "") not in NOT_CITABLE
-    ]
+    aliases = _alias_links(lib, [r.id for r in rows])
+    out = []
+    for r in rows:
+        if r.meta is None or (r.meta.entry_type or "") in NOT_CITABLE:
+            continue
+        key = r.citekey or f"paper{r.id}"
+        meta: PaperMeta = r.meta
+        kept = _aliases_in(r.bib_source)
+        folded = {k.casefold() for k in kept} | {key.casefold()}
+        more = [a for a in aliases.get(r.id, ()) if a.casefold() not in folded]
+        if more:
+            from readinglist.bibtex.source import with_aliases
+
+            meta = dataclasses.replace(meta, bib_source=with_aliases(r.bib_source, [*kept, *more]))
+        out.append((key, meta))
+    return out
+
+
+def _alias_links(lib: Library, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The other keys each paper was known by (renamed, merged), from the alias links."""
+    from readinglist.db.schema import ImportLink
+    from readinglist.services.cited import ALIAS_SOURCE
+
+    out: dict[int, list[str]] = {}
+    with lib.read() as s:
+        rows = s.execute(
+            select(ImportLink.paper_id, ImportLink.key).where(ImportLink.source == ALIAS_SOURCE)
+        ).all()
+    wanted = set(ids)
+    for pid, key in rows:
+        if pid in wanted:
+            out.setdefault(pid, []).append(key)
+    return out
 
 
 def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
@@ -112,6 +143,7 @@ def import_entries(
         existing = ingest.find_existing(tx.session, metas)
         res = ingest.upsert_papers(tx, metas, make_key=lib.make_citekey, fill_only=True)
         keep(tx, res.ids)
+        report.aliases = keep_keys(tx, metas, res.ids)
     seen: set[int] = set()
     for pid, old in zip(res.ids, existing, strict=True):
         if pid not in seen:
@@ -139,6 +171,53 @@ def import_file(lib: Library, path: Path) -> ImportReport:
     parsed = parse(text)
     problems = [f"{path.name}: {p}" for p in parsed.problems]
     return import_entries(lib, parsed.entries, problems, label=f"Import {path.name}")
+
+
+def keep_keys(tx: Transaction, metas: Sequence[PaperMeta], ids: Sequence[int]) -> list[str]:
+    """Every key a .bib asked for stays citable: a key that did not become its paper's key (the
+    entry merged with another, or the key was taken) is kept as an alias of that paper, exported
+    with it (``ids``), and said."""
+    from readinglist.bibtex.source import with_aliases
+    from readinglist.services.cited import remember_alias
+
+    wanted = [(m.citekey, pid) for m, pid in zip(metas, ids, strict=True) if m.citekey]
+    if not wanted:
+        return []
+    pids = sorted({pid for _, pid in wanted})
+    rows = {
+        pid: (key, source)
+        for pid, key, source in tx.session.execute(
+            select(Paper.id, Paper.citekey, Paper.bib_source).where(Paper.id.in_(pids))
+        )
+    }
+    said: list[str] = []
+    extra: dict[int, list[str]] = {}
+    for key, pid in wanted:
+        current = rows[pid][0] or ""
+        if key.casefold() == current.casefold():
+            continue
+        remember_alias(tx, pid, key)
+        if key not in extra.setdefault(pid, []):
+            extra[pid].append(key)
+            said.append(f"{key}: the same paper as {current}; {key} is kept as its alias")
+    for pid, keys in extra.items():
+        source = rows[pid][1]
+        known = _aliases_in(source)
+        merged = [*known, *(k for k in keys if k.casefold() not in {a.casefold() for a in known})]
+        tx.capture_papers([pid])
+        tx.session.execute(
+            update(Paper).where(Paper.id == pid).values(bib_source=with_aliases(source, merged))
+        )
+    return said
+
+
+def _aliases_in(source: str | None) -> list[str]:
+    import json
+
+    try:
+        return [str(a) for a in json.loads(source).get("aliases", ())] if source else []
+    except (ValueError, AttributeError):
+        return []
 
 
 def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:

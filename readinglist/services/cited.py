@@ -65,6 +65,8 @@ def resolve_keys(lib: Library, keys: Sequence[str]) -> tuple[list[int], list[Mis
             continue
         alias = aliases.get(key.casefold())
         if alias is not None and alias in current:
+            if alias not in ids:  # exported with ``ids = {key}``, so biblatex finds it
+                ids.append(alias)
             missing.append(MissingKey(key, current[alias], "renamed"))
             continue
         close = difflib.get_close_matches(key.casefold(), list(folded), n=1, cutoff=0.75)

@@ -134,7 +134,31 @@ def find_existing(session: Session, metas: Sequence[PaperMeta]) -> list[int | No
                 ).scalar_one_or_none()
                 if pid is not None:
                     ids[n] = pid
+                    continue
+        if m.citekey:
+            ids[n] = _by_key(session, m.citekey, normalize_title(m.title))
     return ids
+
+
+def _by_key(session: Session, key: str, norm: str) -> int | None:
+    """The paper a .bib key already names (as its key or an alias), if the title agrees: how a
+    re-import finds papers with short titles ("DevOps") that title matching leaves alone."""
+    pid = session.execute(
+        select(Paper.id).where(Paper.citekey == key, Paper.title_norm == norm).limit(1)
+    ).scalar_one_or_none()
+    if pid is not None:
+        return int(pid)
+    from readinglist.db.schema import ImportLink
+
+    alias = session.execute(
+        select(Paper.id)
+        .join(ImportLink, ImportLink.paper_id == Paper.id)
+        .where(
+            ImportLink.source == "citekey-alias", ImportLink.key == key.casefold(), Paper.title_norm == norm
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(alias) if alias is not None else None
 
 
 def upsert_papers(
@@ -172,6 +196,8 @@ def upsert_papers(
     now = utcnow()
     for n, m in enumerate(metas):
         key = m.arxiv_id or (m.doi or "").lower() or normalize_title(m.title)
+        if not m.arxiv_id and not m.doi and len(key) < 12:  # a short title is not evidence
+            key = f"{key}\0{m.citekey or n}"
         if key in first_index:
             slot_of_batch_dup[n] = first_index[key]
             continue

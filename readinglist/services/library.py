@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from readinglist.config import Endpoints, default_library_dir, member_name
@@ -32,6 +33,7 @@ from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, Pape
 from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
+    from readinglist.services.debris import OpenLock
     from readinglist.sources.http import Http
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,12 @@ class Library:
         self._http: Http | None = None
         self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
+        self.read_only = False
+        self.read_only_reason = ""
+        self._lock: OpenLock | None = None
+        self.notices: list[
+            str
+        ] = []  # things the user should know about this library (read-only, cloud folder)
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -102,13 +110,51 @@ class Library:
         return lib
 
     def _open(self) -> None:
+        from readinglist.db import health
+
         if self.root.exists() and not self.root.is_dir():
             raise StorageError(f"{self.root} is a file, not a library folder")
-        try:
-            for d in (self.root, self.pdf_dir, self.backups_dir, self.logs_dir):
-                d.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create the library folder {self.root}: {exc.strerror}") from exc
+        self.read_only = self.db_path.is_file() and not (
+            os.access(self.root, os.W_OK) and os.access(self.db_path, os.W_OK)
+        )
+        free = health.free_megabytes(self.root) if self.db_path.is_file() else None
+        if self.read_only:
+            self.read_only_reason = (
+                f"the library folder {self.root} is read-only (a snapshot or a backup disk?)"
+            )
+        elif free is not None and free < 1:
+            self.read_only = True
+            self.read_only_reason = health.disk_full_message(self.root).split(";")[0]
+        if self.read_only:
+            self.notices.append(f"{self.read_only_reason}: reading works, changes are refused")
+        else:
+            try:
+                for d in (self.root, self.pdf_dir, self.backups_dir, self.logs_dir):
+                    d.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                if health.is_disk_full(exc):
+                    raise StorageError(health.disk_full_message(self.root)) from exc
+                raise StorageError(f"cannot create the library folder {self.root}: {exc.strerror}") from exc
+        cloud = health.cloud_folder(self.root)
+        if cloud:
+            self.notices.append(
+                f"the library sits in a cloud-synced folder ({cloud}); a sync tool copying the database "
+                "while it is open can damage it: keep the library outside and sync exports instead"
+            )
+        health.check_at_open(self.db_path)
+        if self.read_only:
+            if dbengine.current_revision(self.db_path) != dbengine.HEAD_REVISION:
+                raise StorageError(
+                    f"the library in the read-only folder {self.root} needs an upgrade this readinglist "
+                    "cannot write there; open a writable copy"
+                )
+            self._engine = dbengine.make_engine(self.db_path, read_only=True)
+            self._unit = UnitOfWork(
+                self,
+                dbengine.make_session_factory(self._engine),
+                dbengine.make_session_factory(self._engine),
+            )
+            return
         self._engine = dbengine.make_engine(self.db_path)
         self._unit = UnitOfWork(
             self,
@@ -117,12 +163,23 @@ class Library:
         )
         try:
             dbengine.upgrade(self._engine, self.db_path, self.backups_dir)
-        except OperationalError as exc:
-            raise StorageError(f"cannot open the library database {self.db_path}: {exc.orig}") from exc
+        except DatabaseError as exc:
+            from readinglist.services.unit import database_failure
+
+            raise StorageError(f"cannot open the library: {database_failure(self, exc)}") from exc
+        from readinglist.services.debris import OpenLock, clear_at_open
+
+        self._lock = OpenLock(self.root)
+        self.notices.extend(clear_at_open(self, self._lock))
 
     def close(self) -> None:
         if self._engine is not None:
+            if not self.read_only:
+                dbengine.checkpoint(self._engine, "TRUNCATE")
             self._engine.dispose()
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
             self._engine = None
 
     def __enter__(self) -> Library:

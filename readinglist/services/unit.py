@@ -21,10 +21,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from readinglist.db import fts, rowdiff
@@ -220,6 +221,27 @@ def _merge(table: str, into: rowdiff.TableDiff, d: rowdiff.TableDiff) -> None:
     into.updated.extend((k, cols) for k, cols in d.updated if k not in updated)
 
 
+def database_failure(lib: Library, exc: DatabaseError, *, writing: bool = False) -> str:
+    """What a failed database call means to the user: full disk, another writer, damage."""
+    from readinglist.db.health import damaged_message, disk_full_message, free_megabytes
+
+    text = str(exc.orig)
+    tail = "; nothing was changed" if writing else ""
+    free = free_megabytes(lib.root)
+    if "disk is full" in text or ("disk i/o error" in text.lower() and free is not None and free < 1):
+        return disk_full_message(lib.root)
+    if "locked" in text or "busy" in text:
+        return (
+            "another program (most likely another readinglist: the app, a sync) has been writing to the "
+            f"library for more than 10 s; try again when it is done{tail}"
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return damaged_message(lib.db_path, [text]) + tail
+    if "readonly" in text or "read-only" in text:
+        return f"the library {lib.db_path} cannot be written (read-only){tail}"
+    return f"the library database failed: {text}{tail}"
+
+
 class UnitOfWork:
     """Owns the library's sessions: one factory for reads, one whose transactions hold the write lock."""
 
@@ -228,6 +250,7 @@ class UnitOfWork:
         self._reads = reads
         self._writes = writes
         self._local = threading.local()
+        self._last_checkpoint = 0.0
 
     def current(self) -> Transaction | None:
         return getattr(self._local, "tx", None)
@@ -242,9 +265,9 @@ class UnitOfWork:
             try:
                 yield s
                 s.commit()  # ends the read transaction (nothing to write)
-            except OperationalError as exc:
+            except DatabaseError as exc:
                 s.rollback()
-                raise StorageError(f"the library database failed: {exc.orig}") from exc
+                raise StorageError(database_failure(self.lib, exc)) from exc
             except BaseException:
                 s.rollback()
                 raise
@@ -261,6 +284,10 @@ class UnitOfWork:
             finally:
                 outer._depth -= 1
             return
+        if self.lib.read_only:
+            raise StorageError(
+                f"{self.lib.read_only_reason}: {label!r} was refused; reading works. Nothing was changed"
+            )
         with self._writes() as s:
             tx = Transaction(self, s, label, undoable=undoable, coalesce=coalesce)
             self._local.tx = tx
@@ -268,14 +295,22 @@ class UnitOfWork:
                 yield tx
                 tx._finish()
                 s.commit()
-            except OperationalError as exc:
+            except DatabaseError as exc:
                 s.rollback()
-                raise StorageError(f"the library database failed: {exc.orig}; nothing was changed") from exc
+                raise StorageError(database_failure(self.lib, exc, writing=True)) from exc
+            except OSError as exc:
+                s.rollback()
+                from readinglist.db.health import disk_full_message, is_disk_full
+
+                if is_disk_full(exc):
+                    raise StorageError(disk_full_message(self.lib.root)) from exc
+                raise
             except BaseException:
                 s.rollback()
                 raise
             finally:
                 self._local.tx = None
+        self.after_write()
         if "citekey_pattern" in tx.changes.settings:
             self.lib.forget_pattern()
         for hook in tx._hooks:
@@ -284,6 +319,17 @@ class UnitOfWork:
             except Exception:
                 log.exception("after-commit step of %r failed", label)
         self.emit(tx.changes)
+
+    def after_write(self) -> None:
+        """Checkpoint after a change (at most once a second): the change reaches the main file."""
+        now = time.monotonic()
+        if now - self._last_checkpoint >= 1.0:
+            self._last_checkpoint = now
+            engine = self.lib._engine
+            if engine is not None:
+                from readinglist.db.engine import checkpoint
+
+                checkpoint(engine)
 
     def emit(self, changes: Changes) -> None:
         if changes.empty:

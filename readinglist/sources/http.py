@@ -27,6 +27,7 @@ import requests
 
 from readinglist import __version__
 from readinglist.errors import Cancelled, NetworkError
+from readinglist.sources.transport import Deadline, mount, not_http
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ class HttpPolicy:
     retries: int = 3
     backoff: float = 1.0  # seconds; doubled each retry
     max_retry_after: float = 60.0  # cap for a server's Retry-After (urllib3 does not cap it)
+    max_total_wait: float = 120.0  # cap for all the waiting between the tries of one request
+    deadline: float = 120.0  # seconds for one try, headers and (in get_bytes) body, however it trickles
     max_bytes: int = DEFAULT_MAX_BYTES
     max_redirects: int = 5
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
@@ -140,6 +143,7 @@ class Http:
         self.allowed_hosts = frozenset(hosts)
         self._local = threading.local()
         self._sleep = sleep
+        self.on_wait: Callable[[str], None] | None = None  # hears "waiting 60 s for X" messages
 
     @classmethod
     def for_endpoints(cls, urls: Iterable[str], policy: HttpPolicy | None = None) -> Http:
@@ -160,6 +164,7 @@ class Http:
             s = requests.Session()
             s.headers["User-Agent"] = USER_AGENT
             s.max_redirects = self.policy.max_redirects
+            mount(s)
             self._local.session = s
         return s
 
@@ -186,12 +191,22 @@ class Http:
         what = what or (urlsplit(url).hostname or url)
         pol = self.policy
         attempt = 0
+        waited = 0.0
         while True:
             if cancelled is not None and cancelled():
                 raise Cancelled()
             try:
-                resp = self._get_following_redirects(url, params, headers, stream)
+                with Deadline(pol.deadline) as deadline:
+                    resp = self._get_following_redirects(url, params, headers, stream)
+                if deadline.expired:  # headers cut short at the deadline look complete to http.client
+                    resp.close()
+                    raise NetworkError(too_slow(what, pol.deadline))
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if deadline.expired:
+                    raise NetworkError(too_slow(what, pol.deadline)) from exc
+                wrong = not_http(exc)
+                if wrong:
+                    raise NetworkError(f"the server at {what} did not speak HTTP: {wrong}") from exc
                 if attempt >= pol.retries:
                     kind = (
                         "did not answer in time"
@@ -215,10 +230,24 @@ class Http:
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 delay = pol.backoff * (2**attempt) if retry_after is None else retry_after
                 delay = min(delay, pol.max_retry_after)
-                log.info("%s answered %s; retrying in %.1fs", what, resp.status_code, delay)
+                if waited + delay > pol.max_total_wait:
+                    return resp  # waiting longer would leave the user at 0% for minutes
+                asked = f" (it asked for {retry_after:.0f} s)" if retry_after and retry_after > delay else ""
+                self.say(
+                    f"{what} answered HTTP {resp.status_code}: waiting {delay:.0f} s{asked} before try "
+                    f"{attempt + 2} of {pol.retries + 1}; cancel to stop"
+                )
                 resp.close()
             attempt += 1
+            waited += delay
             self._sleep_cancellable(delay, cancelled)
+
+    def say(self, text: str) -> None:
+        """Tell the user what the client waits for (the CLI logs it, the app shows it)."""
+        if self.on_wait is not None:
+            self.on_wait(text)
+        else:
+            log.warning("%s", text)
 
     def _sleep_cancellable(self, delay: float, cancelled: Callable[[], bool] | None) -> None:
         # Count the slices handed to the injected sleep rather than reading the clock, so a
@@ -273,12 +302,29 @@ class Http:
         Statuses outside ``ok_statuses`` raise :class:`NetworkError` naming the status.
         """
         what = what or (urlsplit(url).hostname or url)
-        resp = self.request(url, params=params, headers=headers, stream=True, what=what, cancelled=cancelled)
-        with resp:
+        with Deadline(self.policy.deadline + self.policy.max_total_wait) as deadline:
+            resp = self.request(
+                url, params=params, headers=headers, stream=True, what=what, cancelled=cancelled
+            )
+        with resp, deadline.restart(self.policy.deadline) as deadline:  # a fresh budget for the body
             if resp.status_code not in set(ok_statuses):
                 raise NetworkError(f"{what} answered HTTP {resp.status_code} {resp.reason or ''}".strip())
-            body = read_capped(resp, self.policy.max_bytes, what)
+            try:
+                body = read_capped(resp, self.policy.max_bytes, what)
+            except NetworkError as exc:
+                if deadline.expired:
+                    raise NetworkError(too_slow(what, self.policy.deadline)) from exc
+                raise
+            if deadline.expired:  # a body without a length just ends when its socket is shut
+                raise NetworkError(too_slow(what, self.policy.deadline))
         return resp.status_code, body
+
+
+def too_slow(what: str, seconds: float) -> str:
+    return (
+        f"{what} did not finish answering within {seconds:.0f} s (it sends too slowly or without end); "
+        "gave up"
+    )
 
 
 def read_capped(resp: requests.Response, max_bytes: int, what: str) -> bytes:

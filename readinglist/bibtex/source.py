@@ -1,0 +1,136 @@
+"""A .bib entry kept verbatim, so an export gives back every field, name and type it had.
+
+At import the entry's own fields (macros resolved, delimiters removed, TeX kept) are stored with a
+snapshot of the metadata derived from them. At export, a field whose metadata is unchanged since
+is written as it came; a field whose metadata changed (the user edited it, a sync filled it) is
+written from the metadata. Unknown fields (``howpublished``, ``note``, ``editor``, ``isbn`` …)
+always come back as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from readinglist.records import PaperMeta
+
+# Which metadata each BibTeX field feeds (fields not named here are kept verbatim, always).
+FIELD_ATTRS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "author": ("authors",),
+    "journal": ("journal",),
+    "journaltitle": ("journal",),
+    "booktitle": ("booktitle",),
+    "volume": ("volume",),
+    "number": ("number",),
+    "pages": ("pages",),
+    "publisher": ("publisher",),
+    "institution": ("publisher",),
+    "school": ("publisher",),
+    "year": ("year",),
+    "month": ("month",),
+    "date": ("year", "month", "published"),
+    "doi": ("doi",),
+    "url": ("url",),
+    "eprint": ("arxiv_id",),
+    "arxivid": ("arxiv_id",),
+    "archiveprefix": ("arxiv_id",),
+    "primaryclass": ("primary_category",),
+    "eprintclass": ("primary_category",),
+    "abstract": ("abstract",),
+}
+_SNAPSHOT = (*sorted({a for attrs in FIELD_ATTRS.values() for a in attrs}), "entry_type")
+_MONTH_MACROS = {
+    name: name[:3].lower()
+    for name in ("January", "February", "March", "April", "May", "June", "July", "August",
+                 "September", "October", "November", "December")
+}  # fmt: skip
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def snapshot(meta: PaperMeta) -> dict[str, object]:
+    return {a: _plain(getattr(meta, a)) for a in _SNAPSHOT}
+
+
+def make_source(kind: str, fields: Sequence[tuple[str, str]], meta: PaperMeta) -> str:
+    """The JSON stored in ``papers.bib_source`` for one imported entry."""
+    record = {"type": kind, "fields": [list(f) for f in fields], "meta": snapshot(meta)}
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def raw_value(name: str, raw: str) -> str:
+    """A kept field as it goes back into a .bib: braced, or the month macro it came from."""
+    if name == "month" and raw.strip() in _MONTH_MACROS:
+        return _MONTH_MACROS[raw.strip()]
+    return "{" + raw + "}"
+
+
+def preserved(
+    meta: PaperMeta, kind: str, generated: Sequence[tuple[str, str]], derived: frozenset[str]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The entry type and fields to write for a paper imported from a .bib.
+
+    ``generated`` are the writer's own ``(field, value)`` from the metadata; ``derived`` names
+    those it made up rather than read (an arXiv DOI or URL). Kept fields come first, in their
+    original order; a generated field is added when its metadata changed since the import, or
+    when no kept field covers it (inherited through a crossref, say) and it is not made up.
+    """
+    assert meta.bib_source is not None
+    try:
+        record = json.loads(meta.bib_source)
+        ids = _ids_field([str(a) for a in record.get("aliases", ())])
+        if "fields" not in record:
+            return kind, [*generated, *ids]
+        kept = [(str(n), str(v)) for n, v in record["fields"]]
+        then: dict[str, object] = record["meta"]
+        kind_then = str(record["type"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return kind, list(generated)
+    # An arXiv id read from another field (a journal "arXiv preprint arXiv:…", a note) is derived too.
+    derived = derived | {"eprint", "archiveprefix", "primaryclass"}
+    now = snapshot(meta)
+    changed = {a for a in _SNAPSHOT if now.get(a) != then.get(a)}
+    out: list[tuple[str, str]] = []
+    covered: set[str] = set()
+    for name, raw in kept:
+        attrs = FIELD_ATTRS.get(name, ())
+        covered.update(attrs)
+        if attrs and changed.intersection(attrs):
+            continue
+        out.append((name, raw_value(name, raw)))
+    present = {n for n, _ in out}
+    for name, value in generated:
+        if name in present:
+            continue
+        attrs = FIELD_ATTRS.get(name, ())
+        if changed.intersection(attrs) or (not covered.intersection(attrs) and name not in derived):
+            out.append((name, value))
+            present.add(name)
+    if ids and "ids" not in present:
+        out.extend(ids)
+    return (kind if "entry_type" in changed else kind_then), out
+
+
+def _ids_field(aliases: Sequence[str]) -> list[tuple[str, str]]:
+    """biblatex's ``ids`` field: the other keys documents may cite this paper by."""
+    return [("ids", "{" + ", ".join(sorted(set(aliases), key=str.casefold)) + "}")] if aliases else []
+
+
+def with_aliases(bib_source: str | None, aliases: Sequence[str]) -> str | None:
+    """``bib_source`` with the paper's other keys added (what :func:`preserved` writes as ``ids``)."""
+    if not aliases:
+        return bib_source
+    try:
+        record = json.loads(bib_source) if bib_source else {}
+    except ValueError:
+        record = {}
+    record["aliases"] = list(aliases)
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
