@@ -10,7 +10,7 @@ from readinglist.cli.papers import add_format
 from readinglist.services.recovery import list_backups, restore_backup
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("restore", help="put back the newest good backup (the current file is kept aside)")
     p.add_argument(
         "backup", nargs="?", type=Path, help="a backup file name from --list (default: the newest good one)"
