@@ -1,4 +1,5 @@
-"""The SQLite engine: pragmas (WAL, foreign keys, busy timeout), sessions, migrations, backups."""
+"""The engine: SQLite (pragmas: WAL, foreign keys, busy timeout) or PostgreSQL by URL
+(:mod:`readinglist.db.pg`), sessions, migrations, backups."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0006_interop"
+HEAD_REVISION = "0009_lab"
 BACKUPS_KEPT = 3
 
 
@@ -41,7 +42,14 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(db_path: Path) -> Engine:
+def make_engine(db_path: Path, url: str | None = None) -> Engine:
+    """The library's engine: the SQLite file ``db_path``, or the server at ``url`` (PostgreSQL)."""
+    if url and not url.startswith("sqlite"):
+        from readinglist.db import pg
+
+        return pg.make_engine(url)
+    if url:
+        db_path = Path(url.split(":///", 1)[1])
     engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False, "timeout": 10})
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
@@ -49,7 +57,10 @@ def make_engine(db_path: Path) -> Engine:
 
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine (and pool) whose transactions begin with the write lock held."""
+    """The same engine (and pool) whose transactions begin with the write lock held (on
+    PostgreSQL: a transaction-scoped advisory lock, see :mod:`readinglist.db.pg`)."""
+    if engine.dialect.name != "sqlite":
+        return engine.execution_options(pg_write_lock=True)
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
@@ -97,6 +108,10 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
 
     Returns the path of the backup taken, if any.
     """
+    if engine.dialect.name != "sqlite":
+        from readinglist.db import pg
+
+        return pg.upgrade(engine, backups_dir)
     rev = current_revision(db_path)
     if rev == HEAD_REVISION:
         return None
