@@ -27,10 +27,19 @@ def library_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(library_dir: Path) -> Iterator[object]:
+def lib(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from readinglist.config import Endpoints
     from readinglist.services.library import Library
 
+    # READINGLIST_TEST_BACKEND=postgresql runs every test using `lib` on the test server.
+    url_gen = None
+    url = None
+    if os.environ.get("READINGLIST_TEST_BACKEND") == "postgresql":
+        from tests.backends import fresh_database
+
+        url_gen = fresh_database()
+        url = next(url_gen)
+        monkeypatch.setenv("READINGLIST_DATABASE_URL", url)  # other opens and child processes too
     library = Library.open(
         library_dir,
         Endpoints(
@@ -39,9 +48,13 @@ def lib(library_dir: Path) -> Iterator[object]:
             arxiv_api="http://127.0.0.1:9/api/query",
             arxiv_delay=0,
         ),
+        database_url=url,
     )
     yield library
     library.close()
+    if url_gen is not None:
+        for _ in url_gen:
+            pass
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -91,8 +91,8 @@ def _pg_dump() -> str | None:
     return None
 
 
-def backup(engine: Engine, backups_dir: Path, reason: str) -> Path:
-    """``pg_dump`` the library (custom format) into ``backups_dir``."""
+def backup(engine: Engine, backups_dir: Path, reason: str, keep: int = 3) -> Path:
+    """``pg_dump`` the library (custom format) into ``backups_dir``; the newest ``keep`` stay."""
     dump = _pg_dump()
     if dump is None:
         raise StorageError(
@@ -114,6 +114,8 @@ def backup(engine: Engine, backups_dir: Path, reason: str) -> Path:
     if res.returncode != 0:
         target.unlink(missing_ok=True)
         raise StorageError(f"pg_dump failed ({res.stderr.strip()}); nothing was changed")
+    for old in sorted(backups_dir.glob("library-*.pgdump"))[:-keep]:
+        old.unlink(missing_ok=True)
     return target
 
 

@@ -248,7 +248,7 @@ def take_unseen(lib: Library, name: str) -> list[int]:
         ]
         if ids:
             tx.session.execute(
-                text("UPDATE alert_matches SET seen = 1 WHERE search_id = :s AND NOT seen"), {"s": sid}
+                text("UPDATE alert_matches SET seen = TRUE WHERE search_id = :s AND NOT seen"), {"s": sid}
             )
             tx.touched(searches=True)
     return ids

@@ -172,7 +172,7 @@ def add_tags(tx: Transaction, ids: Sequence[int], names: Sequence[str], *, remov
     else:
         keep(tx, ids)
         s.execute(
-            text("INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) VALUES (:p, :t)"),
+            text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"),
             [{"p": p, "t": t} for p in ids for t in tag_ids],
         )
     s.execute(update(Paper).where(Paper.id.in_(ids)).values(modified_at=utcnow()))

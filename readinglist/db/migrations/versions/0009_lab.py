@@ -20,6 +20,9 @@ depends_on = None
 # strftime for the few formats the queries use. Spelled out here so later code cannot rewrite
 # history.
 PG_COMPAT = (
+    # ``ORDER BY name COLLATE NOCASE`` unquoted folds to nocase.
+    """CREATE COLLATION IF NOT EXISTS nocase
+       (provider = icu, locale = 'und-u-ks-level2', deterministic = false)""",
     """CREATE OR REPLACE FUNCTION rl_gc2(state text, val text, sep text) RETURNS text
        LANGUAGE sql IMMUTABLE AS $$
        SELECT CASE WHEN val IS NULL THEN state WHEN state IS NULL THEN val
@@ -42,10 +45,36 @@ PG_COMPAT = (
     """CREATE OR REPLACE FUNCTION strftime(fmt text, d timestamp) RETURNS text
        LANGUAGE sql IMMUTABLE AS $$
        SELECT to_char(d, replace(replace(replace(fmt, '%Y', 'YYYY'), '%m', 'MM'), '%d', 'DD')) $$""",
-    # Words as FTS5's unicode61 sees them: runs of letters and digits, everything else a break.
+    """CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
+       LANGUAGE sql IMMUTABLE AS $$
+       SELECT (doc::jsonb) #>> string_to_array(ltrim(regexp_replace(
+         regexp_replace(path, '^[$]', ''), '\[(\d+)\]', '.\1', 'g'), '.'), '.') $$""",
+    # Words as FTS5's unicode61 sees them (remove_diacritics 2): runs of letters and digits
+    # without their accents, everything else a break. rl_unaccent is defined in upgrade().
     """CREATE OR REPLACE FUNCTION rl_words(t text) RETURNS text
-       LANGUAGE sql IMMUTABLE AS $$ SELECT regexp_replace(COALESCE(t, ''), '[^[:alnum:]]+', ' ', 'g') $$""",
+       LANGUAGE sql IMMUTABLE AS $$
+       SELECT regexp_replace(rl_unaccent(COALESCE(t, '')), '[^[:alnum:]]+', ' ', 'g') $$""",
 )
+UNACCENT = """CREATE OR REPLACE FUNCTION rl_unaccent(t text) RETURNS text LANGUAGE sql IMMUTABLE
+   AS $$ SELECT {schema}.unaccent('{schema}.unaccent'::regdictionary, t) $$"""
+NO_UNACCENT = """CREATE OR REPLACE FUNCTION rl_unaccent(t text) RETURNS text LANGUAGE sql IMMUTABLE
+   AS $$ SELECT t $$"""
+
+
+def _unaccent() -> None:
+    """Accents folded with the unaccent extension where the server has it (it is a trusted
+    extension: a database owner may create it); without it, accents stay significant."""
+    bind = op.get_bind()
+    try:
+        with bind.begin_nested():
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+        schema = bind.exec_driver_sql(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'unaccent'"
+        ).scalar()
+        op.execute(UNACCENT.format(schema=schema))
+    except sa.exc.DBAPIError:
+        op.execute(NO_UNACCENT)
 
 # The search tables: the rows the core writes into FTS5 on SQLite, here with a generated
 # tsvector (title A, authors B, abstract C, tags/notes/annotations D) and a GIN index.
@@ -71,6 +100,7 @@ PG_SEARCH = (
 def upgrade() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
     if pg:
+        _unaccent()
         for statement in (*PG_COMPAT, *PG_SEARCH):
             op.execute(statement)
     with op.batch_alter_table("papers", schema=None) as batch_op:
