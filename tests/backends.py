@@ -20,7 +20,9 @@ def server_url() -> str | None:
 def _admin(url: str):  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
-    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=__import__("sqlalchemy.pool").pool.NullPool)
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", poolclass=__import__("sqlalchemy.pool").pool.NullPool
+    )
 
 
 def fresh_database() -> Iterator[str]:

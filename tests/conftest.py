@@ -77,7 +77,12 @@ def blib(library_dir: Path, backend: str | None) -> Iterator[object]:
 
     library = Library.open(
         library_dir,
-        Endpoints(hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/api/query", arxiv_delay=0),
+        Endpoints(
+            hf="http://127.0.0.1:9",
+            arxiv="http://127.0.0.1:9",
+            arxiv_api="http://127.0.0.1:9/api/query",
+            arxiv_delay=0,
+        ),
         database_url=backend,
     )
     yield library

@@ -43,6 +43,11 @@ def describe(url: str) -> str:
         return "the database server"
 
 
+def libpq_url(url: str) -> str:
+    """The URL as libpq (psycopg.connect) takes it: no SQLAlchemy driver suffix."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def _begin(conn: Connection) -> None:
     if conn.get_execution_options().get("pg_write_lock"):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
@@ -52,9 +57,7 @@ def make_engine(url: str) -> Engine:
     try:
         import psycopg  # noqa: F401
     except ImportError as exc:
-        raise StorageError(
-            "a PostgreSQL library needs psycopg: pip install 'readinglist[postgres]'"
-        ) from exc
+        raise StorageError("a PostgreSQL library needs psycopg: pip install 'readinglist[postgres]'") from exc
     engine = create_engine(
         url,
         pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out

@@ -93,7 +93,9 @@ def _pdf_hits(session: Session, q: ParsedQuery, filters: str, params: dict[str, 
     p = dict(params, pq=to_tsquery(q.free or ""))
     author = ""
     if q.authors:
-        author = " AND p.id IN (SELECT rowid FROM papers_fts WHERE tsv @@ to_tsquery('simple', rl_unaccent(:aq))"
+        author = (
+            " AND p.id IN (SELECT rowid FROM papers_fts WHERE tsv @@ to_tsquery('simple', rl_unaccent(:aq))"
+        )
         p["aq"] = to_tsquery(q.authors)
     sql = (
         "SELECT pf.paper_id, string_agg(pf.page::text, ',') FROM pdf_fts pf "

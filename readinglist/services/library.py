@@ -89,6 +89,9 @@ class Library:
         self.database_url = database_url or os.environ.get("READINGLIST_DATABASE_URL") or None
         self.endpoints = endpoints or Endpoints.from_env()
         self.db_path = self.root / DB_NAME
+        if self.database_url and self.database_url.startswith("sqlite:///"):  # a file elsewhere
+            self.db_path = Path(self.database_url.split(":///", 1)[1]).expanduser().resolve()
+            self.database_url = None
         self.pdf_dir = self.root / "pdfs"
         self.backups_dir = self.root / "backups"
         self.logs_dir = self.root / "logs"

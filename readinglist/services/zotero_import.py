@@ -111,7 +111,8 @@ class _Writer:
                 tag.color = self.colors[name].lower()
             tid = self.tags[name.casefold()] = tag.id
         self.s.execute(
-            text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"), {"p": pid, "t": tid}
+            text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"),
+            {"p": pid, "t": tid},
         )
 
     def add_to_list(self, pid: int, path: str) -> None:

@@ -45,7 +45,7 @@ PG_COMPAT = (
     """CREATE OR REPLACE FUNCTION strftime(fmt text, d timestamp) RETURNS text
        LANGUAGE sql IMMUTABLE AS $$
        SELECT to_char(d, replace(replace(replace(fmt, '%Y', 'YYYY'), '%m', 'MM'), '%d', 'DD')) $$""",
-    """CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
+    r"""CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
        LANGUAGE sql IMMUTABLE AS $$
        SELECT (doc::jsonb) #>> string_to_array(ltrim(regexp_replace(
          regexp_replace(path, '^[$]', ''), '\[(\d+)\]', '.\1', 'g'), '.'), '.') $$""",
