@@ -36,9 +36,9 @@ def cmd_migrate(lib: Library, args: argparse.Namespace) -> int:
 
 
 def _safe(url: str) -> str:
-    from readinglist.db.pg import describe
+    from readinglist.services.migrate import describe_url
 
-    return describe(url) if url.startswith("postgresql") else url
+    return describe_url(url)
 
 
 def _line(lib: Library, member: str, changes: Changes) -> dict[str, object]:

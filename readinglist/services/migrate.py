@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, insert, select, text
@@ -76,5 +75,8 @@ def migrate_to(lib: Library, url: str, progress: Callable[[str], None] = lambda 
         target.close()
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def describe_url(url: str) -> str:
+    """A database URL for messages (a server's without its password)."""
+    from readinglist.db.pg import describe
+
+    return describe(url) if url.startswith("postgresql") else url
