@@ -42,6 +42,10 @@ class StorageError(ReadingListError):
     """The library database or folder is unusable (locked, corrupt, newer schema, bad path)."""
 
 
+class StaleWriteError(ReadingListError):
+    """A write based on a version somebody else changed since: refused, nothing applied."""
+
+
 class Cancelled(ReadingListError):
     """The user cancelled a long operation."""
 

@@ -17,6 +17,7 @@ os.environ["READINGLIST_ARXIV_ENDPOINT"] = "http://127.0.0.1:9"
 os.environ["READINGLIST_ARXIV_API"] = "http://127.0.0.1:9/api/query"
 os.environ["READINGLIST_ARXIV_DELAY"] = "0"
 os.environ.pop("READINGLIST_HOME", None)
+os.environ.pop("READINGLIST_DATABASE_URL", None)  # tests choose their back end (the backend fixture)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -26,7 +27,51 @@ def library_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(library_dir: Path) -> Iterator[object]:
+def lib(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    from readinglist.config import Endpoints
+    from readinglist.services.library import Library
+
+    # READINGLIST_TEST_BACKEND=postgresql runs every test using `lib` on the test server.
+    url_gen = None
+    url = None
+    if os.environ.get("READINGLIST_TEST_BACKEND") == "postgresql":
+        from tests.backends import fresh_database
+
+        url_gen = fresh_database()
+        url = next(url_gen)
+        monkeypatch.setenv("READINGLIST_DATABASE_URL", url)  # other opens and child processes too
+    library = Library.open(
+        library_dir,
+        Endpoints(
+            hf="http://127.0.0.1:9",
+            arxiv="http://127.0.0.1:9",
+            arxiv_api="http://127.0.0.1:9/api/query",
+            arxiv_delay=0,
+        ),
+        database_url=url,
+    )
+    yield library
+    library.close()
+    if url_gen is not None:
+        for _ in url_gen:
+            pass
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The database URL of a test's back end: None (the SQLite file) or a fresh PostgreSQL
+    database (skipped without READINGLIST_TEST_DATABASE_URL). Tests marked ``backends``."""
+    if request.param == "sqlite":
+        yield None
+        return
+    from tests.backends import fresh_database
+
+    yield from fresh_database()
+
+
+@pytest.fixture
+def blib(library_dir: Path, backend: str | None) -> Iterator[object]:
+    """``lib`` on each back end."""
     from readinglist.config import Endpoints
     from readinglist.services.library import Library
 
@@ -38,6 +83,7 @@ def lib(library_dir: Path) -> Iterator[object]:
             arxiv_api="http://127.0.0.1:9/api/query",
             arxiv_delay=0,
         ),
+        database_url=backend,
     )
     yield library
     library.close()

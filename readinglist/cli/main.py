@@ -13,7 +13,7 @@ from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
-    "recovery",
+    "recovery", "lab",
 )  # fmt: skip
 
 
@@ -27,6 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="library folder (default: $READINGLIST_HOME or the user data folder)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="keep the library's data on a server: postgresql+psycopg://user@host/db "
+        "(default: $READINGLIST_DATABASE_URL, else the SQLite file in the library folder)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
@@ -52,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "needs_library", True):
             from readinglist.services.library import Library
 
-            lib = Library.open(args.library)
+            lib = Library.open(args.library, database_url=args.database_url)
             for notice in lib.notices:
                 print(f"note: {notice}", file=sys.stderr)
         code = int(args.func(lib, args) or 0)

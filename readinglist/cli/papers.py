@@ -74,7 +74,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("note", help="append to the paper's note (Markdown)")
     p.add_argument("id", metavar="ID")
-    p.add_argument("text", nargs="+")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--show", action="store_true", help="print the note and its version")
+    p.add_argument("--replace", action="store_true", help="replace the note instead of appending")
+    p.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        help="with --replace: refuse if the note is no longer version N",
+    )
     p.set_defaults(func=cmd_note)
 
 
@@ -164,5 +172,11 @@ def cmd_status(lib: Library, args: argparse.Namespace) -> int:
 
 def cmd_note(lib: Library, args: argparse.Namespace) -> int:
     pid = lib.resolve(args.id)
-    papers.append_note(lib, pid, " ".join(args.text))
+    if args.show or not args.text:
+        note, version = papers.note_state(lib, pid)
+        print(f"version: {version}\n\n{note}", end="" if note.endswith("\n") else "\n")
+    elif args.replace:
+        papers.set_note(lib, pid, " ".join(args.text) + "\n", base_version=args.if_version)
+    else:
+        papers.append_note(lib, pid, " ".join(args.text))
     return 0

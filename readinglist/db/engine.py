@@ -1,4 +1,5 @@
-"""The SQLite engine: pragmas (WAL, foreign keys, busy timeout), sessions, migrations, backups."""
+"""The engine: SQLite (pragmas: WAL, foreign keys, busy timeout) or PostgreSQL by URL
+(:mod:`readinglist.db.pg`), sessions, migrations, backups."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0007_reliability"
+HEAD_REVISION = "0009_lab"
 BACKUPS_KEPT = 3
 
 
@@ -61,9 +62,16 @@ def _set_read_only_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> N
     dbapi_conn.execute("PRAGMA busy_timeout=10000")
 
 
-def make_engine(db_path: Path, *, read_only: bool = False) -> Engine:
-    """The library's engine; ``read_only`` opens the file immutable (a read-only folder can hold
-    neither the -wal nor the -shm file, and nobody can write there anyway)."""
+def make_engine(db_path: Path, url: str | None = None, *, read_only: bool = False) -> Engine:
+    """The library's engine: the SQLite file ``db_path``, or the server at ``url`` (PostgreSQL).
+    ``read_only`` opens the file immutable (a read-only folder can hold neither the -wal nor the
+    -shm file, and nobody can write there anyway)."""
+    if url and not url.startswith("sqlite"):
+        from readinglist.db import pg
+
+        return pg.make_engine(url)
+    if url:
+        db_path = Path(url.split(":///", 1)[1])
     if read_only:
         url = f"sqlite:///file:{db_path}?{readonly_flags(db_path)}&uri=true"
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
@@ -77,7 +85,10 @@ def make_engine(db_path: Path, *, read_only: bool = False) -> Engine:
 
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine (and pool) whose transactions begin with the write lock held."""
+    """The same engine (and pool) whose transactions begin with the write lock held (on
+    PostgreSQL: a transaction-scoped advisory lock, see :mod:`readinglist.db.pg`)."""
+    if engine.dialect.name != "sqlite":
+        return engine.execution_options(pg_write_lock=True)
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
@@ -125,6 +136,10 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
 
     Returns the path of the backup taken, if any.
     """
+    if engine.dialect.name != "sqlite":
+        from readinglist.db import pg
+
+        return pg.upgrade(engine, backups_dir)
     rev = current_revision(db_path)
     if rev == HEAD_REVISION:
         return None

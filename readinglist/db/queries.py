@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from readinglist.db import pgsearch
 from readinglist.db.paperfields import ROW_COLUMNS, decode_row
 from readinglist.records import MatchInfo, PaperFilter, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
@@ -195,6 +196,8 @@ def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | Non
     w = _Where()
     _apply_filters(w, f, q)
     filters = (" AND " + " AND ".join(w.clauses)) if w.clauses else ""
+    if pgsearch.is_postgres(session):
+        return pgsearch.search(session, q, filters, w.params, limit=limit, rank_limit=RANK_LIMIT)
     params = dict(w.params, match=q.text)
     base = f"FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{filters}"
     probe = session.execute(text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {RANK_LIMIT + 1})"), params)
@@ -242,6 +245,8 @@ def _pdf_hits(
 
 def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
     """The PDF pages (1-based) of one paper that match an FTS5 expression."""
+    if pgsearch.is_postgres(session):
+        return pgsearch.pdf_pages(session, paper_id, free)
     rows = session.execute(
         text("SELECT page FROM pdf_fts WHERE pdf_fts MATCH :m AND paper_id = :pid ORDER BY page"),
         {"m": free, "pid": paper_id},
@@ -257,6 +262,8 @@ def match_info(
     if not ids or not (q.text or q.free):
         return {}
     marks = ",".join(str(int(i)) for i in ids)
+    if pgsearch.is_postgres(session):
+        return pgsearch.match_info(session, q, marks, full=full)
     params = {"o": MARK_OPEN, "c": MARK_CLOSE, "m": q.text}
     out: dict[int, MatchInfo] = {}
     if q.text:

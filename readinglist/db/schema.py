@@ -84,6 +84,8 @@ class Paper(Base):
     status: Mapped[str] = mapped_column(String(10), default="unread", index=True)
     rating: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Bumped by every note write: a write based on an older version is refused (services/papers.py).
+    note_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Keys differing only in case are one key to biber and pybtex: unique without case.
     citekey: Mapped[str | None] = mapped_column(String(200, collation="NOCASE"), unique=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -270,3 +272,15 @@ class UndoStep(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ChangeLogEntry(Base):
+    """One committed change, by sequence number: what other members' sessions read to catch up
+    (on PostgreSQL a NOTIFY wakes them; see services/live.py)."""
+
+    __tablename__ = "change_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member: Mapped[str] = mapped_column(String(100), default="")
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the Changes
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

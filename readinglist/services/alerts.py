@@ -96,12 +96,21 @@ def _matching(session: Session, parsed: ParsedQuery, ids: Sequence[int]) -> list
     queries._apply_filters(w, PaperFilter(dismissed=False), parsed)
     filters = "".join(f" AND {c}" for c in w.clauses)
     params = dict(w.params)
-    if parsed.text:
+    if parsed.text and session.get_bind().dialect.name == "postgresql":
+        from readinglist.db.pgsearch import to_tsquery
+
+        params["match"] = to_tsquery(parsed.text)
+        base = (
+            "SELECT p.id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid "
+            "WHERE papers_fts.tsv @@ to_tsquery('simple', rl_unaccent(:match))"
+        )
+        restrict = " AND papers_fts.rowid IN ({marks})"
+    elif parsed.text:
         params["match"] = parsed.text
         base = "SELECT p.id FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match"
         restrict = " AND papers_fts.rowid IN ({marks})"
     else:
-        base, restrict = "SELECT p.id FROM papers p WHERE 1", " AND p.id IN ({marks})"
+        base, restrict = "SELECT p.id FROM papers p WHERE TRUE", " AND p.id IN ({marks})"
     if len(ids) > _DIRECT:
         wanted = set(ids)
         found = {int(r[0]) for r in session.execute(text(base + filters), params)}
@@ -248,7 +257,7 @@ def take_unseen(lib: Library, name: str) -> list[int]:
         ]
         if ids:
             tx.session.execute(
-                text("UPDATE alert_matches SET seen = 1 WHERE search_id = :s AND NOT seen"), {"s": sid}
+                text("UPDATE alert_matches SET seen = TRUE WHERE search_id = :s AND NOT seen"), {"s": sid}
             )
             tx.touched(searches=True)
     return ids

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -69,6 +70,12 @@ class _TakenKeys:
     def __init__(self, session: Session) -> None:
         # The DB-API cursor of the session's own connection (same transaction).
         self.cursor = session.connection().connection.cursor()
+        self._sql = "SELECT citekey FROM papers WHERE citekey >= ? AND citekey < ?"
+        if session.get_bind().dialect.name == "postgresql":  # ICU's NOCASE orders otherwise
+            self._sql = (
+                'SELECT citekey FROM papers WHERE lower(citekey) COLLATE "C" >= %s '
+                'AND lower(citekey) COLLATE "C" < %s'
+            )
         self.batch: set[str] = set()
         self._base = ""
         self._near: set[str] = set()
@@ -79,9 +86,8 @@ class _TakenKeys:
             return True
         if not (self._base and k.startswith(self._base)):
             # Keys are ASCII ([A-Za-z0-9_:-]), all sorting below "\x7f".
-            rows = self.cursor.execute(
-                "SELECT citekey FROM papers WHERE citekey >= ? AND citekey < ?", (k, k + "\x7f")
-            ).fetchall()
+            self.cursor.execute(self._sql, (k, k + "\x7f"))
+            rows = self.cursor.fetchall()
             self._base, self._near = k, {r[0].casefold() for r in rows}
         return k in self._near
 
@@ -286,7 +292,9 @@ def ingest_feed_items(
         }
         for pid, it in zip(pids, items, strict=True)
     ]
-    stmt = sqlite_insert(cast(Table, FeedAppearance.__table__))
+    # The same upsert (ON CONFLICT ... DO UPDATE) on either engine: each day's row written once.
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(cast(Table, FeedAppearance.__table__))
     stmt = stmt.on_conflict_do_update(
         index_elements=["paper_id", "feed_date"],
         set_={

@@ -82,10 +82,17 @@ class FeedDayInfo:
 class Library:
     """A library folder: ``library.sqlite3``, ``pdfs/``, ``backups/`` and ``logs/``."""
 
-    def __init__(self, root: Path, endpoints: Endpoints | None = None) -> None:
+    def __init__(
+        self, root: Path, endpoints: Endpoints | None = None, database_url: str | None = None
+    ) -> None:
         self.root = root.expanduser().resolve()
+        # A server (PostgreSQL) holds the data when given, else the SQLite file in the folder.
+        self.database_url = database_url or os.environ.get("READINGLIST_DATABASE_URL") or None
         self.endpoints = endpoints or Endpoints.from_env()
         self.db_path = self.root / DB_NAME
+        if self.database_url and self.database_url.startswith("sqlite:///"):  # a file elsewhere
+            self.db_path = Path(self.database_url.split(":///", 1)[1]).expanduser().resolve()
+            self.database_url = None
         self.pdf_dir = self.root / "pdfs"
         self.backups_dir = self.root / "backups"
         self.logs_dir = self.root / "logs"
@@ -103,9 +110,16 @@ class Library:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path | str | None = None, endpoints: Endpoints | None = None) -> Library:
-        """Open (creating if needed) and migrate the library in ``root``."""
-        lib = cls(Path(root) if root else default_library_dir(), endpoints)
+    def open(
+        cls,
+        root: Path | str | None = None,
+        endpoints: Endpoints | None = None,
+        *,
+        database_url: str | None = None,
+    ) -> Library:
+        """Open (creating if needed) and migrate the library in ``root`` (its data on the server
+        at ``database_url`` or ``$READINGLIST_DATABASE_URL``, if given)."""
+        lib = cls(Path(root) if root else default_library_dir(), endpoints, database_url)
         lib._open()
         return lib
 
@@ -155,7 +169,7 @@ class Library:
                 dbengine.make_session_factory(self._engine),
             )
             return
-        self._engine = dbengine.make_engine(self.db_path)
+        self._engine = dbengine.make_engine(self.db_path, self.database_url)
         self._unit = UnitOfWork(
             self,
             dbengine.make_session_factory(self._engine),
@@ -164,6 +178,10 @@ class Library:
         try:
             dbengine.upgrade(self._engine, self.db_path, self.backups_dir)
         except DatabaseError as exc:
+            if self.is_shared:
+                from readinglist.db import pg
+
+                raise pg.connection_error(str(self.database_url), exc) from exc
             from readinglist.services.unit import database_failure
 
             raise StorageError(f"cannot open the library: {database_failure(self, exc)}") from exc
@@ -171,6 +189,11 @@ class Library:
 
         self._lock = OpenLock(self.root)
         self.notices.extend(clear_at_open(self, self._lock))
+
+    @property
+    def is_shared(self) -> bool:
+        """True when the library lives on a database server (PostgreSQL), not in the folder."""
+        return self._engine is not None and self._engine.dialect.name != "sqlite"
 
     def close(self) -> None:
         if self._engine is not None:
@@ -387,6 +410,11 @@ class Library:
 
     # -- maintenance -----------------------------------------------------------------------
     def backup(self, reason: str = "manual") -> Path:
+        if self.is_shared:
+            from readinglist.db import pg
+
+            assert self._engine is not None
+            return pg.backup(self._engine, self.backups_dir, reason)
         return dbengine.backup_database(self.db_path, self.backups_dir, reason=reason)
 
     def maybe_daily_backup(self) -> Path | None:
@@ -396,6 +424,8 @@ class Library:
         starting at once make one backup, not two (which would push out an older one).
         """
         today = dt.date.today().isoformat()
+        if self.is_shared:  # a server's backups are its administrator's (pg_dump, WAL archiving)
+            return None
         if self.setting("last_daily_backup") == today:
             return None
         with self.change("Daily backup", undoable=False) as tx:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import delete, func, select, text, update
 
 from readinglist.db.schema import Paper, PaperTag, Tag, utcnow
-from readinglist.errors import NotFoundError, ReadingListError
+from readinglist.errors import NotFoundError, ReadingListError, StaleWriteError
 from readinglist.records import Changes, PaperMeta
 from readinglist.services import ingest
 from readinglist.services.library import STATUSES, Library
@@ -94,10 +94,13 @@ def set_rating(lib: Library, ids: Sequence[int], rating: int) -> Changes:
     return _set(lib, f"Rate {rating}/5:", ids, touch=rating > 0, rating=rating)
 
 
-def set_note(lib: Library, paper_id: int, note: str) -> Changes:
-    """Replace a paper's note. Typing in the editor saves often; edits within a minute are one step."""
+def set_note(lib: Library, paper_id: int, note: str, *, base_version: int | None = None) -> Changes:
+    """Replace a paper's note. Typing in the editor saves often; edits within a minute are one step.
+
+    With ``base_version`` (the :func:`note_state` version the text was edited from), a note
+    somebody else wrote since is not overwritten: :class:`StaleWriteError`, nothing applied."""
     with lib.change("Edit note", coalesce=NOTE_COALESCE.format(paper_id)) as tx:
-        _write_note(tx, paper_id, lambda _old: note)
+        _write_note(tx, paper_id, lambda _old: note, base_version=base_version)
     return tx.changes
 
 
@@ -115,10 +118,28 @@ def _separator(note: str) -> str:
     return "\n" if note.endswith("\n\n") or note.endswith("\n") else "\n\n"
 
 
-def _write_note(tx: Transaction, paper_id: int, edit: Callable[[str], str]) -> None:
-    old = tx.session.execute(select(Paper.note).where(Paper.id == paper_id)).scalar_one_or_none()
-    if old is None:
+def note_state(lib: Library, paper_id: int) -> tuple[str, int]:
+    """A paper's note and its version (every write of the note raises the version by one)."""
+    with lib.read() as s:
+        row = s.execute(select(Paper.note, Paper.note_version).where(Paper.id == paper_id)).one_or_none()
+    if row is None:
         raise NotFoundError(f"no paper #{paper_id} in the library")
+    return str(row[0] or ""), int(row[1] or 0)
+
+
+def _write_note(
+    tx: Transaction, paper_id: int, edit: Callable[[str], str], *, base_version: int | None = None
+) -> None:
+    # Read under the write lock (the change holds it): the version compared is the one written over.
+    row = tx.session.execute(select(Paper.note, Paper.note_version).where(Paper.id == paper_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no paper #{paper_id} in the library")
+    old, version = row[0], int(row[1] or 0)
+    if base_version is not None and base_version != version:
+        raise StaleWriteError(
+            f"the note of #{paper_id} changed since you opened it (version {base_version}, now "
+            f"{version}); your text was not saved over it. Read the note again, merge, and save."
+        )
     tx.relabel(f"{tx.label} of {describe(tx, [paper_id])}")
     tx.capture_papers([paper_id])
     new = edit(old or "")
@@ -126,7 +147,11 @@ def _write_note(tx: Transaction, paper_id: int, edit: Callable[[str], str]) -> N
         return
     if new.strip():
         keep(tx, [paper_id])
-    tx.session.execute(update(Paper).where(Paper.id == paper_id).values(note=new, modified_at=utcnow()))
+    tx.session.execute(
+        update(Paper)
+        .where(Paper.id == paper_id)
+        .values(note=new, note_version=version + 1, modified_at=utcnow())
+    )
 
 
 def check_tag_names(tags: Sequence[str]) -> list[str]:
@@ -172,7 +197,7 @@ def add_tags(tx: Transaction, ids: Sequence[int], names: Sequence[str], *, remov
     else:
         keep(tx, ids)
         s.execute(
-            text("INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) VALUES (:p, :t)"),
+            text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"),
             [{"p": p, "t": t} for p in ids for t in tag_ids],
         )
     s.execute(update(Paper).where(Paper.id.in_(ids)).values(modified_at=utcnow()))

@@ -84,7 +84,10 @@ def add(lib: Library, name: str, ids: Sequence[int]) -> Changes:
         for pid in ids:
             pos += 1
             tx.session.execute(
-                text("INSERT OR IGNORE INTO list_items(list_id, paper_id, position) VALUES (:l, :p, :n)"),
+                text(
+                    "INSERT INTO list_items(list_id, paper_id, position) VALUES (:l, :p, :n) "
+                    "ON CONFLICT DO NOTHING"
+                ),
                 {"l": rl.id, "p": pid, "n": pos},
             )
         tx.touched(papers=ids, lists=True)

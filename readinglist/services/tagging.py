@@ -47,8 +47,8 @@ def rename(lib: Library, old: str, new: str) -> Changes:
         if other is not None and other.id != t.id:
             s.execute(
                 text(
-                    "INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) "
-                    "SELECT paper_id, :n FROM paper_tags WHERE tag_id = :o"
+                    "INSERT INTO paper_tags(paper_id, tag_id) "
+                    "SELECT paper_id, :n FROM paper_tags WHERE tag_id = :o ON CONFLICT DO NOTHING"
                 ),
                 {"n": other.id, "o": t.id},
             )

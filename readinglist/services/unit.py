@@ -22,6 +22,7 @@ import contextlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from readinglist.db import fts, rowdiff
 from readinglist.errors import StorageError
 from readinglist.records import Changes
+from readinglist.services import live
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library
@@ -251,6 +253,9 @@ class UnitOfWork:
         self._writes = writes
         self._local = threading.local()
         self._last_checkpoint = 0.0
+        # On a server other members' sessions hear of each change (services/live.py).
+        self.shared = reads.kw["bind"].dialect.name != "sqlite"
+        self.origin = uuid.uuid4().hex
 
     def current(self) -> Transaction | None:
         return getattr(self._local, "tx", None)
@@ -294,6 +299,8 @@ class UnitOfWork:
             try:
                 yield tx
                 tx._finish()
+                if self.shared and not tx.changes.empty:
+                    live.publish(s, self.lib.member, self.origin, tx.changes)
                 s.commit()
             except DatabaseError as exc:
                 s.rollback()

@@ -111,7 +111,8 @@ class _Writer:
                 tag.color = self.colors[name].lower()
             tid = self.tags[name.casefold()] = tag.id
         self.s.execute(
-            text("INSERT OR IGNORE INTO paper_tags(paper_id, tag_id) VALUES (:p, :t)"), {"p": pid, "t": tid}
+            text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"),
+            {"p": pid, "t": tid},
         )
 
     def add_to_list(self, pid: int, path: str) -> None:
@@ -130,8 +131,9 @@ class _Writer:
             lid = self.lists[path.casefold()] = rl.id
         self.s.execute(
             text(
-                "INSERT OR IGNORE INTO list_items(list_id, paper_id, position) VALUES (:l, :p, "
-                "(SELECT coalesce(max(position), -1) + 1 FROM list_items WHERE list_id = :l))"
+                "INSERT INTO list_items(list_id, paper_id, position) VALUES (:l, :p, "
+                "(SELECT coalesce(max(position), -1) + 1 FROM list_items WHERE list_id = :l)) "
+                "ON CONFLICT DO NOTHING"
             ),
             {"l": lid, "p": pid},
         )
@@ -142,9 +144,9 @@ class _Writer:
             self.s.execute(
                 text(
                     "UPDATE papers SET modified_at = :now, note = CASE WHEN trim(coalesce(note, '')) = '' "
-                    "THEN :body ELSE rtrim(note, char(10)) || char(10) || char(10) || :body END WHERE id = :id"
+                    "THEN :body ELSE rtrim(note, :nl) || :nl || :nl || :body END WHERE id = :id"
                 ),
-                {"now": utcnow(), "body": body + "\n", "id": pid},
+                {"now": utcnow(), "body": body + "\n", "id": pid, "nl": "\n"},
             )
 
     def append_note(self, pid: int, note: ZNote, library_id: int) -> bool:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_interop"
-down_revision = "0002_history"  # main's newest; the integrator re-chains at merge
+down_revision = "0002_history"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_reliability"
-down_revision = "0006_interop"  # the integrator re-chains at merge
+down_revision = "0006_interop"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""PostgreSQL as the library's store (a lab library shared by a group).
+
+``READINGLIST_DATABASE_URL=postgresql+psycopg://user@host/db`` points a library at a server.
+Writers serialise on one transaction-scoped advisory lock taken as their transaction begins
+(what ``BEGIN IMMEDIATE`` is on SQLite), so a read-modify-write never loses an update, whoever
+else is writing. The schema comes from the same Alembic migrations as SQLite's; an upgrade of
+a database holding data is preceded by a ``pg_dump`` (or refused, when there is no pg_dump and
+``READINGLIST_PG_NO_BACKUP=1`` does not say the user has a backup of their own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from readinglist.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+# The advisory lock every write transaction holds (an arbitrary constant: "rl" + "write").
+WRITE_LOCK = 0x726C_7772
+CHANGES_CHANNEL = "readinglist_changes"
+CONNECT_TIMEOUT = 5
+
+
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and str(url).startswith("postgresql")
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database server"
+
+
+def libpq_url(url: str) -> str:
+    """The URL as libpq (psycopg.connect) takes it: no SQLAlchemy driver suffix."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("pg_write_lock"):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise StorageError("a PostgreSQL library needs psycopg: pip install 'readinglist[postgres]'") from exc
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "readinglist"},
+    )
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+def connection_error(url: str, exc: BaseException) -> StorageError:
+    """One clear sentence for a server that cannot be reached or refuses us."""
+    orig = getattr(exc, "orig", exc)
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return StorageError(f"cannot reach the PostgreSQL library at {describe(url)}: {first}")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as con:
+        has = con.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+        if not has:
+            return None
+        return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _pg_dump() -> str | None:
+    found = shutil.which("pg_dump")
+    if found:
+        return found
+    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (d / "pg_dump").exists():
+            return str(d / "pg_dump")
+    return None
+
+
+def backup(engine: Engine, backups_dir: Path, reason: str, keep: int = 3) -> Path:
+    """``pg_dump`` the library (custom format) into ``backups_dir``; the newest ``keep`` stay."""
+    dump = _pg_dump()
+    if dump is None:
+        raise StorageError(
+            "cannot back up the PostgreSQL library: pg_dump is not installed. Install PostgreSQL's "
+            "client tools, or back the database up yourself and set READINGLIST_PG_NO_BACKUP=1. "
+            "Nothing was changed."
+        )
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = backups_dir / f"library-{stamp}-{reason}.pgdump"
+    url = engine.url.set(drivername="postgresql")
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    dsn = url.set(password=None).render_as_string(hide_password=False)
+    res = subprocess.run(
+        [dump, "--format=custom", "--file", str(target), dsn], env=env, capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise StorageError(f"pg_dump failed ({res.stderr.strip()}); nothing was changed")
+    for old in sorted(backups_dir.glob("library-*.pgdump"))[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def upgrade(engine: Engine, backups_dir: Path) -> str | None:
+    """Bring the server's schema to the newest revision (backing up first if it holds data)."""
+    from readinglist.db import engine as dbengine
+
+    try:
+        rev = current_revision(engine)
+    except OperationalError as exc:
+        raise connection_error(str(engine.url), exc) from exc
+    if rev == dbengine.HEAD_REVISION:
+        return None
+    if rev is not None and rev not in dbengine.known_revisions():
+        raise StorageError(
+            f"this library was written by a newer readinglist (schema {rev}); "
+            "upgrade readinglist to open it. Nothing was changed."
+        )
+    taken = None
+    if rev is not None and os.environ.get("READINGLIST_PG_NO_BACKUP") != "1":
+        taken = str(backup(engine, backups_dir, f"before-upgrade-{rev}"))
+    from alembic import command
+
+    try:
+        command.upgrade(dbengine._alembic_config(engine), "head")
+    except DBAPIError as exc:
+        raise StorageError(f"could not upgrade the PostgreSQL library: {exc.orig}") from exc
+    return taken
+
+
+def reset_sequences(con: Connection) -> None:
+    """Move every serial id past the largest id in its table (after rows came with their ids)."""
+    rows = con.execute(
+        text(
+            "SELECT c.table_name, c.column_name, pg_get_serial_sequence(c.table_name, c.column_name) "
+            "FROM information_schema.columns c WHERE c.table_schema = current_schema() "
+            "AND pg_get_serial_sequence(c.table_name, c.column_name) IS NOT NULL"
+        )
+    ).all()
+    for table, column, seq in rows:
+        con.execute(
+            text(f'SELECT setval(:s, COALESCE((SELECT max("{column}") FROM "{table}"), 0) + 1, false)'),
+            {"s": seq},
+        )
