@@ -13,6 +13,7 @@ from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
+    "recommend",
 )  # fmt: skip
 
 

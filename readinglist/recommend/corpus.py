@@ -12,8 +12,10 @@ from sqlalchemy import text
 from readinglist.services.library import Library
 
 # Weak negatives: feed papers the user neither kept nor dismissed, sampled up to this many
-# times the number of kept papers.
+# times the number of kept papers, and only those listed at least WEAK_AFTER_DAYS days before the
+# newest feed day (the papers a user has not had time to look at are not negatives).
 WEAK_NEGATIVE_RATIO = 3
+WEAK_AFTER_DAYS = 3
 
 
 @dataclass(frozen=True)

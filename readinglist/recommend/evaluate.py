@@ -76,7 +76,9 @@ def _ranking_metrics(
     return {"ndcg_at_10": _mean(ndcgs), "auc": _mean(aucs)}
 
 
-def evaluate(docs: Sequence[Doc], f: feat.Features, *, modes: Sequence[str] | None = None) -> dict[str, object]:
+def evaluate(
+    docs: Sequence[Doc], f: feat.Features, *, modes: Sequence[str] | None = None
+) -> dict[str, object]:
     import numpy as np
 
     cut = split_date(docs)
@@ -97,7 +99,7 @@ def evaluate(docs: Sequence[Doc], f: feat.Features, *, modes: Sequence[str] | No
     }
     by_mode: dict[str, dict[str, float | None]] = {}
     for mode in modes:
-        models = mdl.train(docs, f, mode=mode, train_mask=train)
+        models = mdl.train(docs, f, mode=mode, train_mask=train.tolist())
         rows = np.array(test_rows, dtype=np.int64)
         score = np.zeros(len(docs), dtype=np.float32)
         probs = models.probability(f.counts[rows], f.vectors[rows]) if len(rows) and models.names else None
@@ -113,7 +115,10 @@ def evaluate(docs: Sequence[Doc], f: feat.Features, *, modes: Sequence[str] | No
 
 
 def _tag_metrics(
-    docs: Sequence[Doc], rows: npt.NDArray[np.int64], models: mdl.Models, probs: npt.NDArray[np.float32] | None
+    docs: Sequence[Doc],
+    rows: npt.NDArray[np.int64],
+    models: mdl.Models,
+    probs: npt.NDArray[np.float32] | None,
 ) -> dict[str, float | None]:
     tags = models.tags
     p1: list[float | None] = []

@@ -63,7 +63,7 @@ class Features:
 
     @property
     def has_vectors(self) -> bool:
-        return self.vectors.shape[1] > 0
+        return bool(self.vectors.shape[1] > 0)
 
 
 def _load(path: Path) -> Features | None:
@@ -74,9 +74,7 @@ def _load(path: Path) -> Features | None:
         with np.load(path, allow_pickle=False) as z:
             if int(z["format"]) != FORMAT:
                 return None
-            counts = sp.csr_matrix(
-                (z["data"], z["indices"], z["indptr"]), shape=(len(z["ids"]), N_FEATURES)
-            )
+            counts = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(len(z["ids"]), N_FEATURES))
             return Features(z["ids"], z["digests"], counts, z["vectors"])
     except (OSError, ValueError, KeyError):
         return None  # a missing or damaged cache is rebuilt
@@ -184,7 +182,6 @@ def _empty_counts() -> sp.csr_matrix:
 def tfidf(counts: sp.csr_matrix, idf: npt.NDArray[np.float32] | None = None) -> tuple[sp.csr_matrix, Any]:
     """Sublinear-tf TF-IDF with unit rows; the idf is fitted on ``counts`` unless given."""
     import numpy as np
-    from sklearn.preprocessing import normalize
 
     x = counts.copy()
     if idf is None:
@@ -194,4 +191,16 @@ def tfidf(counts: sp.csr_matrix, idf: npt.NDArray[np.float32] | None = None) -> 
     np.log(x.data, out=x.data)
     x.data += 1.0
     x.data *= idf[x.indices]
-    return normalize(x, copy=False), idf
+    return unit_rows(x), idf
+
+
+def unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row of ``x`` (in place) to unit length; empty rows stay empty."""
+    import numpy as np
+
+    lengths = np.diff(x.indptr)
+    row_of = np.repeat(np.arange(x.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(row_of, weights=x.data * x.data, minlength=x.shape[0])).astype(np.float32)
+    norms[norms == 0] = 1.0
+    x.data /= norms[row_of]
+    return x

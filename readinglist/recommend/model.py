@@ -3,6 +3,7 @@ sentence vectors, or both side by side (each part has unit rows, so neither domi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readinglist.recommend import features as feat
-from readinglist.recommend.corpus import WEAK_NEGATIVE_RATIO, Doc
+from readinglist.recommend.corpus import WEAK_AFTER_DAYS, WEAK_NEGATIVE_RATIO, Doc
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,7 +86,11 @@ def _design(rows: npt.NDArray[np.int64], f: feat.Features, idf: Any, mode: str) 
 
 
 def train(
-    docs: Sequence[Doc], f: feat.Features, *, mode: str = "both", train_mask: Sequence[bool] | None = None,
+    docs: Sequence[Doc],
+    f: feat.Features,
+    *,
+    mode: str = "both",
+    train_mask: Sequence[bool] | None = None,
     seed: int = 0,
 ) -> Models:
     """Fit the keep model and the tag models on ``docs`` (those with ``train_mask`` set)."""
@@ -99,7 +104,11 @@ def train(
     idx = np.arange(len(docs))
     kept = idx[use & np.array([d.kept for d in docs], bool)]
     dismissed = idx[use & np.array([d.dismissed for d in docs], bool)]
-    untouched = idx[use & np.array([not d.kept and not d.dismissed for d in docs], bool)]
+    listed = [d.first_date for n, d in enumerate(docs) if use[n] and d.feed_dates]
+    settled = (max(listed) if listed else dt.date.max) - dt.timedelta(days=WEAK_AFTER_DAYS)
+    untouched = idx[
+        use & np.array([not d.kept and not d.dismissed and d.first_date <= settled for d in docs], bool)
+    ]
 
     def weak(n: int) -> npt.NDArray[np.int64]:
         n = min(len(untouched), n)

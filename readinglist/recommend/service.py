@@ -29,11 +29,10 @@ INSTALL_HINT = "For you needs numpy and scikit-learn: pip install 'readinglist[r
 
 def require() -> None:
     """Raise a message saying what to install when the ``recommend`` extra is missing."""
-    try:
-        import numpy  # noqa: F401
-        import sklearn  # noqa: F401
-    except ImportError:
-        raise ReadingListError(INSTALL_HINT) from None
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("numpy", "scipy", "sklearn")):
+        raise ReadingListError(INSTALL_HINT)
 
 
 def default_mode() -> str:
@@ -99,7 +98,9 @@ class Recommender:
     def _probs(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return self.models.probability(self.f.counts[rows], self.f.vectors[rows])
 
-    def _similarity(self, rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float32]:
+    def _similarity(
+        self, rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64] | None
+    ) -> npt.NDArray[np.float32]:
         """Cosine similarity of ``rows`` to ``other`` (None: to every paper), by the model's features."""
         import numpy as np
 
@@ -115,7 +116,7 @@ class Recommender:
             va = self.f.vectors[rows].astype(np.float32)
             vb = (self.f.vectors if other is None else self.f.vectors[other]).astype(np.float32)
             parts.append(va @ vb.T)
-        out: npt.NDArray[np.float32] = sum(parts[1:], parts[0]) / len(parts)
+        out: npt.NDArray[np.float32] = (sum(parts[1:], parts[0]) / len(parts)).astype(np.float32)
         return out
 
     @property
@@ -140,14 +141,15 @@ class Recommender:
         probs = self._probs(rows)
         keep = probs[:, self.models.names.index(mdl.KEEP)]
         sims = self._similarity(rows, self.kept_rows) if len(self.kept_rows) else None
-        order = np.argsort(-keep, kind="stable")
         items = []
-        for k in order:
+        for k in np.argsort(-keep, kind="stable"):
             reasons = self._reasons(int(rows[k]), probs[k], None if sims is None else sims[k])
             items.append(Ranked(ids[int(k)], float(keep[k]), reasons))
         return Ranking(tuple(items), True)
 
-    def _reasons(self, row: int, probs: npt.NDArray[np.float32], sims: npt.NDArray[np.float32] | None) -> tuple[str, ...]:
+    def _reasons(
+        self, row: int, probs: npt.NDArray[np.float32], sims: npt.NDArray[np.float32] | None
+    ) -> tuple[str, ...]:
         import numpy as np
 
         if sims is None:
@@ -180,7 +182,9 @@ class Recommender:
         row = self._rows([paper_id])
         sims = self._similarity(row, None)[0]
         sims[row[0]] = -np.inf
-        top = np.argpartition(-sims, min(limit, len(sims) - 1))[:limit] if len(sims) > 1 else []
+        if len(sims) < 2:
+            return []
+        top = np.argpartition(-sims, min(limit, len(sims) - 1))[:limit]
         best = sorted(((float(sims[i]), int(i)) for i in top if np.isfinite(sims[i])), reverse=True)
         return [(self.docs[i].id, s) for s, i in best[:limit]]
 
