@@ -185,13 +185,20 @@ def tfidf(counts: sp.csr_matrix, idf: npt.NDArray[np.float32] | None = None) -> 
 
     x = counts.copy()
     if idf is None:
-        df = np.bincount(x.indices, minlength=N_FEATURES).astype(np.float32)
-        n = x.shape[0]
-        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        idf = idf_of(counts)
     np.log(x.data, out=x.data)
     x.data += 1.0
     x.data *= idf[x.indices]
     return unit_rows(x), idf
+
+
+def idf_of(counts: sp.csr_matrix) -> npt.NDArray[np.float32]:
+    """Smoothed inverse document frequency of every hashed term over ``counts``' rows."""
+    import numpy as np
+
+    df = np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float32)
+    idf: npt.NDArray[np.float32] = (np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
+    return idf
 
 
 def unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,10 @@ KEEP = "\x00keep"  # the name of the keep model beside the tag models
 MODES = ("tfidf", "embed", "both")
 MIN_KEPT = 5  # below this many kept papers, For you falls back to upvotes
 MIN_TAGGED = 2  # a tag needs this many papers before it is suggested
-C = 4.0
+C = 4.0  # logistic regression
+C_SVM = 0.5  # linear SVM
+SOLVER = "svm"
+MAX_WEAK = 5000  # weak negatives for the keep model, at most
 MODEL_FILE = "model.npz"
 FORMAT = 1
 
@@ -69,6 +73,16 @@ class Models:
         return KEEP in self.names
 
 
+def _classifier() -> Any:
+    if SOLVER == "svm":
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=C_SVM, class_weight="balanced")
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=200)
+
+
 def usable_mode(mode: str, f: feat.Features) -> str:
     return mode if f.has_vectors or mode == "tfidf" else "tfidf"
 
@@ -96,7 +110,6 @@ def train(
     """Fit the keep model and the tag models on ``docs`` (those with ``train_mask`` set)."""
     import numpy as np
     import scipy.sparse as sp
-    from sklearn.linear_model import LogisticRegression
 
     mode = usable_mode(mode, f)
     rng = np.random.default_rng(seed)
@@ -116,7 +129,7 @@ def train(
 
     targets: list[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
     if len(kept) >= MIN_KEPT and (len(dismissed) or len(untouched)):
-        neg = np.concatenate([dismissed, weak(WEAK_NEGATIVE_RATIO * len(kept))])
+        neg = np.concatenate([dismissed, weak(min(MAX_WEAK, WEAK_NEGATIVE_RATIO * len(kept)))])
         targets.append((KEEP, kept, neg))
     by_tag: dict[str, list[int]] = {}
     for i in kept:
@@ -133,33 +146,48 @@ def train(
             targets.append((tag, pos, neg))
 
     rows = np.unique(np.concatenate([np.concatenate([p, n]) for _, p, n in targets])) if targets else idx[:0]
-    idf = feat.tfidf(f.counts, None)[1] if mode != "embed" else np.zeros(feat.N_FEATURES, np.float32)
+    idf = feat.idf_of(f.counts) if mode != "embed" else np.zeros(feat.N_FEATURES, np.float32)
+    n_text = 0 if mode == "embed" else feat.N_FEATURES
+    dim = f.vectors.shape[1] if mode != "tfidf" else 0
     names: list[str] = []
-    text_cols: list[Any] = []
-    vec_cols: list[Any] = []
+    w_rows: list[Any] = []
+    w_cols: list[Any] = []
+    w_vals: list[Any] = []
     bias: list[float] = []
     if len(rows):
         x = _design(rows, f, idf, mode)
+        # liblinear's time grows with the number of columns: fit on the ones in use only.
+        active = np.unique(x.indices)
+        x = x[:, active]
         at = {int(r): n for n, r in enumerate(rows)}
-        n_text = 0 if mode == "embed" else feat.N_FEATURES
-        for name, pos, neg in targets:
+
+        def fit(target: tuple[str, Any, Any]) -> tuple[Any, float]:
+            _, pos, neg = target
             sel = np.array([at[int(i)] for i in np.concatenate([pos, neg])])
             y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-            clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=200)
+            clf = _classifier()
             clf.fit(x[sel], y)
-            w = clf.coef_[0].astype(np.float32)
+            return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+        # liblinear releases the GIL: the models train side by side on the cores there are.
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            fitted = list(pool.map(fit, targets))
+        for (name, _, _), (coef, intercept) in zip(targets, fitted, strict=True):
+            w_rows.append(active)
+            w_cols.append(np.full(len(active), len(names)))
+            w_vals.append(coef)
             names.append(name)
-            text_cols.append(sp.csr_matrix(w[:n_text].reshape(-1, 1)) if n_text else None)
-            vec_cols.append(w[n_text:])
-            bias.append(float(clf.intercept_[0]))
-    dim = f.vectors.shape[1] if mode != "tfidf" else 0
-    w_text = (
-        sp.hstack(text_cols, format="csr")
-        if names and mode != "embed"
-        else sp.csr_matrix((feat.N_FEATURES, len(names)), dtype=np.float32)
+            bias.append(intercept)
+    r = np.concatenate(w_rows) if w_rows else np.zeros(0, np.int64)
+    c = np.concatenate(w_cols) if w_cols else np.zeros(0, np.int64)
+    v = np.concatenate(w_vals) if w_vals else np.zeros(0, np.float32)
+    text = r < n_text
+    w_text = sp.csr_matrix(
+        (v[text], (r[text], c[text])), shape=(feat.N_FEATURES, len(names)), dtype=np.float32
     )
-    w_vec = np.stack(vec_cols, axis=1) if names and dim else np.zeros((dim, len(names)), np.float32)
-    return Models(names, mode, idf, w_text.astype(np.float32), w_vec, np.array(bias, np.float32))
+    w_vec = np.zeros((dim, len(names)), np.float32)
+    w_vec[r[~text] - n_text, c[~text]] = v[~text]
+    return Models(names, mode, idf, w_text, w_vec, np.array(bias, np.float32))
 
 
 def save(path: Path, m: Models) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.recommend import embed
@@ -67,6 +67,8 @@ class Recommender:
         self.models = models
         self.at = {d.id: n for n, d in enumerate(self.docs)}
         self.kept_rows = np.array([n for n, d in enumerate(self.docs) if d.kept], dtype=np.int64)
+        self._sides: dict[str, tuple[Any, Any]] = {}  # computed on first use, then kept
+        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
 
     @classmethod
     def build(
@@ -98,24 +100,33 @@ class Recommender:
     def _probs(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
         return self.models.probability(self.f.counts[rows], self.f.vectors[rows])
 
+    def _side(self, rows: npt.NDArray[np.int64] | None) -> tuple[Any, Any]:
+        """TF-IDF rows (transposed, for the right of a product) and float32 vectors (transposed)."""
+        import numpy as np
+
+        key = "all" if rows is None else "kept"
+        if key not in self._sides:
+            counts = self.f.counts if rows is None else self.f.counts[rows]
+            vectors = self.f.vectors if rows is None else self.f.vectors[rows]
+            t = feat.tfidf(counts, self.models.idf)[0].T.tocsr() if self.models.mode != "embed" else None
+            v = vectors.astype(np.float32).T.copy() if self.models.mode != "tfidf" else None
+            self._sides[key] = (t, v)
+        return self._sides[key]
+
     def _similarity(
         self, rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64] | None
     ) -> npt.NDArray[np.float32]:
-        """Cosine similarity of ``rows`` to ``other`` (None: to every paper), by the model's features."""
+        """Cosine similarity of ``rows`` to the kept papers (``other``) or to every paper (None),
+        by the model's features (the mean of TF-IDF and vector cosines when both are used)."""
         import numpy as np
 
-        mode = self.models.mode
-        a_counts = self.f.counts[rows]
-        b_counts = self.f.counts if other is None else self.f.counts[other]
+        t, v = self._side(other)
         parts = []
-        if mode != "embed":
-            a, _ = feat.tfidf(a_counts, self.models.idf)
-            b, _ = feat.tfidf(b_counts, self.models.idf)
-            parts.append(np.asarray((a @ b.T).todense(), dtype=np.float32))
-        if mode != "tfidf":
-            va = self.f.vectors[rows].astype(np.float32)
-            vb = (self.f.vectors if other is None else self.f.vectors[other]).astype(np.float32)
-            parts.append(va @ vb.T)
+        if t is not None:
+            a, _ = feat.tfidf(self.f.counts[rows], self.models.idf)
+            parts.append(np.asarray((a @ t).todense(), dtype=np.float32))
+        if v is not None:
+            parts.append(self.f.vectors[rows].astype(np.float32) @ v)
         out: npt.NDArray[np.float32] = (sum(parts[1:], parts[0]) / len(parts)).astype(np.float32)
         return out
 
@@ -147,30 +158,39 @@ class Recommender:
             items.append(Ranked(ids[int(k)], float(keep[k]), reasons))
         return Ranking(tuple(items), True)
 
+    def _tag_mask(self, tag: str) -> npt.NDArray[np.bool_]:
+        import numpy as np
+
+        if tag not in self._masks:
+            self._masks[tag] = np.array([tag in self.docs[int(r)].tags for r in self.kept_rows], dtype=bool)
+        return self._masks[tag]
+
     def _reasons(
         self, row: int, probs: npt.NDArray[np.float32], sims: npt.NDArray[np.float32] | None
     ) -> tuple[str, ...]:
         import numpy as np
 
-        if sims is None:
+        if sims is None or not len(sims):
             return ()
+        sims = np.where(self.kept_rows == row, -np.inf, sims)
+        order = np.argsort(-sims, kind="stable")
         reasons: list[str] = []
-        kept = [(float(s), int(r)) for s, r in zip(sims, self.kept_rows, strict=True) if int(r) != row]
-        kept.sort(reverse=True)
         tags = self.models.tags
         if tags:
-            tag_p = np.array([probs[self.models.names.index(t)] for t in tags])
+            tag_p = probs[[self.models.names.index(t) for t in tags]]
             best = int(np.argmax(tag_p))
             if tag_p[best] >= 0.5:
                 tag = tags[best]
-                mates = [r for _, r in kept if tag in self.docs[r].tags]
+                mask = self._tag_mask(tag)
+                mates = [int(self.kept_rows[k]) for k in order if mask[k] and self.kept_rows[k] != row]
                 if mates:
                     titles = ", ".join(_clip(self.docs[r].title, 50) for r in mates[:2])
                     n = len(mates)
                     reasons.append(f"like {n} paper{'s' if n != 1 else ''} you tagged {tag}: {titles}")
-        if kept and kept[0][0] > 0:
-            top_sim, top = kept[0]
-            close = sum(1 for s, _ in kept[1:] if s >= 0.75 * top_sim)
+        top_sim = float(sims[order[0]])
+        if np.isfinite(top_sim) and top_sim > 0:
+            top = int(self.kept_rows[order[0]])
+            close = int(np.count_nonzero(sims >= 0.75 * top_sim)) - 1
             verb = "saved" if self.docs[top].saved else "kept"
             more = f" and {close} more" if close else ""
             reasons.append(f"like {_clip(self.docs[top].title)}{more} you {verb}")
