@@ -30,7 +30,9 @@ C_SVM = 0.5  # linear SVM
 SOLVER = "svm"
 MAX_WEAK = 5000  # weak negatives for the keep model, at most
 MODEL_FILE = "model.npz"
-FORMAT = 1
+FORMAT = 2
+# What a cached model was trained with: a model on disk made another way is trained again.
+RECIPE = f"{FORMAT}-{SOLVER}-{C}-{C_SVM}-{MAX_WEAK}"
 
 
 @dataclass

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+NEIGHBOURS = 5  # the kept papers a reason looks at
 INSTALL_HINT = "For you needs numpy and scikit-learn: pip install 'readinglist[recommend]'"
 
 
@@ -68,7 +69,6 @@ class Recommender:
         self.at = {d.id: n for n, d in enumerate(self.docs)}
         self.kept_rows = np.array([n for n, d in enumerate(self.docs) if d.kept], dtype=np.int64)
         self._sides: dict[str, tuple[Any, Any]] = {}  # computed on first use, then kept
-        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
 
     @classmethod
     def build(
@@ -79,7 +79,7 @@ class Recommender:
         docs = load_docs(lib)
         f = feat.update(lib.root, docs, progress=progress)
         mode = mdl.usable_mode(mode, f)
-        state = library_state(lib)
+        state = f"{library_state(lib)}:{mdl.RECIPE}"
         path = feat.cache_dir(lib.root) / f"model-{mode}.npz"
         models = mdl.load(path)
         if models is None or models.state != state or models.mode != mode:
@@ -158,13 +158,6 @@ class Recommender:
             items.append(Ranked(ids[int(k)], float(keep[k]), reasons))
         return Ranking(tuple(items), True)
 
-    def _tag_mask(self, tag: str) -> npt.NDArray[np.bool_]:
-        import numpy as np
-
-        if tag not in self._masks:
-            self._masks[tag] = np.array([tag in self.docs[int(r)].tags for r in self.kept_rows], dtype=bool)
-        return self._masks[tag]
-
     def _reasons(
         self, row: int, probs: npt.NDArray[np.float32], sims: npt.NDArray[np.float32] | None
     ) -> tuple[str, ...]:
@@ -175,22 +168,30 @@ class Recommender:
         sims = np.where(self.kept_rows == row, -np.inf, sims)
         order = np.argsort(-sims, kind="stable")
         reasons: list[str] = []
+        # The tag: the tag model's best guess if one of the nearest kept papers has it, else
+        # the tag most of the nearest have.
+        near = [int(self.kept_rows[k]) for k in order[:NEIGHBOURS] if np.isfinite(sims[k])]
+        counts: dict[str, int] = {}
+        for r in near:
+            for t in self.docs[r].tags:
+                counts[t] = counts.get(t, 0) + 1
         tags = self.models.tags
+        tag = None
         if tags:
-            tag_p = probs[[self.models.names.index(t) for t in tags]]
-            best = int(np.argmax(tag_p))
-            if tag_p[best] >= 0.5:
-                tag = tags[best]
-                mask = self._tag_mask(tag)
-                mates = [int(self.kept_rows[k]) for k in order if mask[k] and self.kept_rows[k] != row]
-                if mates:
-                    titles = ", ".join(_clip(self.docs[r].title, 50) for r in mates[:2])
-                    n = len(mates)
-                    reasons.append(f"like {n} paper{'s' if n != 1 else ''} you tagged {tag}: {titles}")
+            best = tags[int(np.argmax(probs[[self.models.names.index(t) for t in tags]]))]
+            tag = best if counts.get(best) else None
+        if tag is None and counts:
+            common = max(counts, key=lambda t: (counts[t], t))
+            tag = common if counts[common] >= 2 else None
+        if tag is not None:
+            mates = [r for r in near if tag in self.docs[r].tags]
+            titles = ", ".join(_clip(self.docs[r].title, 50) for r in mates[:2])
+            n = len(mates)
+            reasons.append(f"like {n} paper{'s' if n != 1 else ''} you tagged {tag}: {titles}")
         top_sim = float(sims[order[0]])
         if np.isfinite(top_sim) and top_sim > 0:
             top = int(self.kept_rows[order[0]])
-            close = int(np.count_nonzero(sims >= 0.75 * top_sim)) - 1
+            close = int(np.count_nonzero(sims >= 0.9 * top_sim)) - 1
             verb = "saved" if self.docs[top].saved else "kept"
             more = f" and {close} more" if close else ""
             reasons.append(f"like {_clip(self.docs[top].title)}{more} you {verb}")
