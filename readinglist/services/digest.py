@@ -303,7 +303,7 @@ def render_markdown(d: Digest) -> str:
     """The digest as Markdown: a title, then New papers, Top upvoted, Alerts, Unread queue."""
     out = [f"# Reading digest: {d.label}", "", _summary_line(d), ""]
     if d.for_you:
-        out += [f"## For you ({len(d.for_you)})", ""] + _md_list(d.for_you, "")
+        out += [f"## For you ({len(d.for_you)})", "", *_md_list(d.for_you, "")]
     out += [f"## New papers ({len(d.new)})", ""]
     out += _md_list(d.new, "No new papers in the feed.", detail=True)
     out += [f"## Top upvoted ({len(d.top)})", ""]
