@@ -1,9 +1,10 @@
 """For you benchmarks (issue 13): feature building, training, ranking and similar papers on a
 generated library, and the accuracy of TF-IDF, embeddings and both on it.
 
-The generated library has 20 topics (each a few dozen real English words, so the sentence
-vectors mean something), 50 papers a feed day, and a user who keeps about 4% of the papers,
-tagged by their topic, and dismisses about 2%. Prints JSON.
+The generated library has 20 topics (each a dozen real English words, so the sentence vectors
+mean something), 50 papers a feed day, and a user who keeps a fifth of the papers on five
+topics and a fiftieth of the others, each tagged by its topic (20 tags), and dismisses about 2%.
+Prints JSON.
 
 Run: python bench/bench_recommend.py [--papers 10000,100000] [--runs 3]
 """
@@ -106,8 +107,10 @@ def generate(n: int, seed: int = 0) -> list[Doc]:
         title = " ".join(rng.choice(vocab[topic]) for _ in range(6)).capitalize()
         day = start + dt.timedelta(days=i // 50)
         roll = rng.random()
-        kept = topic in liked and roll < 0.2
-        dismissed = not kept and topic not in liked and roll < 0.025
+        # Most of what the user keeps is on five topics; a little of every other topic too, so
+        # all 20 topics are tags with models of their own.
+        kept = roll < (0.2 if topic in liked else 0.02)
+        dismissed = not kept and topic not in liked and roll < 0.045
         authors = [f"Author{rng.randrange(5000)} Name{rng.randrange(300)}" for _ in range(rng.randint(1, 6))]
         docs.append(
             Doc(

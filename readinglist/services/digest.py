@@ -245,7 +245,7 @@ def render_json(d: Digest) -> dict[str, object]:
             "synced_days": [x.isoformat() for x in d.synced_days],
             "missing_days": [x.isoformat() for x in d.missing_days],
         },
-        "for_you": [_entry_json(e) for e in d.for_you],
+        **({"for_you": [_entry_json(e) for e in d.for_you]} if d.for_you else {}),
         "new": [_entry_json(e) for e in d.new],
         "top": [_entry_json(e) for e in d.top],
         "alerts": [
