@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
 from readinglist.recommend.digest import available
@@ -91,18 +91,35 @@ class ForYouPanel(QWidget):
 
 
 class ForYou:
-    """Asks the core for a paper's advice off the GUI thread and hands it to the panel."""
+    """Asks the core for a paper's advice off the GUI thread and hands it to the panel.
+
+    Requests wait until the user has rested on a paper for :attr:`DELAY_MS`: moving through the
+    list with J/K asks nothing, and the first build (imports, the feature cache) starts only
+    once the window is idle (Python threads share one interpreter lock with the GUI thread).
+    """
+
+    DELAY_MS = 700
 
     def __init__(self, ctx: AppContext, panel: ForYouPanel) -> None:
         self.ctx = ctx
         self.panel = panel
         self.enabled = available()
+        self.timer = QTimer(panel)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(self.DELAY_MS)
+        self.timer.timeout.connect(self._ask)
 
     def request(self, paper_id: int | None) -> None:
         if paper_id == self.panel.paper_id and self.panel.isVisible():
             return
         self.panel.clear(paper_id)
-        if paper_id is None or not self.enabled:
+        self.timer.stop()
+        if paper_id is not None and self.enabled:
+            self.timer.start()
+
+    def _ask(self) -> None:
+        paper_id = self.panel.paper_id
+        if paper_id is None:
             return
         self.ctx.tasks.run(
             advice, self.ctx.lib, paper_id, name="for you", owner=self.panel,
