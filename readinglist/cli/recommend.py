@@ -38,6 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_format(p)
     p.set_defaults(func=cmd_recommend, readonly=True)
 
+    p = sub.add_parser("clusters", help="a feed day's papers grouped into topics (k-means)")
+    p.add_argument("--date", type=_date, help="one feed day (default: the newest synced day)")
+    p.add_argument(
+        "-k", "--clusters", type=_limit, dest="k", help="how many topics (default: about sqrt(n/2))"
+    )
+    add_format(p)
+    p.set_defaults(func=cmd_clusters, readonly=True)
+
     p = sub.add_parser("similar", help="the papers most like one paper, in the library and the feed")
     p.add_argument("id", metavar="ID", help="arXiv id, citation key or #id")
     p.add_argument("--limit", type=_limit, default=10, help="how many (default 10)")
@@ -161,4 +169,31 @@ def cmd_suggest_tags(lib: Library, args: argparse.Namespace) -> int:
         print(f"{c:5.2f}  {t}")
     if not found:
         message(f"no tag has {2} or more papers yet to learn from")
+    return 0
+
+
+def cmd_clusters(lib: Library, args: argparse.Namespace) -> int:
+    from readinglist.recommend.clusters import clusters
+    from readinglist.recommend.service import Recommender, feed_ids
+
+    ids, label = feed_ids(lib, date=args.date)
+    if not ids:
+        message(f"no feed papers for {label}")
+        if args.format == "json":
+            emit_json([])
+        return 0
+    groups = clusters(Recommender.build(lib), ids, args.k)
+    rows = {r.id: r for r in lib.get_many(ids)}
+    if args.format == "json":
+        emit_json([{"label": g.label, "papers": [rows[i].to_json() for i in g.paper_ids]} for g in groups])
+        return 0
+    title_w = _title_width(18)
+    for g in groups:
+        print(f"{g.label} ({len(g.paper_ids)})")
+        for i in g.paper_ids:
+            r = rows[i]
+            print(f"  {(r.arxiv_id or '#' + str(r.id)):<12}  {_clip(r.title, title_w)}")
+    message(
+        f"{len(groups)} topics among {len(ids)} papers of {label}; dismiss one with: readinglist dismiss ID..."
+    )
     return 0

@@ -190,3 +190,20 @@ def test_an_evaluation_needs_two_days_of_judgements(
     lib.close()
     code, _, err = cli(tmp_path / "lib", capsys, "recommend", "--evaluate")
     assert code == 1 and "two different days" in err
+
+
+def test_clusters_of_a_day_cover_each_paper_once_with_labels(
+    judged_2024: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(
+        judged_2024, capsys, "clusters", "--date", "2024-05-31", "-k", "3", "--format", "json"
+    )
+    assert code == 0, err
+    groups = json.loads(out)
+    assert len(groups) == 3 and all(g["label"] and g["papers"] for g in groups)
+    ids = [p["arxiv_id"] for g in groups for p in g["papers"]]
+    assert sorted(ids) == sorted(
+        ["2405.20204", "2405.19107", "2405.20341", "2405.19988", "2405.20077", "2405.18702"]
+    )
+    assert [len(g["papers"]) for g in groups] == sorted((len(g["papers"]) for g in groups), reverse=True)
+    assert not any("au_" in g["label"] for g in groups)  # author tokens never label a topic
