@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.records import MatchInfo, PaperFilter, PaperRow
+from readinglist.records import Changes, MatchInfo, PaperFilter, PaperRow
 from readinglist.services import alerts, papers
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
@@ -32,12 +32,13 @@ from ui.dialogs.save_search import SaveSearchDialog
 from ui.dialogs.settings import SettingsDialog
 from ui.dialogs.shortcuts import ShortcutsWindow
 from ui.models.context import AppContext
-from ui.models.papers import PaperTableModel
+from ui.models.papers import FOR_YOU, PaperTableModel
 from ui.models.sidebar import Snapshot
 from ui.views.details import DetailsPane
 from ui.views.digest import Digests
 from ui.views.discover import DiscoverController, DiscoverPage
 from ui.views.downloads import DownloadsController, DownloadsPanel
+from ui.views.for_you import ForYou
 from ui.views.importer import ImportController, importable
 from ui.views.jobs import JobsIndicator
 from ui.views.list_pane import ListPane, View
@@ -86,6 +87,9 @@ class MainWindow(QMainWindow):
         self.sidebar = SidebarView(ctx)
         self.list = PaperListView(self.papers)
         self.details = DetailsPane(ctx.lib.endpoints.arxiv)
+        self.for_you = ForYou(ctx, self.details.for_you)
+        self.details.for_you.paper_opened.connect(self._open_similar)
+        ctx.bus.changed.connect(self._for_you_changed)
         self.search = SearchBox()
         self.source = SourceCombo()
         self.discover = DiscoverController(ctx, self)
@@ -286,7 +290,12 @@ class MainWindow(QMainWindow):
         if self.search.text().strip():
             self.search.clear()  # picking a sidebar item leaves the search
         self._select_first = True
-        self.papers.set_filter(f)
+        if key == "feed:foryou":
+            self.papers.set_query(f, sort=FOR_YOU, descending=True)
+        elif self.papers.query.sort == FOR_YOU:
+            self.papers.set_query(f, sort="upvotes", descending=True)
+        else:
+            self.papers.set_filter(f)
 
     def _source_changed(self, source: str) -> None:
         remote = source != "library"
@@ -372,6 +381,7 @@ class MainWindow(QMainWindow):
 
     def _show_paper(self, pid: int | None) -> None:
         self.ctx.bus.current_paper.emit(pid)
+        self.for_you.request(pid)
         row = self.papers.cached(pid) if pid is not None else None
         if pid is None or row is not None:
             self.details.show_row(row)
@@ -381,6 +391,22 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.run(
             self.ctx.lib.get, pid, on_done=self._fetched, on_error=self.ctx.report_error, owner=self
         )
+
+    def _open_similar(self, pid: int) -> None:
+        """A similar paper was clicked: select it in the list, else show it in the details."""
+        if self.list.select_id(pid):
+            return
+
+        def show(row: PaperRow) -> None:
+            self.details.show_row(row)
+            self.for_you.request(row.id)
+
+        self.ctx.tasks.run(self.ctx.lib.get, pid, on_done=show, on_error=self.ctx.report_error, owner=self)
+
+    def _for_you_changed(self, changes: Changes) -> None:
+        shown = self.details.for_you.paper_id
+        if shown is not None and (changes.tags or changes.feed or shown in changes.papers):
+            self.for_you.refresh()
 
     def _fetched(self, row: PaperRow) -> None:
         if row.id == self.list.current_id():

@@ -63,6 +63,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--format", choices=digest.FORMATS, default="markdown", help="output format")
     p.add_argument("--top", type=_positive, default=10, help="how many top-upvoted papers (default 10)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--no-for-you", action="store_true", help="leave out the For you section")
+    m = p.add_argument_group("mail (text and HTML in one message, through your SMTP server)")
+    m.add_argument("--email", action="store_true", help="mail the digest instead of printing it")
+    m.add_argument("--smtp", metavar="HOST[:PORT]", help="the SMTP server (default port 25; 465 with --ssl)")
+    m.add_argument("--mail-from", metavar="ADDRESS")
+    m.add_argument("--mail-to", metavar="ADDRESS", action="append", default=[], help="repeat for more")
+    m.add_argument(
+        "--smtp-user",
+        metavar="NAME",
+        help="log in as NAME (password from the system keyring or $READINGLIST_SMTP_PASSWORD)",
+    )
+    m.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    m.add_argument("--ssl", action="store_true", help="connect with TLS from the start")
     p.set_defaults(func=cmd_digest)
 
 
@@ -180,10 +193,40 @@ def cmd_digest(lib: Library, args: argparse.Namespace) -> int:
         message(f"note: {len(d.missing_days)} day(s) of {d.label} not synced; they are not in the digest")
     if args.date is not None and not d.new:
         message(f"{args.date.isoformat()} was synced but had no new papers in the feed")
+    if not args.no_for_you:
+        from readinglist.recommend.digest import with_for_you
+
+        d = with_for_you(lib, d)
+    if args.email:
+        return _mail_digest(d, args)
     content = digest.render(d, args.format)
     if args.output:
         path = digest.write_atomically(args.output, content)
         message(f"wrote the digest of {d.label} to {path}")
     else:
         sys.stdout.write(content)
+    return 0
+
+
+def _mail_digest(d: digest.Digest, args: argparse.Namespace) -> int:
+    from readinglist.services.digest_out import MailSettings, send
+
+    if not args.smtp:
+        raise ReadingListError("say which SMTP server sends the digest: --smtp HOST[:PORT]")
+    host, _, port = args.smtp.rpartition(":") if ":" in args.smtp else (args.smtp, "", "")
+    if port and not port.isdigit():
+        raise ReadingListError(f"{args.smtp!r} is not HOST:PORT")
+    settings = MailSettings(
+        host=host,
+        port=int(port) if port else (465 if args.ssl else 25),
+        sender=args.mail_from or "",
+        to=tuple(args.mail_to),
+        user=args.smtp_user,
+        starttls=args.starttls,
+        ssl=args.ssl,
+    )
+    send(d, settings)
+    message(
+        f"mailed the digest of {d.label} to {', '.join(settings.to)} through {settings.host}:{settings.port}"
+    )
     return 0

@@ -13,7 +13,7 @@ from readinglist.errors import Cancelled, ReadingListError
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
-    "recovery", "lab",
+    "recovery", "lab", "recommend",
 )  # fmt: skip
 
 

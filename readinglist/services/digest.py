@@ -27,7 +27,7 @@ from readinglist.services.library import Library
 from readinglist.texdisplay import tex_to_unicode
 
 QUEUE_CAP = 20
-FORMATS = ("markdown", "html", "json")
+FORMATS = ("markdown", "html", "json", "atom")
 JSON_KEYS = (
     "id", "arxiv_id", "version", "title", "authors", "published", "upvotes",
     "feed_dates", "saved", "status", "tags", "citekey", "pdf",
@@ -45,6 +45,7 @@ class DigestEntry:
     upvotes: int
     url: str | None
     hf_url: str | None
+    reasons: tuple[str, ...] = ()  # why For you ranked it (empty elsewhere)
 
     @property
     def first_feed_date(self) -> dt.date | None:
@@ -68,6 +69,7 @@ class Digest:
     alerts: tuple[AlertDigest, ...]
     queue: tuple[DigestEntry, ...]
     queue_total: int
+    for_you: tuple[DigestEntry, ...] = ()  # filled by readinglist.recommend.digest when it can
 
     @property
     def has_data(self) -> bool:
@@ -186,6 +188,11 @@ def build_digest(
     )
 
 
+def entry_for(lib: Library, row: PaperRow) -> DigestEntry:
+    """A digest entry for a paper, with its best upvotes."""
+    return _entry(lib, row, row.upvotes)
+
+
 def _entry(lib: Library, row: PaperRow, upvotes: int) -> DigestEntry:
     url = hf_url = None
     if row.arxiv_id:
@@ -224,6 +231,8 @@ def _entry_json(e: DigestEntry) -> dict[str, object]:
         url=e.url,
         hf_url=e.hf_url,
     )
+    if e.reasons:
+        out["reasons"] = list(e.reasons)
     return out
 
 
@@ -236,6 +245,7 @@ def render_json(d: Digest) -> dict[str, object]:
             "synced_days": [x.isoformat() for x in d.synced_days],
             "missing_days": [x.isoformat() for x in d.missing_days],
         },
+        **({"for_you": [_entry_json(e) for e in d.for_you]} if d.for_you else {}),
         "new": [_entry_json(e) for e in d.new],
         "top": [_entry_json(e) for e in d.top],
         "alerts": [
@@ -265,6 +275,7 @@ def _md_item(n: int, e: DigestEntry, *, detail: bool) -> list[str]:
         bits.append(f"[Hugging Face]({e.hf_url})")
     if bits:
         lines.append("   " + " · ".join(bits))
+    lines += ["   " + md_escape(r) for r in e.reasons]
     if detail and snippet(e.paper):
         lines.append("   " + md_escape(snippet(e.paper)))
     return [line + "  " for line in lines[:-1]] + lines[-1:]  # two spaces: a hard line break
@@ -291,6 +302,8 @@ def _summary_line(d: Digest) -> str:
 def render_markdown(d: Digest) -> str:
     """The digest as Markdown: a title, then New papers, Top upvoted, Alerts, Unread queue."""
     out = [f"# Reading digest: {d.label}", "", _summary_line(d), ""]
+    if d.for_you:
+        out += [f"## For you ({len(d.for_you)})", "", *_md_list(d.for_you, "")]
     out += [f"## New papers ({len(d.new)})", ""]
     out += _md_list(d.new, "No new papers in the feed.", detail=True)
     out += [f"## Top upvoted ({len(d.top)})", ""]
@@ -357,7 +370,8 @@ def _html_item(e: DigestEntry, css: dict[str, str], *, detail: bool) -> str:
     if e.hf_url:
         bits.append(_link(e.hf_url, "Hugging Face", css["a"]))
     meta = f'<div style="{css["meta"]}">{" · ".join(bits)}</div>'
-    snip = f'<p style="{css["snip"]}">{_e(snippet(p))}</p>' if detail and snippet(p) else ""
+    snip = "".join(f'<div style="{css["meta"]}">{_e(r)}</div>' for r in e.reasons)
+    snip += f'<p style="{css["snip"]}">{_e(snippet(p))}</p>' if detail and snippet(p) else ""
     return f'<li style="{css["li"]}"><div>{title}</div>{meta}{snip}</li>'
 
 
@@ -378,6 +392,11 @@ def render_html(d: Digest, theme: str = "light", *, screen: bool = False) -> str
     parts = [
         f'<h1 style="{css["h1"]}">Reading digest: {_e(d.label)}</h1>',
         f'<p style="{css["muted"]}">{_e(_summary_line(d))}</p>',
+        *(
+            [f'<h2 style="{h2}">For you ({len(d.for_you)})</h2>', _html_list(d.for_you, "", css)]
+            if d.for_you
+            else []
+        ),
         f'<h2 style="{h2}">New papers ({len(d.new)})</h2>',
         _html_list(d.new, "No new papers in the feed.", css, detail=True),
         f'<h2 style="{h2}">Top upvoted ({len(d.top)})</h2>',
@@ -407,6 +426,10 @@ def render(d: Digest, fmt: str) -> str:
         return render_markdown(d)
     if fmt == "html":
         return render_html(d)
+    if fmt == "atom":
+        from readinglist.services.digest_out import render_atom
+
+        return render_atom(d)
     if fmt == "json":
         import json
 

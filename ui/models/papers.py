@@ -9,7 +9,7 @@ dropped by a generation counter; changed papers are refetched, never read on the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -98,6 +98,10 @@ class Loaded:
     row_of: dict[int, int]
     rows: list[PaperRow]
     matches: dict[int, MatchInfo]
+    reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)  # For you: why each ranks there
+
+
+FOR_YOU = "for_you"  # an order the recommender gives (readinglist.recommend), not the query layer
 
 
 def _matches(lib: Library, query: str | None, ids: list[int]) -> dict[int, MatchInfo]:
@@ -108,10 +112,16 @@ def load(lib: Library, q: Query, want: list[int]) -> Loaded:
     """Worker side of a (re)load: the ordered ids, and the rows of the first page plus ``want``
     (with why each matched, for a search)."""
     limit = SEARCH_LIMIT if q.filter.query else None
-    ids = lib.paper_ids(q.filter, sort=q.sort, descending=q.descending, limit=limit)
+    reasons: dict[int, tuple[str, ...]] = {}
+    if q.sort == FOR_YOU:
+        from readinglist.recommend.live import order
+
+        ids, reasons = order(lib, lib.paper_ids(q.filter, sort="upvotes", descending=True, limit=limit))
+    else:
+        ids = lib.paper_ids(q.filter, sort=q.sort, descending=q.descending, limit=limit)
     row_of = {pid: n for n, pid in enumerate(ids)}
     fetch = list(dict.fromkeys([*ids[:PAGE], *(i for i in want if i in row_of)]))
-    return Loaded(ids, row_of, lib.get_many(fetch), _matches(lib, q.filter.query, fetch))
+    return Loaded(ids, row_of, lib.get_many(fetch), _matches(lib, q.filter.query, fetch), reasons)
 
 
 def load_page(lib: Library, ids: list[int], query: str | None) -> tuple[list[PaperRow], dict[int, MatchInfo]]:
@@ -142,6 +152,7 @@ class PaperTableModel(QAbstractTableModel):
         self.has_loaded = False
         self.new_ids: set[int] = set()
         self.matches_for: str | None = None
+        self.reasons: dict[int, tuple[str, ...]] = {}
         self.started = False  # no query runs before the window says what to show
         ctx.bus.changed.connect(self.on_changes)
 
@@ -194,6 +205,7 @@ class PaperTableModel(QAbstractTableModel):
         else:
             self.matches.update(res.matches)
         self.matches_for = self.query.filter.query
+        self.reasons = res.reasons
         for row in res.rows:
             self._cache[row.id] = row
             self._stale.discard(row.id)
@@ -370,6 +382,8 @@ class PaperTableModel(QAbstractTableModel):
         tip = tex_to_unicode(row.title)
         if row.id in self.new_ids:
             tip = "New since you last looked at this alert\n" + tip
+        if self.reasons.get(row.id):
+            tip += "\n\nFor you: " + "; ".join(self.reasons[row.id])
         m = self.matches.get(row.id)
         if m is not None:
             plain = {ord(MARK_OPEN): None, ord(MARK_CLOSE): None}

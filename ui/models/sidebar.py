@@ -61,16 +61,20 @@ class Snapshot:
     tags: tuple[TagInfo, ...]
     searches: tuple[SavedSearchInfo, ...]
     today: dt.date = field(default_factory=dt.date.today)
+    for_you: bool = False  # the recommend extra is installed: the newest day also For you
 
 
 def load_snapshot(lib: Library) -> Snapshot:
     """Everything the sidebar shows (runs in a worker: these are aggregate queries)."""
+    from readinglist.recommend.digest import available
+
     return Snapshot(
         tuple(lib.feed_days(60)),
         lib.counts(),
         tuple(lib.reading_lists()),
         tuple(lib.tags()),
         tuple(lib.saved_searches()),
+        for_you=available(),
     )
 
 
@@ -105,6 +109,12 @@ def day_label(day: dt.date, today: dt.date) -> str:
 def _children(section: str, snap: Snapshot) -> list[Node]:
     if section == "feed":
         out = []
+        if snap.days and snap.for_you:
+            d = snap.days[0]
+            out.append(
+                Node("feed:foryou", "For you", "feed", d.date.isoformat(), d.count,
+                     filter=PaperFilter(feed_date=d.date))
+            )  # fmt: skip
         for n, d in enumerate(snap.days):
             key = "feed:latest" if n == 0 else f"feed:{d.date.isoformat()}"
             out.append(

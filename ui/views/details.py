@@ -98,6 +98,11 @@ class DetailsPane(QWidget):
         self.tags.add_requested.connect(self.tags_added)
         self.tags.remove_requested.connect(self.tag_removed)
         lay.addWidget(self.tags)
+        from ui.views.for_you import ForYouPanel
+
+        self.for_you = ForYouPanel()
+        self.for_you.tag_accepted.connect(lambda tag: self.tags_added.emit([tag]))
+        lay.addWidget(self.for_you)
         self.why = _label("matchWhy")
         self.why.setTextFormat(Qt.TextFormat.RichText)
         self.why.hide()

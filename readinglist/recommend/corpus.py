@@ -1,0 +1,115 @@
+"""What the recommender reads from the library: one row per paper, in a single pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from readinglist.services.library import Library
+
+# Weak negatives: feed papers the user neither kept nor dismissed, sampled up to this many
+# times the number of kept papers, and only those listed at least WEAK_AFTER_DAYS days before the
+# newest feed day (the papers a user has not had time to look at are not negatives).
+WEAK_NEGATIVE_RATIO = 3
+WEAK_AFTER_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A paper as the recommender sees it."""
+
+    id: int
+    title: str
+    text: str  # title + abstract + author tokens
+    first_date: dt.date  # the first feed day it was listed on, else the day it was added
+    upvotes: int
+    kept: bool  # saved, starred, reading/read, tagged or in a list
+    dismissed: bool
+    saved: bool
+    tags: tuple[str, ...] = ()
+    feed_dates: tuple[dt.date, ...] = field(default=())
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def author_token(name: str) -> str:
+    """An author as one token (``au_ilse_brandt``), so names match only as whole names."""
+    return "au_" + "_".join("".join(ch for ch in part if ch.isalnum()) for part in name.lower().split())
+
+
+def doc_text(title: str, abstract: str, authors: list[str]) -> str:
+    # The title counts twice: it is the densest statement of what a paper is about.
+    return " ".join([title, title, abstract, *(author_token(a) for a in authors)])
+
+
+def _d(v: object) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+_DOCS_SQL = """
+SELECT p.id, p.title, p.abstract, p.authors, p.upvotes, p.saved, p.dismissed, p.starred, p.status,
+       p.added_at,
+       (SELECT group_concat(fa.feed_date, ' ') FROM feed_appearances fa WHERE fa.paper_id = p.id),
+       (SELECT group_concat(t.name, char(31)) FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
+         WHERE pt.paper_id = p.id),
+       EXISTS (SELECT 1 FROM list_items li WHERE li.paper_id = p.id)
+FROM papers p ORDER BY p.id
+"""
+
+
+def load_docs(lib: Library) -> list[Doc]:
+    docs: list[Doc] = []
+    with lib.read() as s:
+        for row in s.execute(text(_DOCS_SQL)):
+            pid, title, abstract, authors, upvotes, saved, dismissed, starred, status, added = row[:10]
+            dates_raw, tags_raw, in_list = row[10:]
+            dates = tuple(sorted(dt.date.fromisoformat(x) for x in (dates_raw or "").split()))
+            tags = tuple(sorted(tags_raw.split("\x1f"))) if tags_raw else ()
+            kept = bool(saved or starred or status in ("reading", "read") or tags or in_list)
+            first = dates[0] if dates else (_d(added) or dt.date.today())
+            docs.append(
+                Doc(
+                    id=int(pid),
+                    title=title or "",
+                    text=doc_text(title or "", abstract or "", json.loads(authors or "[]")),
+                    first_date=first,
+                    upvotes=int(upvotes or 0),
+                    kept=kept,
+                    dismissed=bool(dismissed) and not kept,
+                    saved=bool(saved),
+                    tags=tags,
+                    feed_dates=dates,
+                )
+            )
+    return docs
+
+
+_STATE_SQL = (
+    "SELECT count(*), max(id), max(modified_at), "
+    "total(id * (saved + 2 * dismissed + 4 * starred + 8 * (status != 'unread'))) FROM papers",
+    "SELECT count(*), total(paper_id * 7919 + tag_id) FROM paper_tags",
+    "SELECT count(*), total(paper_id * 7919 + list_id) FROM list_items",
+    "SELECT count(*), max(feed_date), total(upvotes) FROM feed_appearances",
+    "SELECT group_concat(id || ':' || name, ',') FROM tags",
+)
+
+
+def library_state(lib: Library) -> str:
+    """A short fingerprint of everything the models learn from: it changes when the library does."""
+    h = hashlib.blake2b(digest_size=10)
+    with lib.read() as s:
+        for sql in _STATE_SQL:
+            h.update(repr(tuple(s.execute(text(sql)).one())).encode())
+    return h.hexdigest()

@@ -1,0 +1,209 @@
+"""For you on the recorded days: a user who tagged papers by topic in 2024 gets the later days
+ranked by those topics, tags suggested and similar papers found, all offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from readinglist.cli.main import main
+from readinglist.config import Endpoints
+from readinglist.recommend import corpus, embed, evaluate, features
+from readinglist.recommend.service import Recommender
+from readinglist.services import papers
+from readinglist.services.library import Library
+from tests import recommend_fixture as fx
+
+DEAD = Endpoints(
+    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/x", arxiv_delay=0
+)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing here may open a connection (WordLlama's own loader would try the Hub)."""
+
+    def refuse(self: socket.socket, address: object) -> None:
+        raise OSError(f"a test tried to connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def _built(root: Path, *, later: bool) -> Path:
+    lib = Library.open(root, DEAD)
+    try:
+        fx.build(lib, later=later)
+    finally:
+        lib.close()
+    return root
+
+
+@pytest.fixture(scope="module")
+def judged_2024(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only the 2024 papers are judged: the later days are new to the user."""
+    return _built(tmp_path_factory.mktemp("rec") / "lib2024", later=False)
+
+
+@pytest.fixture(scope="module")
+def judged_all(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every paper is judged, so an evaluation can hold the later days out."""
+    return _built(tmp_path_factory.mktemp("rec") / "liball", later=True)
+
+
+@pytest.fixture
+def lib2024(judged_2024: Path, tmp_path: Path) -> Iterator[Library]:
+    root = tmp_path / "lib"
+    shutil.copytree(judged_2024, root)
+    lib = Library.open(root, DEAD)
+    yield lib
+    lib.close()
+
+
+def cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["--library", str(root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_embedding_model_is_in_the_wheel_and_loads_offline() -> None:
+    assert embed.available()
+    v = embed.embed(["video diffusion models", "diffusion models for video", "bird song segmentation"])
+    assert v.shape == (3, embed.DIM)
+    sims = v.astype("f4") @ v.astype("f4").T
+    assert sims[0, 1] > sims[0, 2]
+
+
+def test_for_you_beats_upvotes_on_held_out_days(judged_all: Path) -> None:
+    lib = Library.open(judged_all, DEAD)
+    try:
+        docs = corpus.load_docs(lib)
+        f = features.update(lib.root, docs)
+    finally:
+        lib.close()
+    result = evaluate.evaluate(docs, f)
+    assert result["split_date"] == "2025-10-08" and result["n_test"] == 9
+    both = result["by_features"]["both"]  # type: ignore[index]
+    upvotes = result["upvotes"]
+    assert both["tag_precision_at_1"] >= 0.7
+    assert both["auc"] >= 0.8
+    assert both["auc"] > upvotes["auc"]  # type: ignore[index]
+    assert both["ndcg_at_10"] > upvotes["ndcg_at_10"]  # type: ignore[index]
+
+
+def test_recommend_ranks_the_users_topics_first_with_reasons(
+    judged_2024: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(judged_2024, capsys, "recommend", "--date", "2026-08-19", "--format", "json")
+    assert code == 0, err
+    items = json.loads(out)
+    assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    assert items[-1]["arxiv_id"] == "2608.15502"  # KV caches: the topic this user dismisses
+    assert all(i["reasons"] and i["reasons"][-1].startswith("like “") for i in items)
+    assert {"title", "authors", "upvotes", "feed_dates"} <= set(items[0])
+    code, out, _ = cli(judged_2024, capsys, "recommend", "--date", "2026-08-19", "--limit", "2")
+    assert code == 0 and len([ln for ln in out.splitlines() if ln[:5].strip()]) == 2
+
+
+def test_too_few_kept_papers_fall_back_to_upvotes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = Library.open(tmp_path / "lib", DEAD)
+    fx.ingest_days(lib)
+    papers.save(lib, [lib.resolve("2405.20204"), lib.resolve("2510.04417")])
+    lib.close()
+    code, out, err = cli(tmp_path / "lib", capsys, "recommend", "--date", "2025-10-08", "--format", "json")
+    assert code == 0
+    assert [i["upvotes"] for i in json.loads(out)] == [44, 31, 19, 8, 0]
+    assert "at least 5 papers you keep" in err and "you have 2" in err
+
+
+def test_suggest_tags_puts_the_topic_first(judged_2024: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expect = {"2510.04417": "retrieval", "2510.05512": "vision", "2608.16230": "vision"}
+    for arxiv_id, tag in expect.items():
+        code, out, _ = cli(judged_2024, capsys, "suggest-tags", arxiv_id, "--format", "json")
+        got = json.loads(out)
+        assert code == 0 and got[0]["tag"] == tag, (arxiv_id, got)
+        assert got == sorted(got, key=lambda g: -g["confidence"])
+        assert all(0.0 <= g["confidence"] <= 1.0 for g in got)
+    code, out, _ = cli(judged_2024, capsys, "suggest-tags", "2405.20204", "--format", "json")
+    assert "retrieval" not in [g["tag"] for g in json.loads(out)]  # it has the tag already
+
+
+def test_similar_finds_the_other_contrastive_retrieval_paper(
+    judged_2024: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(judged_2024, capsys, "similar", "2405.20204", "--limit", "3", "--format", "json")
+    got = json.loads(out)
+    assert code == 0 and len(got) == 3
+    assert got[0]["arxiv_id"] == "2510.04417"
+    assert "2405.20204" not in [g["arxiv_id"] for g in got]
+    code, _, err = cli(judged_2024, capsys, "similar", "2405.99999")
+    assert code == 1 and err.startswith("error:")
+
+
+def test_models_are_cached_until_the_library_changes(lib2024: Library) -> None:
+    cache = features.cache_dir(lib2024.root)
+    Recommender.build(lib2024)
+    model_file = next(cache.glob("model-*.npz"))
+    stamp = model_file.stat().st_mtime_ns
+    Recommender.build(lib2024)
+    assert model_file.stat().st_mtime_ns == stamp  # nothing changed: the model on disk is reused
+    before = Recommender.build(lib2024).suggest_tags(lib2024.resolve("2608.17765"))
+    papers.tag(lib2024, [lib2024.resolve("2608.17765"), lib2024.resolve("2509.26771")], ["agents"])
+    rec = Recommender.build(lib2024)
+    assert model_file.stat().st_mtime_ns != stamp
+    assert "agents" in rec.models.tags and "agents" not in [t for t, _ in before]
+
+
+def test_the_feature_cache_is_incremental_and_matches_a_fresh_computation(lib2024: Library) -> None:
+    docs = corpus.load_docs(lib2024)
+    first = features.update(lib2024.root, docs)
+    fresh = features.compute(docs[:3], with_vectors=True)
+    assert (first.counts[:3] != fresh.counts).nnz == 0
+    assert abs(first.vectors[:3].astype("f4") - fresh.vectors.astype("f4")).max() < 1e-3
+    # Drop two papers from the cache's view and reorder: rows still follow the docs given.
+    again = features.update(lib2024.root, list(reversed(docs[2:])))
+    assert [int(i) for i in again.ids] == [d.id for d in reversed(docs[2:])]
+    assert (again.counts[-1] != first.counts[2]).nnz == 0
+
+
+def test_evaluate_on_the_command_line(judged_all: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(judged_all, capsys, "recommend", "--evaluate", "--format", "json")
+    assert code == 0, err
+    got = json.loads(out)
+    for key in ("tag_precision_at_1", "tag_precision_at_3", "ndcg_at_10", "auc", "n_train", "n_test"):
+        assert key in got
+    assert set(got["by_features"]) == {"tfidf", "embed", "both"}
+    code, out, _ = cli(judged_all, capsys, "recommend", "--evaluate")
+    assert code == 0 and "upvotes" in out and "tag P@1" in out
+
+
+def test_an_evaluation_needs_two_days_of_judgements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = Library.open(tmp_path / "lib", DEAD)
+    fx.ingest_days(lib)
+    papers.save(lib, [lib.resolve("2405.20204")])
+    lib.close()
+    code, _, err = cli(tmp_path / "lib", capsys, "recommend", "--evaluate")
+    assert code == 1 and "two different days" in err
+
+
+def test_clusters_of_a_day_cover_each_paper_once_with_labels(
+    judged_2024: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(
+        judged_2024, capsys, "clusters", "--date", "2024-05-31", "-k", "3", "--format", "json"
+    )
+    assert code == 0, err
+    groups = json.loads(out)
+    assert len(groups) == 3 and all(g["label"] and g["papers"] for g in groups)
+    ids = [p["arxiv_id"] for g in groups for p in g["papers"]]
+    assert sorted(ids) == sorted(
+        ["2405.20204", "2405.19107", "2405.20341", "2405.19988", "2405.20077", "2405.18702"]
+    )
+    assert [len(g["papers"]) for g in groups] == sorted((len(g["papers"]) for g in groups), reverse=True)
+    assert not any("au_" in g["label"] for g in groups)  # author tokens never label a topic
