@@ -6,12 +6,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
-from readinglist.services import citations
+from readinglist.lazy import lazy_module
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import citations
+else:
+    citations = lazy_module("readinglist.services.citations")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

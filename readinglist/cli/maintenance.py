@@ -8,7 +8,6 @@ from importlib.metadata import entry_points
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
-from readinglist.services.check import run_check
 from readinglist.services.library import Library
 
 
@@ -26,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(lib: Library, args: argparse.Namespace) -> int:
+    from readinglist.services.check import run_check
+
     report = run_check(lib, fix=args.fix)
     if args.format == "json":
         emit_json(

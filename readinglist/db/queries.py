@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from readinglist.db.paperfields import ROW_COLUMNS, decode_row
+from readinglist.db.raw import Reads, text
 from readinglist.records import MatchInfo, PaperFilter, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
 
@@ -121,7 +119,7 @@ def _order_sql(f: PaperFilter, sort: str | None, descending: bool) -> str:
 
 
 def select_ids(
-    session: Session,
+    session: Reads,
     f: PaperFilter,
     *,
     sort: str | None = None,
@@ -144,7 +142,7 @@ def select_ids(
 
 
 def _select(
-    session: Session,
+    session: Reads,
     f: PaperFilter,
     parsed: ParsedQuery | None,
     sort: str | None,
@@ -165,7 +163,7 @@ def _select(
     return list(session.execute(text(sql), w.params).scalars())
 
 
-def _reorder(session: Session, ids: list[int], f: PaperFilter, sort: str, descending: bool) -> list[int]:
+def _reorder(session: Reads, ids: list[int], f: PaperFilter, sort: str, descending: bool) -> list[int]:
     if not ids:
         return []
     session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _ids (id INTEGER PRIMARY KEY)"))
@@ -178,7 +176,7 @@ def _reorder(session: Session, ids: list[int], f: PaperFilter, sort: str, descen
     return out
 
 
-def count(session: Session, f: PaperFilter) -> int:
+def count(session: Reads, f: PaperFilter) -> int:
     if f.query and f.query.strip():
         return len(select_ids(session, f))
     w = _Where()
@@ -186,7 +184,7 @@ def count(session: Session, f: PaperFilter) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM papers p{w.sql()}"), w.params).scalar_one())
 
 
-def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | None = 200) -> list[SearchHit]:
+def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None = 200) -> list[SearchHit]:
     """Full-text search over paper metadata, user text and PDF pages.
 
     Metadata hits come first, ranked by bm25 (or by recency when there are more than
@@ -210,7 +208,7 @@ def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | Non
 
 
 def _pdf_hits(
-    session: Session,
+    session: Reads,
     q: ParsedQuery,
     filters: str,
     params: dict[str, object],
@@ -240,7 +238,7 @@ def _pdf_hits(
     return out
 
 
-def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
+def pdf_pages(session: Reads, paper_id: int, free: str) -> tuple[int, ...]:
     """The PDF pages (1-based) of one paper that match an FTS5 expression."""
     rows = session.execute(
         text("SELECT page FROM pdf_fts WHERE pdf_fts MATCH :m AND paper_id = :pid ORDER BY page"),
@@ -250,7 +248,7 @@ def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
 
 
 def match_info(
-    session: Session, q: ParsedQuery, ids: Sequence[int], *, full: bool = False
+    session: Reads, q: ParsedQuery, ids: Sequence[int], *, full: bool = False
 ) -> dict[int, MatchInfo]:
     """Why each of ``ids`` matched ``q``, from FTS5's own highlight() and snippet() (no re-scan
     of the text in Python). Papers found only in their PDF text get their pages and a fragment."""
@@ -303,7 +301,7 @@ def _datetime(v: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(v))
 
 
-def rows(session: Session, ids: Sequence[int], root: Path) -> list[PaperRow]:
+def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:
     """Full records for these paper ids, in the given order (missing ids are dropped)."""
     if not ids:
         return []

@@ -14,24 +14,26 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
-
 from readinglist.config import Endpoints, default_library_dir, member_name
 from readinglist.db import engine as dbengine
 from readinglist.db import queries
-from readinglist.db.schema import ListItem, Paper, PaperTag, ReadingList, Setting, Tag
+from readinglist.db.raw import RawConnections, Reads, text
 from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
 from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
-from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
+    # SQLAlchemy, the ORM schema and the unit of work load on the first change or ORM read: a
+    # command that only reads runs on the stdlib connection (see readinglist.db.raw).
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from readinglist.services.unit import Transaction, UnitOfWork
     from readinglist.sources.http import Http
 
 log = logging.getLogger(__name__)
@@ -87,8 +89,10 @@ class Library:
         self.pdf_dir = self.root / "pdfs"
         self.backups_dir = self.root / "backups"
         self.logs_dir = self.root / "logs"
-        self._engine: Engine | None = None
+        self._engine_obj: Engine | None = None
         self._unit: UnitOfWork | None = None
+        self._raw: RawConnections | None = None
+        self._opening = threading.Lock()
         self._http: Http | None = None
         self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
@@ -109,21 +113,34 @@ class Library:
                 d.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the library folder {self.root}: {exc.strerror}") from exc
-        self._engine = dbengine.make_engine(self.db_path)
-        self._unit = UnitOfWork(
-            self,
-            dbengine.make_session_factory(self._engine),
-            dbengine.make_session_factory(dbengine.write_engine(self._engine)),
-        )
+        self._raw = RawConnections(self.db_path)
+        if dbengine.current_revision(self.db_path) == dbengine.HEAD_REVISION:
+            return  # current: the engine and the unit of work wait for the first change
+        from sqlalchemy.exc import OperationalError
+
         try:
             dbengine.upgrade(self._engine, self.db_path, self.backups_dir)
         except OperationalError as exc:
             raise StorageError(f"cannot open the library database {self.db_path}: {exc.orig}") from exc
 
+    @property
+    def _engine(self) -> Engine:
+        if self._raw is None:
+            raise StorageError("the library is closed")
+        if self._engine_obj is None:
+            with self._opening:
+                if self._engine_obj is None:
+                    self._engine_obj = dbengine.make_engine(self.db_path)
+        return self._engine_obj
+
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        if self._engine_obj is not None:
+            self._engine_obj.dispose()
+            self._engine_obj = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+        self._unit = None
 
     def __enter__(self) -> Library:
         return self
@@ -133,9 +150,30 @@ class Library:
 
     # -- reading and changing ----------------------------------------------------------------
     def _uow(self) -> UnitOfWork:
-        if self._unit is None or self._engine is None:
-            raise StorageError("the library is closed")
+        if self._unit is None:
+            engine = self._engine  # raises once closed
+            with self._opening:
+                if self._unit is None:
+                    from readinglist.services.unit import UnitOfWork
+
+                    self._unit = UnitOfWork(
+                        self,
+                        dbengine.make_session_factory(engine),
+                        dbengine.make_session_factory(dbengine.write_engine(engine)),
+                    )
         return self._unit
+
+    @contextlib.contextmanager
+    def _reads(self) -> Iterator[Reads]:
+        """A read for the query functions: inside a change its own session (to see its writes),
+        else a snapshot on the stdlib connection."""
+        tx = self._unit.current() if self._unit is not None else None
+        if tx is not None:
+            yield tx.session
+            return
+        if self._raw is None:
+            raise StorageError("the library is closed")
+        yield from self._raw.reader()
 
     def read(self) -> contextlib.AbstractContextManager[Session]:
         """A session for reads (inside a change: the change's own session)."""
@@ -165,33 +203,36 @@ class Library:
     def setting(self, key: str) -> object:
         if key not in SETTINGS_DEFAULTS:
             raise KeyError(key)
-        with self.read() as s:
-            raw = s.get(Setting, key)
-            return json.loads(raw.value) if raw else SETTINGS_DEFAULTS[key]
+        with self._reads() as s:
+            raw = s.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar()
+            return json.loads(raw) if raw is not None else SETTINGS_DEFAULTS[key]
 
     # -- identifiers -----------------------------------------------------------------------
     def resolve(self, ident: str) -> int:
         """A paper id from an arXiv id/URL, a citation key, or ``#123`` (internal id)."""
         ident = ident.strip()
         if re.fullmatch(r"#\d+", ident):
-            with self.read() as s:
-                if s.get(Paper, int(ident[1:])) is None:
+            with self._reads() as s:
+                if (
+                    s.execute(text("SELECT id FROM papers WHERE id = :i"), {"i": int(ident[1:])}).scalar()
+                    is None
+                ):
                     raise NotFoundError(f"no paper {ident} in the library")
             return int(ident[1:])
         from readinglist.sources.arxiv import parse_id
 
-        with self.read() as s:
+        with self._reads() as s:
             try:
                 aid, _ = parse_id(ident)
             except InvalidIdentifier:
                 aid = None
             if aid:
-                pid = s.execute(select(Paper.id).where(Paper.arxiv_id == aid)).scalar_one_or_none()
+                pid = s.execute(text("SELECT id FROM papers WHERE arxiv_id = :a"), {"a": aid}).scalar()
                 if pid is not None:
-                    return pid
-            pid = s.execute(select(Paper.id).where(Paper.citekey == ident)).scalar_one_or_none()
+                    return int(pid)
+            pid = s.execute(text("SELECT id FROM papers WHERE citekey = :k"), {"k": ident}).scalar()
             if pid is not None:
-                return pid
+                return int(pid)
         if aid:
             raise NotFoundError(f"{aid} is not in the library (add it with: readinglist add {aid})")
         raise NotFoundError(f"no paper with arXiv id or citation key {ident!r} in the library")
@@ -207,24 +248,24 @@ class Library:
         return rows[0]
 
     def get_many(self, ids: Sequence[int]) -> list[PaperRow]:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.rows(s, list(ids), self.root)
 
     def paper_ids(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[int]:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
 
     def list_papers(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[PaperRow]:
-        with self.read() as s:
+        with self._reads() as s:
             ids = queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
             return queries.rows(s, ids, self.root)
 
     def count(self, f: PaperFilter) -> int:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.count(s, f)
 
     def search(self, query: str, *, f: PaperFilter | None = None, limit: int | None = 200) -> list[SearchHit]:
@@ -233,7 +274,7 @@ class Library:
 
         parsed = parse_query(query)
         f = f or PaperFilter(dismissed=None)
-        with self.read() as s:
+        with self._reads() as s:
             if parsed.text:
                 return queries.search(s, parsed, f, limit=limit)
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
@@ -243,7 +284,7 @@ class Library:
         """Why these papers match ``query``: highlighted title, a fragment, PDF pages."""
         from readinglist.search import parse_query
 
-        with self.read() as s:
+        with self._reads() as s:
             return queries.match_info(s, parse_query(query), ids, full=full)
 
     def search_papers(
@@ -256,7 +297,7 @@ class Library:
     def feed_days(self, limit: int = 60) -> list[FeedDayInfo]:
         """The newest feed days with the number of papers a day's view lists (dismissed ones
         are hidden there, so they are not counted here either)."""
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
                 text(
                     "SELECT fa.feed_date, sum(NOT p.dismissed) FROM feed_appearances fa "
@@ -268,28 +309,28 @@ class Library:
             return [FeedDayInfo(queries._date(d), int(n or 0)) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
-                select(Tag.name, func.count(PaperTag.paper_id), Tag.color)
-                .outerjoin(PaperTag, PaperTag.tag_id == Tag.id)
-                .group_by(Tag.id)
-                .order_by(func.lower(Tag.name))
+                text(
+                    "SELECT t.name, count(pt.paper_id), t.color FROM tags t "
+                    "LEFT JOIN paper_tags pt ON pt.tag_id = t.id GROUP BY t.id ORDER BY lower(t.name)"
+                )
             )
             return [TagInfo(n, c, col) for n, c, col in res]
 
     def reading_lists(self) -> list[ListInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
-                select(ReadingList.name, func.count(ListItem.paper_id), ReadingList.position)
-                .outerjoin(ListItem, ListItem.list_id == ReadingList.id)
-                .group_by(ReadingList.id)
-                .order_by(ReadingList.position, ReadingList.name)
+                text(
+                    "SELECT rl.name, count(li.paper_id), rl.position FROM reading_lists rl "
+                    "LEFT JOIN list_items li ON li.list_id = rl.id GROUP BY rl.id ORDER BY rl.position, rl.name"
+                )
             )
             return [ListInfo(n, c, p) for n, c, p in res]
 
     def counts(self) -> dict[str, int]:
         """Sidebar counts in one query."""
-        with self.read() as s:
+        with self._reads() as s:
             r = s.execute(
                 text(
                     "SELECT sum(saved AND NOT dismissed), sum(saved AND status='unread' AND NOT dismissed), "
@@ -318,7 +359,7 @@ class Library:
 
     # -- saved searches --------------------------------------------------------------------
     def saved_searches(self) -> list[SavedSearchInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
                 text(
                     "SELECT s.name, s.query, s.is_alert, "
@@ -341,6 +382,8 @@ class Library:
         today = dt.date.today().isoformat()
         if self.setting("last_daily_backup") == today:
             return None
+        from readinglist.db.schema import Setting
+
         with self.change("Daily backup", undoable=False) as tx:
             row = tx.session.get(Setting, "last_daily_backup")
             if row is not None and json.loads(row.value) == today:
