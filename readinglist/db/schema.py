@@ -87,13 +87,18 @@ class Paper(Base):
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    # Each sort order of queries.SORTS (and the default one) reads an index in order instead of
-    # sorting every row; the unindexed sorts took 140-280 ms at 100k papers. The title and
-    # first-author sorts use EXPRESSION_INDEXES, made by migration 0010_speed.
+    # Each sort order of queries.SORTS (and the default one) reads an index in order, led by
+    # ``dismissed`` (every view filters on it) so that the ids come from the index alone: the
+    # unindexed sorts took 140-280 ms at 100k papers. The title and first-author sorts use
+    # EXPRESSION_INDEXES, made by migration 0010_speed.
     __table_args__ = (
-        Index("ix_papers_added_at", "added_at"),
-        Index("ix_papers_num_comments", "num_comments"),
-        Index("ix_papers_feed_order", "last_feed_date", "upvotes"),
+        Index("ix_papers_sort_upvotes", "dismissed", "upvotes"),
+        Index("ix_papers_sort_published", "dismissed", "published"),
+        Index("ix_papers_sort_added", "dismissed", "added_at"),
+        Index("ix_papers_sort_feed", "dismissed", "last_feed_date", "upvotes"),
+        Index("ix_papers_sort_status", "dismissed", "status"),
+        Index("ix_papers_sort_citekey", "dismissed", "citekey"),
+        Index("ix_papers_sort_comments", "dismissed", "num_comments"),
     )
 
 

@@ -89,7 +89,12 @@ def test_every_sort_reads_an_index(lib: Library) -> None:
                     f"EXPLAIN QUERY PLAN SELECT p.id FROM papers p WHERE p.dismissed = 0 ORDER BY {order} LIMIT 50"
                 ).fetchall()
                 text = " ".join(str(r[-1]) for r in plan)
-                assert "USING" in text and "TEMP B-TREE" not in text, (key, desc, text)
+                # The feed-day orders (the default one adds upvotes) share an index and sort only
+                # within a day.
+                sorts = text.replace("TEMP B-TREE FOR RIGHT PART", "") if key in (None, "feed") else text
+                # SQLite reads the row for an expression index (the first author): not covering.
+                using = "USING INDEX" if key == "author" else "USING COVERING INDEX"
+                assert using in text and "TEMP B-TREE" not in sorts, (key, desc, text)
     finally:
         con.close()
 

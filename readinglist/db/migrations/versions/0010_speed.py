@@ -24,11 +24,15 @@ _TABLES = {
     "pdf_fts": ("body, paper_id UNINDEXED, page UNINDEXED", "body, paper_id, page"),
 }
 _INDEXES = (
-    "CREATE INDEX ix_papers_sort_title ON papers (title COLLATE NOCASE)",
-    "CREATE INDEX ix_papers_sort_author ON papers (json_extract(authors, '$[0]') COLLATE NOCASE)",
-    "CREATE INDEX ix_papers_added_at ON papers (added_at)",
-    "CREATE INDEX ix_papers_num_comments ON papers (num_comments)",
-    "CREATE INDEX ix_papers_feed_order ON papers (last_feed_date, upvotes)",
+    "CREATE INDEX ix_papers_sort_upvotes ON papers (dismissed, upvotes)",
+    "CREATE INDEX ix_papers_sort_published ON papers (dismissed, published)",
+    "CREATE INDEX ix_papers_sort_added ON papers (dismissed, added_at)",
+    "CREATE INDEX ix_papers_sort_feed ON papers (dismissed, last_feed_date, upvotes)",
+    "CREATE INDEX ix_papers_sort_status ON papers (dismissed, status)",
+    "CREATE INDEX ix_papers_sort_citekey ON papers (dismissed, citekey)",
+    "CREATE INDEX ix_papers_sort_comments ON papers (dismissed, num_comments)",
+    "CREATE INDEX ix_papers_sort_title ON papers (dismissed, title COLLATE NOCASE)",
+    "CREATE INDEX ix_papers_sort_author ON papers (dismissed, json_extract(authors, '$[0]') COLLATE NOCASE)",
 )
 
 
