@@ -13,8 +13,15 @@ from sqlalchemy import delete, select, update
 
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
-from readinglist.fileutil import write_atomically
-from readinglist.records import Changes, PaperFilter, PaperMeta
+from readinglist.records import Changes, PaperMeta
+from readinglist.services.exporting import (  # noqa: F401  (the export functions' old home)
+    NOT_CITABLE,
+    entries_for,
+    export_text,
+    format_for_path,
+    scope_ids,
+    write_text_atomically,
+)
 from readinglist.services.library import Library
 from readinglist.services.papers import keep
 
@@ -29,26 +36,6 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
 
 
-NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
-
-
-def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
-    """``(citekey, meta)`` of these papers, leaving out what cannot be cited (standalone notes)."""
-    rows = lib.get_many(list(paper_ids))
-    return [
-        (r.citekey or f"paper{r.id}", r.meta)
-        for r in rows
-        if r.meta is not None and (r.meta.entry_type or "") not in NOT_CITABLE
-    ]
-
-
-def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
-    """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic."""
-    from readinglist.formats import render
-
-    return render(fmt, entries_for(lib, paper_ids))
-
-
 def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
     """BibTeX for these papers, sorted by key, deterministic (byte-identical when nothing changed)."""
     return export_text(lib, paper_ids, "bibtex")
@@ -59,31 +46,6 @@ def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa
     from readinglist.formats.cite import format_citation
 
     return format_citation(entries_for(lib, paper_ids), style)
-
-
-def scope_ids(
-    lib: Library, *, ids: Sequence[int] = (), tag: str | None = None, list_name: str | None = None,
-    saved: bool = False,
-) -> list[int]:  # fmt: skip
-    """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
-    if ids:
-        return list(ids)
-    if tag:
-        if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
-            raise NotFoundError(f"no tag named {tag!r}")
-        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
-    if list_name:
-        if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
-            raise NotFoundError(f"no reading list named {list_name!r}")
-        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
-    if saved:
-        return lib.paper_ids(PaperFilter(saved=True))
-    raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
-
-
-def write_text_atomically(path: Path, content: str) -> bool:
-    """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
-    return write_atomically(path, content, only_if_changed=True, error=BibtexError)
 
 
 def import_bib(lib: Library, path: Path) -> ImportReport:
@@ -194,22 +156,6 @@ def autoexports(lib: Library) -> list[AutoExportInfo]:
             )
             for a in s.execute(select(AutoExport).order_by(AutoExport.path)).scalars()
         ]
-
-
-def format_for_path(path: Path, fmt: str | None) -> str:
-    """The export format for a file: the one asked for (checked against the suffix), or the
-    suffix's (.bib BibTeX, .json CSL-JSON, .ris RIS)."""
-    from readinglist.formats import SUFFIXES, check_format
-
-    suffix = path.suffix.lower()
-    if fmt is None:
-        fmt = {".bib": "bibtex", ".json": "csl-json", ".ris": "ris"}.get(suffix)
-        if fmt is None:
-            raise BibtexError(f"{path} ends in neither .bib, .json nor .ris; say which --format to write")
-    check_format(fmt)
-    if suffix != SUFFIXES[fmt]:
-        raise BibtexError(f"{path.name}: a {fmt} file should end in {SUFFIXES[fmt]}")
-    return fmt
 
 
 def add_autoexport(

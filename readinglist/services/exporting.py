@@ -1,0 +1,126 @@
+"""Exports: what a scope covers and its text in an export format, streamed page by page.
+
+Kept apart from :mod:`readinglist.services.citations` (which re-exports these names) so that
+``readinglist export`` loads no SQLAlchemy: it only reads, on the stdlib connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from readinglist.db.raw import text
+from readinglist.errors import BibtexError, NotFoundError, ReadingListError
+from readinglist.fileutil import write_atomically
+from readinglist.records import PaperFilter, PaperMeta
+
+if TYPE_CHECKING:
+    from readinglist.services.library import Library
+
+NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
+PAGE = 1000  # rows held at once while writing an export
+
+
+def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """``(citekey, id)`` of the citable papers among these, in export order."""
+    from readinglist.bibtex.writer import key_order
+
+    out: list[tuple[str, int]] = []
+    ids = [int(i) for i in paper_ids]
+    with lib._reads() as s:
+        for i in range(0, len(ids), 20_000):
+            marks = ",".join(map(str, ids[i : i + 20_000]))
+            sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
+            for pid, key, kind in s.execute(text(sql)):
+                if (kind or "") not in NOT_CITABLE:
+                    out.append((key or f"paper{pid}", int(pid)))
+    out.sort(key=lambda item: key_order(item[0]))
+    return out
+
+
+def iter_entries(
+    lib: Library, paper_ids: Sequence[int], keys: list[tuple[str, int]] | None = None
+) -> Iterator[tuple[str, PaperMeta]]:
+    """``(citekey, meta)`` of these papers in export order, read :data:`PAGE` rows at a time."""
+    keys = _keys(lib, paper_ids) if keys is None else keys
+    for i in range(0, len(keys), PAGE):
+        page = keys[i : i + PAGE]
+        rows = {r.id: r for r in lib.get_many([pid for _, pid in page])}
+        for key, pid in page:
+            if pid in rows:
+                yield key, rows[pid].meta
+
+
+def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
+    """``(citekey, meta)`` of these papers in the order given, leaving out what cannot be cited
+    (standalone notes)."""
+    ids = list(paper_ids)
+    out: list[tuple[str, PaperMeta]] = []
+    for i in range(0, len(ids), PAGE):
+        out.extend(
+            (r.citekey or f"paper{r.id}", r.meta)
+            for r in lib.get_many(ids[i : i + PAGE])
+            if (r.entry_type or "") not in NOT_CITABLE
+        )
+    return out
+
+
+def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
+    """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
+
+    BibTeX is written entry by entry from pages of rows (the whole library is never held as
+    records at once); the other formats render the list of entries.
+    """
+    from readinglist.formats import check_format, render
+
+    check_format(fmt)
+    if fmt != "bibtex":
+        return render(fmt, entries_for(lib, paper_ids))
+    from readinglist.bibtex.writer import HEADER, check_unique_keys, entry_for
+
+    keys = _keys(lib, paper_ids)
+    check_unique_keys(key for key, _ in keys)
+    texts = (entry_for(key, meta) for key, meta in iter_entries(lib, paper_ids, keys))
+    return HEADER + "\n" + "\n".join(texts)
+
+
+def scope_ids(
+    lib: Library, *, ids: Sequence[int] = (), tag: str | None = None, list_name: str | None = None,
+    saved: bool = False,
+) -> list[int]:  # fmt: skip
+    """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
+    if ids:
+        return list(ids)
+    if tag:
+        if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
+            raise NotFoundError(f"no tag named {tag!r}")
+        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
+    if list_name:
+        if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
+            raise NotFoundError(f"no reading list named {list_name!r}")
+        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
+    if saved:
+        return lib.paper_ids(PaperFilter(saved=True))
+    raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
+
+
+def write_text_atomically(path: Path, content: str) -> bool:
+    """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
+    return write_atomically(path, content, only_if_changed=True, error=BibtexError)
+
+
+def format_for_path(path: Path, fmt: str | None) -> str:
+    """The export format for a file: the one asked for (checked against the suffix), or the
+    suffix's (.bib BibTeX, .json CSL-JSON, .ris RIS)."""
+    from readinglist.formats import SUFFIXES, check_format
+
+    suffix = path.suffix.lower()
+    if fmt is None:
+        fmt = {".bib": "bibtex", ".json": "csl-json", ".ris": "ris"}.get(suffix)
+        if fmt is None:
+            raise BibtexError(f"{path} ends in neither .bib, .json nor .ris; say which --format to write")
+    check_format(fmt)
+    if suffix != SUFFIXES[fmt]:
+        raise BibtexError(f"{path.name}: a {fmt} file should end in {SUFFIXES[fmt]}")
+    return fmt
