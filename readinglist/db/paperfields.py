@@ -84,6 +84,16 @@ META_COLUMNS: tuple[str, ...] = (
 )
 
 
+# The PaperMeta fields (what an export needs), in field order: read by queries.metas.
+META_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PaperMeta) if f.name in CODECS)
+_META_DECODERS = tuple(CODECS[name][0] for name in META_FIELDS)
+
+
+def decode_meta(values: tuple[Any, ...]) -> PaperMeta:
+    """A PaperMeta from the values of ``SELECT <META_FIELDS> FROM papers``."""
+    return PaperMeta(**{n: d(v) for n, d, v in zip(META_FIELDS, _META_DECODERS, values, strict=True)})
+
+
 def decode_row(r: Mapping[str, Any]) -> dict[str, Any]:
     """PaperRow keyword arguments from a row of ``SELECT <ROW_COLUMNS> FROM papers``."""
     return {name: decode(r[name]) for name, (decode, _) in CODECS.items()}

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from readinglist.db.paperfields import ROW_COLUMNS, decode_row
+from readinglist.db.paperfields import META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
 from readinglist.db.raw import Reads, text
-from readinglist.records import MatchInfo, PaperFilter, PaperRow, SearchHit
+from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
@@ -311,6 +311,15 @@ def _datetime(v: object) -> dt.datetime | None:
     if v is None or isinstance(v, dt.datetime):
         return v  # type: ignore[return-value]
     return dt.datetime.fromisoformat(str(v))
+
+
+def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
+    """The bibliographic fields only (what an export writes) of these papers, by id."""
+    if not ids:
+        return {}
+    idset = ",".join(str(int(i)) for i in ids)
+    sql = f"SELECT id, {', '.join(META_FIELDS)} FROM papers WHERE id IN ({idset})"
+    return {int(r[0]): decode_meta(tuple(r[1:])) for r in session.execute(text(sql))}
 
 
 def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from readinglist.db import queries
 from readinglist.db.raw import text
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.fileutil import write_atomically
@@ -46,10 +47,11 @@ def iter_entries(
     keys = _keys(lib, paper_ids) if keys is None else keys
     for i in range(0, len(keys), PAGE):
         page = keys[i : i + PAGE]
-        rows = {r.id: r for r in lib.get_many([pid for _, pid in page])}
+        with lib._reads() as s:
+            metas = queries.metas(s, [pid for _, pid in page])
         for key, pid in page:
-            if pid in rows:
-                yield key, rows[pid].meta
+            if pid in metas:
+                yield key, metas[pid]
 
 
 def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
