@@ -30,7 +30,7 @@ QUERIES = [
 
 def p95(xs: list[float]) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
 
 
 def bench_search(lib: object, runs: int) -> dict[str, object]:

@@ -109,6 +109,11 @@ class RawConnections:
                 self._all.append(con)
         return con
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this thread's connection: it changes when any
+        other connection commits (so: did anything change since I last looked?)."""
+        return int(self.connection().execute("PRAGMA data_version").fetchone()[0])
+
     def reader(self) -> Iterator[RawReader]:
         """A generator for ``contextlib.contextmanager``: BEGIN, the reads, then the end of the snapshot."""
         con = self.connection()

@@ -260,6 +260,22 @@ class ImportLink(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
 
 
+class RenderedEntry(Base):
+    """A paper's entry as an export format writes it, kept so that an export is a concatenation.
+
+    Triggers made by migration 0010_speed delete a paper's entries whenever its row changes
+    or goes (whichever code path changed it); ``version`` names the writer's code that rendered
+    it (:func:`readinglist.services.exporting.writer_version`), so a changed writer re-renders.
+    """
+
+    __tablename__ = "rendered_entries"
+
+    paper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fmt: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Setting(Base):
     """Library-level settings (they travel with the library). Values are JSON."""
 

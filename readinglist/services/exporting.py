@@ -6,19 +6,26 @@ Kept apart from :mod:`readinglist.services.citations` (which re-exports these na
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from readinglist.db import queries
 from readinglist.db.raw import text
-from readinglist.errors import BibtexError, NotFoundError, ReadingListError
+from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
 from readinglist.fileutil import write_atomically
 from readinglist.records import PaperFilter, PaperMeta
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library
 
+log = logging.getLogger(__name__)
+HEADER = "% Exported by readinglist\n"  # bibtex.writer.HEADER (a test keeps them equal)
+_BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
+_WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py")
+_WRITER_VERSION: str | None = None
 NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
 PAGE = 1000  # rows held at once while writing an export
 
@@ -71,20 +78,74 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
 def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
     """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
 
-    BibTeX is written entry by entry from pages of rows (the whole library is never held as
-    records at once); the other formats render the list of entries.
+    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
+    the writer does, so an export is mostly a concatenation; the rest are rendered from pages of
+    rows (the whole library is never held as records at once). Other formats render the list.
     """
     from readinglist.formats import check_format, render
 
     check_format(fmt)
     if fmt != "bibtex":
         return render(fmt, entries_for(lib, paper_ids))
-    from readinglist.bibtex.writer import HEADER, check_unique_keys, entry_for
-
     keys = _keys(lib, paper_ids)
-    check_unique_keys(key for key, _ in keys)
-    texts = (entry_for(key, meta) for key, meta in iter_entries(lib, paper_ids, keys))
-    return HEADER + "\n" + "\n".join(texts)
+    version = writer_version()
+    seen = lib.data_version()
+    texts = _cached(lib, [pid for _, pid in keys], version)
+    missing = [(key, pid) for key, pid in keys if pid not in texts]
+    if missing:
+        from readinglist.bibtex.writer import check_unique_keys, entry_for
+
+        check_unique_keys(key for key, _ in keys)
+        fresh = {
+            pid: entry_for(key, meta)
+            for (key, meta), (_, pid) in zip(iter_entries(lib, paper_ids, missing), missing, strict=True)
+        }
+        texts.update(fresh)
+        if seen is not None:
+            _keep(lib, fresh, version, seen)
+    return HEADER + "\n" + "\n".join(texts[pid] for _, pid in keys)
+
+
+def writer_version() -> str:
+    """Names the code that renders a BibTeX entry (a hash of its modules' source): a changed
+    writer never serves entries rendered by the old one."""
+    global _WRITER_VERSION
+    if _WRITER_VERSION is None:
+        h = hashlib.sha1()
+        for name in _WRITER_MODULES:
+            h.update((_BIBTEX_DIR / name).read_bytes())
+        _WRITER_VERSION = h.hexdigest()
+    return _WRITER_VERSION
+
+
+def _cached(lib: Library, ids: list[int], version: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    with lib._reads() as s:
+        for i in range(0, len(ids), 20_000):
+            marks = ",".join(map(str, ids[i : i + 20_000]))
+            sql = (
+                "SELECT paper_id, text FROM rendered_entries WHERE fmt = 'bibtex' "
+                f"AND version = :v AND paper_id IN ({marks})"
+            )
+            out.update((int(pid), str(t)) for pid, t in s.execute(text(sql), {"v": version}))
+    return out
+
+
+def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:
+    """Store freshly rendered entries, unless anything was committed since they were read (an
+    entry is only kept if it matches its paper as it is now)."""
+    try:
+        with lib.change("Keep rendered entries", undoable=False) as tx:
+            if lib._raw is None or lib._raw.data_version() != seen:
+                return  # another connection committed meanwhile: render again next time
+            tx.session.execute(
+                text(
+                    "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (:p, 'bibtex', :v, :t)"
+                ),
+                [{"p": pid, "v": version, "t": t} for pid, t in fresh.items()],
+            )
+    except StorageError as exc:  # a read-only or busy library exports all the same
+        log.info("rendered entries not kept: %s", exc)
 
 
 def scope_ids(

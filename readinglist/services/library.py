@@ -189,6 +189,12 @@ class Library:
         """
         return self._uow().change(label, undoable=undoable, coalesce=coalesce)
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever another connection commits (None inside a change)."""
+        if self._raw is None or (self._unit is not None and self._unit.current() is not None):
+            return None
+        return self._raw.data_version()
+
     @property
     def http(self) -> Http:
         """The shared HTTP client (one requests.Session per thread inside)."""

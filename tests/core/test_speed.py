@@ -120,3 +120,69 @@ def test_a_current_library_opens_without_the_orm(tmp_path: Path) -> None:
         assert lib._unit is None  # reads did not open the unit of work
     finally:
         lib.close()
+
+
+def _cached_count(lib: Library) -> int:
+    con = sqlite3.connect(lib.db_path)
+    try:
+        return int(con.execute("SELECT count(*) FROM rendered_entries").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_export_keeps_rendered_entries_until_their_paper_changes(lib: Library) -> None:
+    from sqlalchemy import text
+
+    from readinglist.bibtex.writer import HEADER, write_bibtex
+    from readinglist.services import exporting
+
+    _fill(lib, 30)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    assert exporting.HEADER == HEADER
+    first = exporting.export_text(lib, ids)
+    assert first == write_bibtex(exporting.entries_for(lib, ids))  # byte for byte the writer's
+    assert _cached_count(lib) == 30
+    assert exporting.export_text(lib, ids) == first  # from the kept entries
+    with lib.change("retitle") as tx:
+        tx.capture_papers([2])
+        tx.session.execute(text("UPDATE papers SET title = 'A brand new title' WHERE id = 2"))
+    assert _cached_count(lib) == 29  # the trigger dropped the changed paper's entry
+    again = exporting.export_text(lib, ids)
+    assert "A brand new title" in again and again == write_bibtex(exporting.entries_for(lib, ids))
+    from readinglist.services import history
+
+    history.undo(lib)  # undo rewrites the row too: its entry goes again
+    assert exporting.export_text(lib, ids) == first
+
+
+def test_entries_rendered_by_another_writer_are_not_used(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.services import exporting
+
+    _fill(lib, 5)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    first = exporting.export_text(lib, ids)
+    con = sqlite3.connect(lib.db_path)
+    con.execute("UPDATE rendered_entries SET text = 'stale'")
+    con.commit()
+    con.close()
+    monkeypatch.setattr(exporting, "_WRITER_VERSION", "another writer")
+    assert exporting.export_text(lib, ids) == first
+
+
+def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.services import exporting
+
+    _fill(lib, 5)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    real = exporting.iter_entries
+
+    def iter_then_someone_commits(*a, **kw):  # type: ignore[no-untyped-def]
+        yield from real(*a, **kw)
+        other = sqlite3.connect(lib.db_path)
+        other.execute("UPDATE papers SET title = 'Changed meanwhile' WHERE id = 1")
+        other.commit()
+        other.close()
+
+    monkeypatch.setattr(exporting, "iter_entries", iter_then_someone_commits)
+    exporting.export_text(lib, ids)
+    assert _cached_count(lib) == 0

@@ -1,4 +1,4 @@
-"""speed: FTS5 prefix indexes (prefix='2 3'), sort indexes for every sort order
+"""speed: FTS5 prefix indexes (prefix='2 3'), sort indexes for every sort order, rendered entries
 
 Revision ID: 0010_speed
 Revises: 0006_interop
@@ -44,13 +44,32 @@ def _rebuild_fts(prefix: str) -> None:
         op.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
 
 
+# A paper's rendered export entries go whenever its row changes or is deleted, whoever does it.
+_TRIGGERS = (
+    "CREATE TRIGGER rendered_entries_on_update AFTER UPDATE ON papers BEGIN "
+    "DELETE FROM rendered_entries WHERE paper_id = OLD.id; END",
+    "CREATE TRIGGER rendered_entries_on_delete AFTER DELETE ON papers BEGIN "
+    "DELETE FROM rendered_entries WHERE paper_id = OLD.id; END",
+)
+
+
 def upgrade() -> None:
     _rebuild_fts("prefix='2 3', ")
     for sql in _INDEXES:
         op.execute(sql)
+    op.execute(
+        "CREATE TABLE rendered_entries (paper_id INTEGER NOT NULL, fmt VARCHAR(20) NOT NULL, "
+        "version VARCHAR(40) NOT NULL, text TEXT NOT NULL, "
+        "CONSTRAINT pk_rendered_entries PRIMARY KEY (paper_id, fmt))"
+    )
+    for sql in _TRIGGERS:
+        op.execute(sql)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS rendered_entries_on_update")
+    op.execute("DROP TRIGGER IF EXISTS rendered_entries_on_delete")
+    op.execute("DROP TABLE IF EXISTS rendered_entries")
     for sql in _INDEXES:
         op.execute("DROP INDEX IF EXISTS " + sql.split()[2])
     _rebuild_fts("")
