@@ -195,24 +195,26 @@ def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None 
     filters = (" AND " + " AND ".join(w.clauses)) if w.clauses else ""
     params = dict(w.params, match=q.text)
     base = f"FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{filters}"
-    # One pass over the match, newest first in the index's own rowid order (no sort step), stopping
-    # after RANK_LIMIT + 1 hits: up to RANK_LIMIT of them are ranked here by bm25 (ties by id);
-    # more are too many to rank cheaply, so they stay newest first.
-    rows = session.execute(
-        text(
-            f"SELECT p.id, bm25(papers_fts, {BM25_WEIGHTS}) {base} "
-            f"ORDER BY papers_fts.rowid DESC LIMIT {RANK_LIMIT + 1}"
-        ),
-        params,
-    ).all()
-    if len(rows) <= RANK_LIMIT:
-        meta_ids = [int(pid) for pid, _ in sorted(rows, key=lambda r: (r[1], r[0]))][: limit or None]
-    elif limit and limit <= len(rows):
-        meta_ids = [int(pid) for pid, _ in rows[:limit]]
-    else:  # every hit of a very common term, newest first
-        lim = f" LIMIT {int(limit)}" if limit else ""
+    # The match runs once, newest first in the index's own rowid order (no sort step), and
+    # stops after RANK_LIMIT + 1 hits. More than RANK_LIMIT are too many to rank cheaply, so they
+    # stay newest first; fewer are ranked by bm25 (ties by id), on just those rows.
+    sql = f"SELECT p.id {base} ORDER BY papers_fts.rowid DESC LIMIT {RANK_LIMIT + 1}"
+    found = [int(i) for i in session.execute(text(sql), params).scalars()]
+    if len(found) > RANK_LIMIT and not (limit and limit <= len(found)):
+        lim = f" LIMIT {int(limit)}" if limit else ""  # every hit of a very common term
         sql = f"SELECT p.id {base} ORDER BY papers_fts.rowid DESC{lim}"
-        meta_ids = list(session.execute(text(sql), params).scalars())
+        meta_ids = [int(i) for i in session.execute(text(sql), params).scalars()]
+    elif len(found) > RANK_LIMIT:
+        meta_ids = found[:limit]
+    elif found:
+        marks = ",".join(map(str, found))
+        sql = (
+            f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN ({marks}) "
+            f"ORDER BY bm25(papers_fts, {BM25_WEIGHTS}), rowid" + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        meta_ids = [int(i) for i in session.execute(text(sql), {"match": q.text}).scalars()]
+    else:
+        meta_ids = []
     hits = [SearchHit(pid) for pid in meta_ids]
     if q.free and (limit is None or len(hits) < limit):
         hits.extend(_pdf_hits(session, q, filters, w.params, set(meta_ids), limit and limit - len(hits)))
