@@ -36,7 +36,7 @@ def bench_root(root: Path, n: int, runs: int, tmp: Path) -> dict[str, float]:
         "import sys; from pathlib import Path; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/bench']\n"
         "import bench_gui; bench_gui.make_big_library(Path(sys.argv[2]), int(sys.argv[3]))"
     )
-    subprocess.run([sys.executable, "-c", build, str(root), str(lib), str(n)], check=True, env=env)
+    subprocess.run([sys.executable, "-c", build, str(root), str(lib), str(n)], check=True, env=env, cwd=root)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "readinglist")], check=True, env=env)
     rl = [sys.executable, "-m", "readinglist.cli.main", "--library", str(lib)]
     out_bib = tmp / "out.bib"
@@ -48,7 +48,11 @@ def bench_root(root: Path, n: int, runs: int, tmp: Path) -> dict[str, float]:
         "export_o": ["export", "-o", str(out_bib)],
         "version": ["--version"],
     }
-    subprocess.run([*rl, "export", "-o", str(tmp / "warm.bib")], check=True, env=env, capture_output=True)
+    warm = subprocess.run(
+        [*rl, "export", "-o", str(tmp / "warm.bib")], env=env, capture_output=True, text=True, cwd=root
+    )
+    if warm.returncode:
+        raise RuntimeError(warm.stderr)
     out: dict[str, float] = {}
     for name, argv in commands.items():
         times = []
@@ -56,7 +60,12 @@ def bench_root(root: Path, n: int, runs: int, tmp: Path) -> dict[str, float]:
             out_bib.unlink(missing_ok=True)
             t = time.perf_counter()
             subprocess.run(
-                [*rl, *argv], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                [*rl, *argv],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=root,
             )
             times.append(time.perf_counter() - t)
         out[name] = round(statistics.median(times), 3)
