@@ -5,6 +5,7 @@ changes (no other module opens a write session, touches the full-text tables or 
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -135,3 +136,66 @@ def test_gui_without_qt_says_how_to_get_it(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 1, res.stderr
     assert "pip install 'readinglist[gui]'" in res.stderr and "Traceback" not in res.stderr
+
+
+def _loaded_after(argv: list[str], tmp: Path) -> set[str]:
+    code = (
+        "import sys\n"
+        "from readinglist.cli.main import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('sqlalchemy', 'alembic', 'requests', 'fitz', 'pymupdf', 'PySide6')\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy})), file=sys.stderr)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={
+        **os.environ, "READINGLIST_HOME": str(tmp)})  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return set(res.stderr.splitlines()[-1].split()) if res.stderr.strip() else set()
+
+
+def test_commands_that_only_read_start_without_sqlalchemy_or_requests(tmp_path: Path) -> None:
+    from readinglist.services.library import Library
+
+    Library.open(tmp_path).close()  # a current library: opening it needs no migration
+    assert _loaded_after(["--version"], tmp_path) == set()
+    assert _loaded_after(["--help"], tmp_path) == set()
+    out = str(tmp_path / "out.bib")
+    for argv in (["list", "--limit", "1"], ["search", "word"], ["list", "--tag", "t"], ["export", "-o", out]):
+        assert _loaded_after(["--library", str(tmp_path), *argv], tmp_path) == set(), argv
+    # A change still loads the ORM (the check can fail: it sees the modules that came in).
+    assert "sqlalchemy" in _loaded_after(["--library", str(tmp_path), "undo"], tmp_path)
+
+
+def test_command_owners_name_the_module_that_registers_each_command() -> None:
+    import argparse
+    import importlib
+
+    from readinglist.cli.main import COMMAND_MODULES, COMMAND_OWNERS
+
+    for module in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"readinglist.cli.{module}").register(sub)
+        for command in sub.choices:
+            assert COMMAND_OWNERS.get(command, module) == module, command
+    assert set(COMMAND_OWNERS.values()) <= set(COMMAND_MODULES)
+
+
+def test_paper_row_fields_not_in_the_schema_are_the_derived_ones() -> None:
+    from dataclasses import fields
+
+    from readinglist.db.paperfields import DERIVED_FIELDS
+    from readinglist.db.schema import Paper
+    from readinglist.records import PaperRow
+
+    names = {f.name for f in fields(PaperRow)}
+    assert names - set(Paper.__table__.c.keys()) == DERIVED_FIELDS
+
+
+def test_the_cli_repeats_the_discovery_choices_exactly() -> None:
+    from readinglist.cli import discovery as cli
+    from readinglist.services import digest, discovery
+
+    assert cli.SOURCES == discovery.SOURCES
+    assert cli.DIGEST_FORMATS == digest.FORMATS

@@ -5,6 +5,7 @@ String building, not bibtexparser's writer: its writer escapes nothing (docs/ARC
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -50,6 +51,7 @@ def encode_url(value: str) -> str:
     return " ".join(value.split()).translate(_URL_TABLE)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat across a library: parse each once
 def bibtex_name(name: str) -> str:
     """A display name as BibTeX wants it: ``von Last, Jr, First``; organisations and one-word
     names braced whole (``{OpenAI}``, ``{Google, Inc.}``) so BibTeX does not split them."""
@@ -135,9 +137,21 @@ def write_bibtex(entries: Iterable[tuple[str, PaperMeta]], *, include_abstract: 
 
     No timestamp, so exporting the same papers twice gives byte-identical files.
     """
-    items = sorted(entries, key=lambda item: (item[0].casefold(), item[0]))
+    items = sorted(entries, key=lambda item: key_order(item[0]))
+    check_unique_keys(key for key, _meta in items)
+    texts = [entry_for(key, meta, include_abstract=include_abstract) for key, meta in items]
+    return HEADER + "\n" + "\n".join(texts)
+
+
+def key_order(key: str) -> tuple[str, str]:
+    """The order of entries in a file: by key without case, then by key."""
+    return key.casefold(), key
+
+
+def check_unique_keys(keys: Iterable[str]) -> None:
+    """Raise :class:`BibtexError` for a key used twice or two keys that differ only in case."""
     seen: dict[str, str] = {}
-    for key, _meta in items:
+    for key in keys:
         first = seen.get(key.casefold())
         if first is not None:
             same = "is used twice" if first == key else f"and {first!r} differ only in case"
@@ -145,5 +159,3 @@ def write_bibtex(entries: Iterable[tuple[str, PaperMeta]], *, include_abstract: 
                 f"citation key {key!r} {same}; BibTeX and biber need unique keys, so rekey one paper"
             )
         seen[key.casefold()] = key
-    texts = [entry_for(key, meta, include_abstract=include_abstract) for key, meta in items]
-    return HEADER + "\n" + "\n".join(texts)

@@ -6,12 +6,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
-from readinglist.services import citations
+from readinglist.lazy import lazy_module
+from readinglist.services import exporting
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import citations
+else:
+    citations = lazy_module("readinglist.services.citations")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,7 +72,7 @@ def _export_format(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
     if args.output and args.output.suffix.lower() in (".json", ".ris"):
-        return citations.format_for_path(args.output, None)
+        return exporting.format_for_path(args.output, None)
     return "bibtex"
 
 
@@ -94,10 +101,10 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     else:
         ids = lib.resolve_many(args.ids)
         saved = args.saved or not (ids or args.tag or args.list_name)
-        chosen = citations.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
-    text = citations.export_text(lib, chosen, fmt)
+        chosen = exporting.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
+    text = exporting.export_text(lib, chosen, fmt)
     if args.output:
-        changed = citations.write_text_atomically(args.output, text)
+        changed = exporting.write_text_atomically(args.output, text)
         message(f"{len(chosen)} entries {'written to' if changed else 'unchanged in'} {args.output}")
     else:
         sys.stdout.write(text)

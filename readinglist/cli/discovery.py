@@ -5,13 +5,25 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from readinglist.cli.output import emit_json, first_author, message
 from readinglist.cli.papers import _date, add_format
 from readinglist.errors import ReadingListError
+from readinglist.lazy import lazy_module
 from readinglist.records import RemoteResult
-from readinglist.services import alerts, digest, discovery
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import alerts, digest, discovery
+else:
+    alerts = lazy_module("readinglist.services.alerts")
+    digest = lazy_module("readinglist.services.digest")
+    discovery = lazy_module("readinglist.services.discovery")
+
+# The services' own tuples, repeated so that building the parser loads neither (a test keeps them equal).
+SOURCES = ("hf", "arxiv")
+DIGEST_FORMATS = ("markdown", "html", "json")
 
 
 def _positive(text: str) -> int:
@@ -29,7 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "query", nargs="+", help="words (hf), or arXiv syntax: ti:, au:, abs:, cat:, AND/OR/ANDNOT"
     )
-    p.add_argument("--source", choices=discovery.SOURCES, default="hf", help="where to search (default hf)")
+    p.add_argument("--source", choices=SOURCES, default="hf", help="where to search (default hf)")
     p.add_argument("--start", type=_positive, default=0, help="index of the first result (paging)")
     p.add_argument("--limit", type=_positive, default=25, help="results per page (1-200)")
     add_format(p)
@@ -60,7 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--date", type=_date, help="one feed day (default: the newest synced day)")
     g.add_argument("--days", type=int, help="the last N days up to today")
-    p.add_argument("--format", choices=digest.FORMATS, default="markdown", help="output format")
+    p.add_argument("--format", choices=DIGEST_FORMATS, default="markdown", help="output format")
     p.add_argument("--top", type=_positive, default=10, help="how many top-upvoted papers (default 10)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--no-for-you", action="store_true", help="leave out the For you section")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
-from readinglist.services import history
+from readinglist.lazy import lazy_module
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import history
+else:
+    history = lazy_module("readinglist.services.history")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:

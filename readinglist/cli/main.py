@@ -15,9 +15,30 @@ COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
     "recovery", "lab", "recommend",
 )  # fmt: skip
+# Which module registers a command: a command named here builds only its module's parser, so it
+# does not import every other command's dependencies (a command missing here builds them all).
+COMMAND_OWNERS = {
+    **dict.fromkeys(("add", "list", "search", "show", "save", "dismiss", "tag", "status", "note"), "papers"),
+    **dict.fromkeys(("export", "autoexport", "rekey"), "citations"),
+    **dict.fromkeys(("undo", "redo", "history"), "history"),
+    "sync": "sync",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command in ``argv`` (after the global options), or None for ``--help``/``--version``."""
+    it = iter(argv)
+    for tok in it:
+        if tok == "--library":
+            next(it, None)
+        elif tok in ("--debug",) or tok.startswith("--library="):
+            continue
+        else:
+            return None if tok.startswith("-") else tok
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="readinglist",
         description="A reading-list manager for the Hugging Face Daily Papers feed and arXiv.",
@@ -40,13 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     import importlib
 
-    for name in COMMAND_MODULES:
+    owner = COMMAND_OWNERS.get(_command_word(argv) or "") if argv is not None else None
+    for name in (owner,) if owner else COMMAND_MODULES:
         importlib.import_module(f"readinglist.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

@@ -8,7 +8,6 @@ from importlib.metadata import entry_points
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
-from readinglist.services.check import run_check
 from readinglist.services.library import Library
 
 
@@ -29,7 +28,8 @@ def cmd_check(_lib: None, args: argparse.Namespace) -> int:
     """Opens the library itself: a damaged file is reported, never a traceback."""
     from readinglist.services.recovery import damage_of, list_backups
 
-    damage = damage_of(args.library)
+    url = getattr(args, "database_url", None)
+    damage = [] if url else damage_of(args.library)  # a server checks its own files
     if damage:
         good = [b for b in list_backups(args.library) if b.ok]
         if args.format == "json":
@@ -45,11 +45,13 @@ def cmd_check(_lib: None, args: argparse.Namespace) -> int:
             message("no good backup exists; keep a copy of the damaged file before trying anything")
         message("library is DAMAGED" + (" (--fix cannot repair the file itself)" if args.fix else ""))
         return 1
-    with Library.open(args.library) as lib:
+    with Library.open(args.library, database_url=url) as lib:
         return _check_open(lib, args)
 
 
 def _check_open(lib: Library, args: argparse.Namespace) -> int:
+    from readinglist.services.check import run_check
+
     report = run_check(lib, fix=args.fix)
     if args.format != "json":
         for notice in lib.notices:

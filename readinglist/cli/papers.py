@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from readinglist.cli.output import emit_json, message, paper_detail, paper_table
+from readinglist.lazy import lazy_module
 from readinglist.records import PaperFilter
-from readinglist.services import papers
 from readinglist.services.library import STATUSES, Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import papers
+else:
+    papers = lazy_module("readinglist.services.papers")
 
 
 def _date(text: str) -> dt.date:

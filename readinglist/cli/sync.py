@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from readinglist.cli.output import ProgressBar, emit_json, message
 from readinglist.cli.papers import _date, add_format
-from readinglist.services import sync
+from readinglist.lazy import lazy_module
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:  # loaded when a command runs
+    from readinglist.services import sync
+else:
+    sync = lazy_module("readinglist.services.sync")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,18 +9,20 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from readinglist.errors import StorageError
+
+if TYPE_CHECKING:  # imported where used: a command that only reads never loads SQLAlchemy
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0009_lab"
+HEAD_REVISION = "0010_speed"
 BACKUPS_KEPT = 3
 
 
@@ -66,6 +68,8 @@ def make_engine(db_path: Path, url: str | None = None, *, read_only: bool = Fals
     """The library's engine: the SQLite file ``db_path``, or the server at ``url`` (PostgreSQL).
     ``read_only`` opens the file immutable (a read-only folder can hold neither the -wal nor the
     -shm file, and nobody can write there anyway)."""
+    from sqlalchemy import create_engine, event
+
     if url and not url.startswith("sqlite"):
         from readinglist.db import pg
 
@@ -93,6 +97,8 @@ def write_engine(engine: Engine) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

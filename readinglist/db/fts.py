@@ -12,12 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 TOKENIZE = "unicode61 remove_diacritics 2"
+PREFIX = "prefix='2 3'"  # prefix queries (``m*``, ``tra*``) read an index, not every term
 
 CREATE_STATEMENTS = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS papers_fts USING fts5("
-    f"title, abstract, authors, tags, notes, annots, tokenize='{TOKENIZE}')",
+    f"title, abstract, authors, tags, notes, annots, {PREFIX}, tokenize='{TOKENIZE}')",
     f"CREATE VIRTUAL TABLE IF NOT EXISTS pdf_fts USING fts5("
-    f"body, paper_id UNINDEXED, page UNINDEXED, tokenize='{TOKENIZE}')",
+    f"body, paper_id UNINDEXED, page UNINDEXED, {PREFIX}, tokenize='{TOKENIZE}')",
 )
 DROP_STATEMENTS = ("DROP TABLE IF EXISTS papers_fts", "DROP TABLE IF EXISTS pdf_fts")
 

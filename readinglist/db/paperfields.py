@@ -17,15 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import RowMapping
-
-from readinglist.db.schema import Paper
 from readinglist.records import PaperMeta, PaperRow
 from readinglist.textutil import normalize_title
 
 _SPACE_SEPARATED = frozenset({"categories"})
 # Fields a source never writes: the identity (arXiv id) and the user's citation key.
 _NOT_FROM_SOURCES = frozenset({"arxiv_id", "citekey"})
+# PaperRow fields derived from other tables (every other field is a column of ``papers``; a test
+# checks this against the schema, which is not imported here: it costs SQLAlchemy's start-up).
+DERIVED_FIELDS = frozenset({"feed_dates", "tags", "lists", "pdf"})
 
 Decode = Callable[[Any], Any]
 Encode = Callable[[Any], Any]
@@ -74,9 +74,8 @@ def _codec(name: str, tp: Any) -> tuple[Decode, Encode]:
 
 
 _HINTS = typing.get_type_hints(PaperRow)
-_COLUMNS = set(Paper.__table__.c.keys())
 CODECS: dict[str, tuple[Decode, Encode]] = {
-    f.name: _codec(f.name, _HINTS[f.name]) for f in fields(PaperRow) if f.name in _COLUMNS
+    f.name: _codec(f.name, _HINTS[f.name]) for f in fields(PaperRow) if f.name not in DERIVED_FIELDS
 }
 ROW_COLUMNS: tuple[str, ...] = tuple(CODECS)  # the PaperRow fields that are columns, in field order
 META_COLUMNS: tuple[str, ...] = (
@@ -85,7 +84,17 @@ META_COLUMNS: tuple[str, ...] = (
 )
 
 
-def decode_row(r: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
+# The PaperMeta fields (what an export needs), in field order: read by queries.metas.
+META_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PaperMeta) if f.name in CODECS)
+_META_DECODERS = tuple(CODECS[name][0] for name in META_FIELDS)
+
+
+def decode_meta(values: tuple[Any, ...]) -> PaperMeta:
+    """A PaperMeta from the values of ``SELECT <META_FIELDS> FROM papers``."""
+    return PaperMeta(**{n: d(v) for n, d, v in zip(META_FIELDS, _META_DECODERS, values, strict=True)})
+
+
+def decode_row(r: Mapping[str, Any]) -> dict[str, Any]:
     """PaperRow keyword arguments from a row of ``SELECT <ROW_COLUMNS> FROM papers``."""
     return {name: decode(r[name]) for name, (decode, _) in CODECS.items()}
 

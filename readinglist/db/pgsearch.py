@@ -173,5 +173,7 @@ def match_info(session: Session, q: ParsedQuery, marks: str, *, full: bool) -> d
     return out
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def is_postgres(session: object) -> bool:
+    """A session on PostgreSQL (the stdlib SQLite reader has no bind: never)."""
+    get_bind = getattr(session, "get_bind", None)
+    return get_bind is not None and get_bind().dialect.name == "postgresql"

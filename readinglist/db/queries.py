@@ -6,19 +6,29 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from readinglist.db import pgsearch
-from readinglist.db.paperfields import ROW_COLUMNS, decode_row
-from readinglist.records import MatchInfo, PaperFilter, PaperRow, SearchHit
+from readinglist.db.paperfields import META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
+from readinglist.db.raw import Reads, text
+from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # When a query matches more papers than this, bm25 ranking gets slow (its cost grows with the
 # number of hits: 184 ms was measured for a term in 98% of 100k papers), so such
 # queries are ordered by recency instead.
 RANK_LIMIT = 4000
+
+
+def _on_postgres(session: Reads) -> TypeGuard[Session]:
+    """A SQLAlchemy session on PostgreSQL (the stdlib SQLite reader has no bind); the PostgreSQL
+    search module (and SQLAlchemy) load only then."""
+    get_bind = getattr(session, "get_bind", None)
+    return get_bind is not None and get_bind().dialect.name == "postgresql"
+
+
 BM25_WEIGHTS = "10.0, 2.0, 4.0, 5.0, 2.0, 2.0"  # title, abstract, authors, tags, notes, annots
 
 SORTS = {
@@ -122,7 +132,7 @@ def _order_sql(f: PaperFilter, sort: str | None, descending: bool) -> str:
 
 
 def select_ids(
-    session: Session,
+    session: Reads,
     f: PaperFilter,
     *,
     sort: str | None = None,
@@ -145,7 +155,7 @@ def select_ids(
 
 
 def _select(
-    session: Session,
+    session: Reads,
     f: PaperFilter,
     parsed: ParsedQuery | None,
     sort: str | None,
@@ -166,7 +176,7 @@ def _select(
     return list(session.execute(text(sql), w.params).scalars())
 
 
-def _reorder(session: Session, ids: list[int], f: PaperFilter, sort: str, descending: bool) -> list[int]:
+def _reorder(session: Reads, ids: list[int], f: PaperFilter, sort: str, descending: bool) -> list[int]:
     if not ids:
         return []
     session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _ids (id INTEGER PRIMARY KEY)"))
@@ -179,7 +189,7 @@ def _reorder(session: Session, ids: list[int], f: PaperFilter, sort: str, descen
     return out
 
 
-def count(session: Session, f: PaperFilter) -> int:
+def count(session: Reads, f: PaperFilter) -> int:
     if f.query and f.query.strip():
         return len(select_ids(session, f))
     w = _Where()
@@ -187,7 +197,7 @@ def count(session: Session, f: PaperFilter) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM papers p{w.sql()}"), w.params).scalar_one())
 
 
-def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | None = 200) -> list[SearchHit]:
+def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None = 200) -> list[SearchHit]:
     """Full-text search over paper metadata, user text and PDF pages.
 
     Metadata hits come first, ranked by bm25 (or by recency when there are more than
@@ -196,16 +206,32 @@ def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | Non
     w = _Where()
     _apply_filters(w, f, q)
     filters = (" AND " + " AND ".join(w.clauses)) if w.clauses else ""
-    if pgsearch.is_postgres(session):
+    if _on_postgres(session):
+        from readinglist.db import pgsearch
+
         return pgsearch.search(session, q, filters, w.params, limit=limit, rank_limit=RANK_LIMIT)
     params = dict(w.params, match=q.text)
     base = f"FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{filters}"
-    probe = session.execute(text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {RANK_LIMIT + 1})"), params)
-    many = probe.scalar_one() > RANK_LIMIT
-    # Too many hits to rank cheaply: newest first, in the index's own rowid order (no sort step).
-    order = "papers_fts.rowid DESC" if many else f"bm25(papers_fts, {BM25_WEIGHTS})"
-    lim = f" LIMIT {int(limit)}" if limit else ""
-    meta_ids = list(session.execute(text(f"SELECT p.id {base} ORDER BY {order}{lim}"), params).scalars())
+    # The match runs once, newest first in the index's own rowid order (no sort step), and
+    # stops after RANK_LIMIT + 1 hits. More than RANK_LIMIT are too many to rank cheaply, so they
+    # stay newest first; fewer are ranked by bm25 (ties by id), on just those rows.
+    sql = f"SELECT p.id {base} ORDER BY papers_fts.rowid DESC LIMIT {RANK_LIMIT + 1}"
+    found = [int(i) for i in session.execute(text(sql), params).scalars()]
+    if len(found) > RANK_LIMIT and not (limit and limit <= len(found)):
+        lim = f" LIMIT {int(limit)}" if limit else ""  # every hit of a very common term
+        sql = f"SELECT p.id {base} ORDER BY papers_fts.rowid DESC{lim}"
+        meta_ids = [int(i) for i in session.execute(text(sql), params).scalars()]
+    elif len(found) > RANK_LIMIT:
+        meta_ids = found[:limit]
+    elif found:
+        marks = ",".join(map(str, found))
+        sql = (
+            f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN ({marks}) "
+            f"ORDER BY bm25(papers_fts, {BM25_WEIGHTS}), rowid" + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        meta_ids = [int(i) for i in session.execute(text(sql), {"match": q.text}).scalars()]
+    else:
+        meta_ids = []
     hits = [SearchHit(pid) for pid in meta_ids]
     if q.free and (limit is None or len(hits) < limit):
         hits.extend(_pdf_hits(session, q, filters, w.params, set(meta_ids), limit and limit - len(hits)))
@@ -213,7 +239,7 @@ def search(session: Session, q: ParsedQuery, f: PaperFilter, *, limit: int | Non
 
 
 def _pdf_hits(
-    session: Session,
+    session: Reads,
     q: ParsedQuery,
     filters: str,
     params: dict[str, object],
@@ -243,9 +269,11 @@ def _pdf_hits(
     return out
 
 
-def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
+def pdf_pages(session: Reads, paper_id: int, free: str) -> tuple[int, ...]:
     """The PDF pages (1-based) of one paper that match an FTS5 expression."""
-    if pgsearch.is_postgres(session):
+    if _on_postgres(session):
+        from readinglist.db import pgsearch
+
         return pgsearch.pdf_pages(session, paper_id, free)
     rows = session.execute(
         text("SELECT page FROM pdf_fts WHERE pdf_fts MATCH :m AND paper_id = :pid ORDER BY page"),
@@ -255,14 +283,16 @@ def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
 
 
 def match_info(
-    session: Session, q: ParsedQuery, ids: Sequence[int], *, full: bool = False
+    session: Reads, q: ParsedQuery, ids: Sequence[int], *, full: bool = False
 ) -> dict[int, MatchInfo]:
     """Why each of ``ids`` matched ``q``, from FTS5's own highlight() and snippet() (no re-scan
     of the text in Python). Papers found only in their PDF text get their pages and a fragment."""
     if not ids or not (q.text or q.free):
         return {}
     marks = ",".join(str(int(i)) for i in ids)
-    if pgsearch.is_postgres(session):
+    if _on_postgres(session):
+        from readinglist.db import pgsearch
+
         return pgsearch.match_info(session, q, marks, full=full)
     params = {"o": MARK_OPEN, "c": MARK_CLOSE, "m": q.text}
     out: dict[int, MatchInfo] = {}
@@ -310,7 +340,16 @@ def _datetime(v: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(v))
 
 
-def rows(session: Session, ids: Sequence[int], root: Path) -> list[PaperRow]:
+def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
+    """The bibliographic fields only (what an export writes) of these papers, by id."""
+    if not ids:
+        return {}
+    idset = ",".join(str(int(i)) for i in ids)
+    sql = f"SELECT id, {', '.join(META_FIELDS)} FROM papers WHERE id IN ({idset})"
+    return {int(r[0]): decode_meta(tuple(r[1:])) for r in session.execute(text(sql))}
+
+
+def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:
     """Full records for these paper ids, in the given order (missing ids are dropped)."""
     if not ids:
         return []

@@ -124,7 +124,7 @@ class CitationServer:
         return 200, "application/json" if options.get("format") == "json" else "text/plain", text
 
     def _render(self, keys: Sequence[str], kind: str, option: str) -> str:
-        from readinglist.services import citations
+        from readinglist.services import citations, exporting
         from readinglist.services.cited import resolve_keys
 
         ids, _missing = resolve_keys(self.lib, keys)
@@ -133,19 +133,19 @@ class CitationServer:
         fmt = {"bibtex": "bibtex", "betterbibtex": "bibtex", "biblatex": "biblatex", "betterbiblatex": "biblatex",
                "csljson": "csl-json", "csl-json": "csl-json", "json": "csl-json", "ris": "ris"}.get(
             option.replace(" ", "").lower(), option)  # fmt: skip
-        return citations.export_text(self.lib, ids, fmt)
+        return exporting.export_text(self.lib, ids, fmt)
 
     def export(self, what: str, query: str) -> tuple[int, str, str]:
-        from readinglist.services import citations
+        from readinglist.services import exporting
 
         name, fmt = parse_export_path(query)
         if what == "library":
-            ids = citations.scope_ids(self.lib, saved=True)
+            ids = exporting.scope_ids(self.lib, saved=True)
         elif what == "tag":
-            ids = citations.scope_ids(self.lib, tag=name)
+            ids = exporting.scope_ids(self.lib, tag=name)
         else:
-            ids = citations.scope_ids(self.lib, list_name=name)
-        return 200, CONTENT_TYPES[fmt] + "; charset=utf-8", citations.export_text(self.lib, ids, fmt)
+            ids = exporting.scope_ids(self.lib, list_name=name)
+        return 200, CONTENT_TYPES[fmt] + "; charset=utf-8", exporting.export_text(self.lib, ids, fmt)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import threading
@@ -14,8 +13,15 @@ from sqlalchemy import delete, select, update
 
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
-from readinglist.fileutil import write_atomically
-from readinglist.records import Changes, PaperFilter, PaperMeta
+from readinglist.records import Changes, PaperMeta
+from readinglist.services.exporting import (
+    aliases_in,
+    entries_for,
+    export_text,
+    format_for_path,
+    scope_ids,
+    write_text_atomically,
+)
 from readinglist.services.library import Library
 from readinglist.services.papers import keep
 from readinglist.services.unit import Transaction
@@ -32,54 +38,6 @@ class ImportReport:
     aliases: list[str] = field(default_factory=list)  # "key: merged into otherkey" for each kept key
 
 
-NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
-
-
-def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
-    """``(citekey, meta)`` of these papers, leaving out what cannot be cited (standalone notes)."""
-    rows = lib.get_many(list(paper_ids))
-    aliases = _alias_links(lib, [r.id for r in rows])
-    out = []
-    for r in rows:
-        if r.meta is None or (r.meta.entry_type or "") in NOT_CITABLE:
-            continue
-        key = r.citekey or f"paper{r.id}"
-        meta: PaperMeta = r.meta
-        kept = _aliases_in(r.bib_source)
-        folded = {k.casefold() for k in kept} | {key.casefold()}
-        more = [a for a in aliases.get(r.id, ()) if a.casefold() not in folded]
-        if more:
-            from readinglist.bibtex.source import with_aliases
-
-            meta = dataclasses.replace(meta, bib_source=with_aliases(r.bib_source, [*kept, *more]))
-        out.append((key, meta))
-    return out
-
-
-def _alias_links(lib: Library, ids: Sequence[int]) -> dict[int, list[str]]:
-    """The other keys each paper was known by (renamed, merged), from the alias links."""
-    from readinglist.db.schema import ImportLink
-    from readinglist.services.cited import ALIAS_SOURCE
-
-    out: dict[int, list[str]] = {}
-    with lib.read() as s:
-        rows = s.execute(
-            select(ImportLink.paper_id, ImportLink.key).where(ImportLink.source == ALIAS_SOURCE)
-        ).all()
-    wanted = set(ids)
-    for pid, key in rows:
-        if pid in wanted:
-            out.setdefault(pid, []).append(key)
-    return out
-
-
-def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
-    """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic."""
-    from readinglist.formats import render
-
-    return render(fmt, entries_for(lib, paper_ids))
-
-
 def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
     """BibTeX for these papers, sorted by key, deterministic (byte-identical when nothing changed)."""
     return export_text(lib, paper_ids, "bibtex")
@@ -90,31 +48,6 @@ def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa
     from readinglist.formats.cite import format_citation
 
     return format_citation(entries_for(lib, paper_ids), style)
-
-
-def scope_ids(
-    lib: Library, *, ids: Sequence[int] = (), tag: str | None = None, list_name: str | None = None,
-    saved: bool = False,
-) -> list[int]:  # fmt: skip
-    """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
-    if ids:
-        return list(ids)
-    if tag:
-        if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
-            raise NotFoundError(f"no tag named {tag!r}")
-        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
-    if list_name:
-        if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
-            raise NotFoundError(f"no reading list named {list_name!r}")
-        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
-    if saved:
-        return lib.paper_ids(PaperFilter(saved=True))
-    raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
-
-
-def write_text_atomically(path: Path, content: str) -> bool:
-    """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
-    return write_atomically(path, content, only_if_changed=True, error=BibtexError)
 
 
 def import_bib(lib: Library, path: Path) -> ImportReport:
@@ -202,22 +135,13 @@ def keep_keys(tx: Transaction, metas: Sequence[PaperMeta], ids: Sequence[int]) -
             said.append(f"{key}: the same paper as {current}; {key} is kept as its alias")
     for pid, keys in extra.items():
         source = rows[pid][1]
-        known = _aliases_in(source)
+        known = aliases_in(source)
         merged = [*known, *(k for k in keys if k.casefold() not in {a.casefold() for a in known})]
         tx.capture_papers([pid])
         tx.session.execute(
             update(Paper).where(Paper.id == pid).values(bib_source=with_aliases(source, merged))
         )
     return said
-
-
-def _aliases_in(source: str | None) -> list[str]:
-    import json
-
-    try:
-        return [str(a) for a in json.loads(source).get("aliases", ())] if source else []
-    except (ValueError, AttributeError):
-        return []
 
 
 def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
@@ -273,22 +197,6 @@ def autoexports(lib: Library) -> list[AutoExportInfo]:
             )
             for a in s.execute(select(AutoExport).order_by(AutoExport.path)).scalars()
         ]
-
-
-def format_for_path(path: Path, fmt: str | None) -> str:
-    """The export format for a file: the one asked for (checked against the suffix), or the
-    suffix's (.bib BibTeX, .json CSL-JSON, .ris RIS)."""
-    from readinglist.formats import SUFFIXES, check_format
-
-    suffix = path.suffix.lower()
-    if fmt is None:
-        fmt = {".bib": "bibtex", ".json": "csl-json", ".ris": "ris"}.get(suffix)
-        if fmt is None:
-            raise BibtexError(f"{path} ends in neither .bib, .json nor .ris; say which --format to write")
-    check_format(fmt)
-    if suffix != SUFFIXES[fmt]:
-        raise BibtexError(f"{path.name}: a {fmt} file should end in {SUFFIXES[fmt]}")
-    return fmt
 
 
 def add_autoexport(

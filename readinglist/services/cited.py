@@ -13,10 +13,9 @@ from sqlalchemy import select
 from readinglist.db.schema import ImportLink, Paper
 from readinglist.errors import ReadingListError
 from readinglist.formats.cited import Cited, keys_from_aux, keys_from_markdown, keys_from_tex
+from readinglist.services.exporting import ALIAS_SOURCE
 from readinglist.services.library import Library
 from readinglist.services.unit import Transaction
-
-ALIAS_SOURCE = "citekey-alias"  # import_links rows: an old key (casefolded) -> the paper now
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from sqlalchemy import select
-
-from readinglist.db.schema import Attachment, AutoExport
+from readinglist.db.raw import text
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library
@@ -51,11 +49,12 @@ class Debris:
 
 def find_debris(lib: Library) -> Debris:
     found = Debris()
-    with lib.read() as s:
+    with lib.sql_read() as s:  # at every open: no SQLAlchemy on this path
         known = {
-            os.path.normcase(str((lib.root / p).resolve())) for (p,) in s.execute(select(Attachment.path))
+            os.path.normcase(str((lib.root / p).resolve()))
+            for (p,) in s.execute(text("SELECT path FROM attachments"))
         }
-        targets = [Path(p) for (p,) in s.execute(select(AutoExport.path))]
+        targets = [Path(p) for (p,) in s.execute(text("SELECT path FROM auto_exports"))]
     if lib.pdf_dir.is_dir():
         for p in sorted(lib.pdf_dir.iterdir()):
             if not p.is_file():

@@ -15,25 +15,27 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import Session
-
 from readinglist.config import Endpoints, default_library_dir, member_name
 from readinglist.db import engine as dbengine
 from readinglist.db import queries
-from readinglist.db.schema import ListItem, Paper, PaperTag, ReadingList, Setting, Tag
+from readinglist.db.raw import RawConnections, Reads, text
 from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
 from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
-from readinglist.services.unit import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
+    # SQLAlchemy, the ORM schema and the unit of work load on the first change or ORM read: a
+    # command that only reads runs on the stdlib connection (see readinglist.db.raw).
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
     from readinglist.services.debris import OpenLock
+    from readinglist.services.unit import Transaction, UnitOfWork
     from readinglist.sources.http import Http
 
 log = logging.getLogger(__name__)
@@ -96,8 +98,11 @@ class Library:
         self.pdf_dir = self.root / "pdfs"
         self.backups_dir = self.root / "backups"
         self.logs_dir = self.root / "logs"
-        self._engine: Engine | None = None
+        self._engine_obj: Engine | None = None
         self._unit: UnitOfWork | None = None
+        self._raw: RawConnections | None = None
+        self._closed = True  # until _open
+        self._opening = threading.Lock()
         self._http: Http | None = None
         self.member = member_name()
         self.on_change: list[Callable[[Changes], None]] = []
@@ -155,26 +160,29 @@ class Library:
                 f"the library sits in a cloud-synced folder ({cloud}); a sync tool copying the database "
                 "while it is open can damage it: keep the library outside and sync exports instead"
             )
+        self._closed = False
+        if self.is_shared:
+            self._upgrade()  # a server: every read goes through SQLAlchemy sessions
+            self._clear_debris()
+            return
         health.check_at_open(self.db_path)
+        current = dbengine.current_revision(self.db_path) == dbengine.HEAD_REVISION
         if self.read_only:
-            if dbengine.current_revision(self.db_path) != dbengine.HEAD_REVISION:
+            if not current:
                 raise StorageError(
                     f"the library in the read-only folder {self.root} needs an upgrade this readinglist "
                     "cannot write there; open a writable copy"
                 )
-            self._engine = dbengine.make_engine(self.db_path, read_only=True)
-            self._unit = UnitOfWork(
-                self,
-                dbengine.make_session_factory(self._engine),
-                dbengine.make_session_factory(self._engine),
-            )
+            self._raw = RawConnections(self.db_path, dbengine.readonly_flags(self.db_path))
             return
-        self._engine = dbengine.make_engine(self.db_path, self.database_url)
-        self._unit = UnitOfWork(
-            self,
-            dbengine.make_session_factory(self._engine),
-            dbengine.make_session_factory(dbengine.write_engine(self._engine)),
-        )
+        self._raw = RawConnections(self.db_path)
+        if not current:  # else the engine and the unit of work wait for the first change
+            self._upgrade()
+        self._clear_debris()
+
+    def _upgrade(self) -> None:
+        from sqlalchemy.exc import DatabaseError
+
         try:
             dbengine.upgrade(self._engine, self.db_path, self.backups_dir)
         except DatabaseError as exc:
@@ -185,6 +193,8 @@ class Library:
             from readinglist.services.unit import database_failure
 
             raise StorageError(f"cannot open the library: {database_failure(self, exc)}") from exc
+
+    def _clear_debris(self) -> None:
         from readinglist.services.debris import OpenLock, clear_at_open
 
         self._lock = OpenLock(self.root)
@@ -193,17 +203,34 @@ class Library:
     @property
     def is_shared(self) -> bool:
         """True when the library lives on a database server (PostgreSQL), not in the folder."""
-        return self._engine is not None and self._engine.dialect.name != "sqlite"
+        return bool(self.database_url)
+
+    @property
+    def _engine(self) -> Engine:
+        if self._closed:
+            raise StorageError("the library is closed")
+        if self._engine_obj is None:
+            with self._opening:
+                if self._engine_obj is None:
+                    self._engine_obj = dbengine.make_engine(
+                        self.db_path, self.database_url, read_only=self.read_only
+                    )
+        return self._engine_obj
 
     def close(self) -> None:
-        if self._engine is not None:
-            if not self.read_only:
-                dbengine.checkpoint(self._engine, "TRUNCATE")
-            self._engine.dispose()
-            if self._lock is not None:
-                self._lock.release()
-                self._lock = None
-            self._engine = None
+        if self._engine_obj is not None:
+            if not self.read_only and not self.is_shared:
+                dbengine.checkpoint(self._engine_obj, "TRUNCATE")
+            self._engine_obj.dispose()
+            self._engine_obj = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self._unit = None
+        self._closed = True
 
     def __enter__(self) -> Library:
         return self
@@ -213,9 +240,37 @@ class Library:
 
     # -- reading and changing ----------------------------------------------------------------
     def _uow(self) -> UnitOfWork:
-        if self._unit is None or self._engine is None:
-            raise StorageError("the library is closed")
+        if self._unit is None:
+            engine = self._engine  # raises once closed
+            with self._opening:
+                if self._unit is None:
+                    from readinglist.services.unit import UnitOfWork
+
+                    writes = engine if self.read_only else dbengine.write_engine(engine)  # refused anyway
+                    self._unit = UnitOfWork(
+                        self, dbengine.make_session_factory(engine), dbengine.make_session_factory(writes)
+                    )
         return self._unit
+
+    @contextlib.contextmanager
+    def _reads(self) -> Iterator[Reads]:
+        """A read for the query functions: inside a change its own session (to see its writes),
+        else a snapshot on the stdlib connection."""
+        tx = self._unit.current() if self._unit is not None else None
+        if tx is not None:
+            yield tx.session
+            return
+        if self._raw is None:
+            if self._closed:
+                raise StorageError("the library is closed")
+            with self._uow().read() as s:  # a server: its own sessions
+                yield s
+            return
+        yield from self._raw.reader()
+
+    def sql_read(self) -> contextlib.AbstractContextManager[Reads]:
+        """A read for raw SQL (``readinglist.db.raw.text``): cheap, no SQLAlchemy on SQLite."""
+        return self._reads()
 
     def read(self) -> contextlib.AbstractContextManager[Session]:
         """A session for reads (inside a change: the change's own session)."""
@@ -231,6 +286,12 @@ class Library:
         """
         return self._uow().change(label, undoable=undoable, coalesce=coalesce)
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever another connection commits (None inside a change)."""
+        if self._raw is None or (self._unit is not None and self._unit.current() is not None):
+            return None
+        return self._raw.data_version()
+
     @property
     def http(self) -> Http:
         """The shared HTTP client (one requests.Session per thread inside)."""
@@ -245,33 +306,36 @@ class Library:
     def setting(self, key: str) -> object:
         if key not in SETTINGS_DEFAULTS:
             raise KeyError(key)
-        with self.read() as s:
-            raw = s.get(Setting, key)
-            return json.loads(raw.value) if raw else SETTINGS_DEFAULTS[key]
+        with self._reads() as s:
+            raw = s.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar()
+            return json.loads(raw) if raw is not None else SETTINGS_DEFAULTS[key]
 
     # -- identifiers -----------------------------------------------------------------------
     def resolve(self, ident: str) -> int:
         """A paper id from an arXiv id/URL, a citation key, or ``#123`` (internal id)."""
         ident = ident.strip()
         if re.fullmatch(r"#\d+", ident):
-            with self.read() as s:
-                if s.get(Paper, int(ident[1:])) is None:
+            with self._reads() as s:
+                if (
+                    s.execute(text("SELECT id FROM papers WHERE id = :i"), {"i": int(ident[1:])}).scalar()
+                    is None
+                ):
                     raise NotFoundError(f"no paper {ident} in the library")
             return int(ident[1:])
         from readinglist.sources.arxiv import parse_id
 
-        with self.read() as s:
+        with self._reads() as s:
             try:
                 aid, _ = parse_id(ident)
             except InvalidIdentifier:
                 aid = None
             if aid:
-                pid = s.execute(select(Paper.id).where(Paper.arxiv_id == aid)).scalar_one_or_none()
+                pid = s.execute(text("SELECT id FROM papers WHERE arxiv_id = :a"), {"a": aid}).scalar()
                 if pid is not None:
-                    return pid
-            pid = s.execute(select(Paper.id).where(Paper.citekey == ident)).scalar_one_or_none()
+                    return int(pid)
+            pid = s.execute(text("SELECT id FROM papers WHERE citekey = :k"), {"k": ident}).scalar()
             if pid is not None:
-                return pid
+                return int(pid)
         if aid:
             raise NotFoundError(f"{aid} is not in the library (add it with: readinglist add {aid})")
         raise NotFoundError(f"no paper with arXiv id or citation key {ident!r} in the library")
@@ -287,24 +351,24 @@ class Library:
         return rows[0]
 
     def get_many(self, ids: Sequence[int]) -> list[PaperRow]:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.rows(s, list(ids), self.root)
 
     def paper_ids(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[int]:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
 
     def list_papers(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
     ) -> list[PaperRow]:
-        with self.read() as s:
+        with self._reads() as s:
             ids = queries.select_ids(s, f, sort=sort, descending=descending, limit=limit)
             return queries.rows(s, ids, self.root)
 
     def count(self, f: PaperFilter) -> int:
-        with self.read() as s:
+        with self._reads() as s:
             return queries.count(s, f)
 
     def search(self, query: str, *, f: PaperFilter | None = None, limit: int | None = 200) -> list[SearchHit]:
@@ -313,7 +377,7 @@ class Library:
 
         parsed = parse_query(query)
         f = f or PaperFilter(dismissed=None)
-        with self.read() as s:
+        with self._reads() as s:
             if parsed.text:
                 return queries.search(s, parsed, f, limit=limit)
             ids = queries.select_ids(s, PaperFilter(**{**f.__dict__, "query": query}), limit=limit)
@@ -323,7 +387,7 @@ class Library:
         """Why these papers match ``query``: highlighted title, a fragment, PDF pages."""
         from readinglist.search import parse_query
 
-        with self.read() as s:
+        with self._reads() as s:
             return queries.match_info(s, parse_query(query), ids, full=full)
 
     def search_papers(
@@ -336,7 +400,7 @@ class Library:
     def feed_days(self, limit: int = 60) -> list[FeedDayInfo]:
         """The newest feed days with the number of papers a day's view lists (dismissed ones
         are hidden there, so they are not counted here either)."""
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
                 text(
                     "SELECT fa.feed_date, sum(NOT p.dismissed) FROM feed_appearances fa "
@@ -348,28 +412,28 @@ class Library:
             return [FeedDayInfo(queries._date(d), int(n or 0)) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
-                select(Tag.name, func.count(PaperTag.paper_id), Tag.color)
-                .outerjoin(PaperTag, PaperTag.tag_id == Tag.id)
-                .group_by(Tag.id)
-                .order_by(func.lower(Tag.name))
+                text(
+                    "SELECT t.name, count(pt.paper_id), t.color FROM tags t "
+                    "LEFT JOIN paper_tags pt ON pt.tag_id = t.id GROUP BY t.id ORDER BY lower(t.name)"
+                )
             )
             return [TagInfo(n, c, col) for n, c, col in res]
 
     def reading_lists(self) -> list[ListInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
-                select(ReadingList.name, func.count(ListItem.paper_id), ReadingList.position)
-                .outerjoin(ListItem, ListItem.list_id == ReadingList.id)
-                .group_by(ReadingList.id)
-                .order_by(ReadingList.position, ReadingList.name)
+                text(
+                    "SELECT rl.name, count(li.paper_id), rl.position FROM reading_lists rl "
+                    "LEFT JOIN list_items li ON li.list_id = rl.id GROUP BY rl.id ORDER BY rl.position, rl.name"
+                )
             )
             return [ListInfo(n, c, p) for n, c, p in res]
 
     def counts(self) -> dict[str, int]:
         """Sidebar counts in one query."""
-        with self.read() as s:
+        with self._reads() as s:
             r = s.execute(
                 text(
                     "SELECT sum(saved AND NOT dismissed), sum(saved AND status='unread' AND NOT dismissed), "
@@ -398,7 +462,7 @@ class Library:
 
     # -- saved searches --------------------------------------------------------------------
     def saved_searches(self) -> list[SavedSearchInfo]:
-        with self.read() as s:
+        with self._reads() as s:
             res = s.execute(
                 text(
                     "SELECT s.name, s.query, s.is_alert, "
@@ -428,6 +492,8 @@ class Library:
             return None
         if self.setting("last_daily_backup") == today:
             return None
+        from readinglist.db.schema import Setting
+
         with self.change("Daily backup", undoable=False) as tx:
             row = tx.session.get(Setting, "last_daily_backup")
             if row is not None and json.loads(row.value) == today:

@@ -45,17 +45,17 @@ class ExportRequest:
 
 def export_text(lib: Library, req: ExportRequest) -> tuple[str, int]:
     """Worker side: the BibTeX and the number of entries; written to the file if one was given."""
-    from readinglist.services import citations
+    from readinglist.services import exporting
 
-    ids = citations.scope_ids(
+    ids = exporting.scope_ids(
         lib, ids=req.ids if req.scope == "selection" else (),
         tag=req.value if req.scope == "tag" else None,
         list_name=req.value if req.scope == "list" else None,
         saved=req.scope == "library",
     )  # fmt: skip
-    text = citations.export_text(lib, ids, req.format)
+    text = exporting.export_text(lib, ids, req.format)
     if req.path:
-        citations.write_text_atomically(Path(req.path), text)
+        exporting.write_text_atomically(Path(req.path), text)
     return text, len(ids)
 
 

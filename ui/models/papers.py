@@ -42,6 +42,7 @@ TagsRole = Qt.ItemDataRole.UserRole + 3
 PdfRole = Qt.ItemDataRole.UserRole + 4
 MatchRole = Qt.ItemDataRole.UserRole + 5  # the title with the search's matches marked, or None
 NewRole = Qt.ItemDataRole.UserRole + 6  # True for an alert's matches new since the user last looked
+_CACHED_ROLES = (int(Qt.ItemDataRole.DisplayRole), int(TagsRole))  # kept per row (see data)
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
 
@@ -141,6 +142,7 @@ class PaperTableModel(QAbstractTableModel):
         self.ids: list[int] = []
         self._row_of: dict[int, int] = {}
         self._cache: dict[int, PaperRow] = {}
+        self._cells: dict[int, tuple[PaperRow, dict[tuple[int, int], object]]] = {}
         self.matches: dict[int, MatchInfo] = {}  # why rows matched the current search
         self._stale: set[int] = set()
         self._pages: dict[int, TaskHandle] = {}
@@ -220,6 +222,7 @@ class PaperTableModel(QAbstractTableModel):
             if len(self._cache) > CACHE_LIMIT:
                 keep = {r.id for r in res.rows}
                 self._cache = {k: v for k, v in self._cache.items() if k in keep}
+                self._cells = {k: v for k, v in self._cells.items() if k in keep}
             self.endResetModel()
         self.has_loaded = True
         self.loaded.emit()
@@ -304,6 +307,7 @@ class PaperTableModel(QAbstractTableModel):
     def set_tag_colors(self, colors: dict[str, str | None]) -> None:
         if colors != self.tag_colors:
             self.tag_colors = colors
+            self._cells.clear()
             if self.ids:
                 col = COL["tags"]
                 self.dataChanged.emit(self.index(0, col), self.index(len(self.ids) - 1, col))
@@ -344,6 +348,19 @@ class PaperTableModel(QAbstractTableModel):
             return row
         if row is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole and col == "title" else None
+        if role in _CACHED_ROLES:
+            # A view asks for every visible cell on every scroll step (about 1,100 calls a step):
+            # the converted text is kept per row object, so a refetched row starts afresh.
+            cells = self._cells.get(row.id)
+            if cells is None or cells[0] is not row:
+                cells = self._cells[row.id] = (row, {})
+            key = (index.column(), int(role))
+            if key not in cells[1]:
+                cells[1][key] = self._cell(row, col, role)
+            return cells[1][key]
+        return self._cell(row, col, role)
+
+    def _cell(self, row: PaperRow, col: str, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:

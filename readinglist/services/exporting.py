@@ -1,0 +1,230 @@
+"""Exports: what a scope covers and its text in an export format, streamed page by page.
+
+Kept apart from :mod:`readinglist.services.citations` (which re-exports these names) so that
+``readinglist export`` loads no SQLAlchemy: it only reads, on the stdlib connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from readinglist.db import queries
+from readinglist.db.raw import text
+from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
+from readinglist.fileutil import write_atomically
+from readinglist.records import PaperFilter, PaperMeta
+
+if TYPE_CHECKING:
+    from readinglist.services.library import Library
+
+log = logging.getLogger(__name__)
+HEADER = "% Exported by readinglist\n"  # bibtex.writer.HEADER (a test keeps them equal)
+_BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
+_WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py")
+_WRITER_VERSION: str | None = None
+NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
+PAGE = 1000  # rows held at once while writing an export
+
+
+def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """``(citekey, id)`` of the citable papers among these, in export order."""
+    from readinglist.bibtex.writer import key_order
+
+    out: list[tuple[str, int]] = []
+    ids = [int(i) for i in paper_ids]
+    with lib._reads() as s:
+        for i in range(0, len(ids), 20_000):
+            marks = ",".join(map(str, ids[i : i + 20_000]))
+            sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
+            for pid, key, kind in s.execute(text(sql)):
+                if (kind or "") not in NOT_CITABLE:
+                    out.append((key or f"paper{pid}", int(pid)))
+    out.sort(key=lambda item: key_order(item[0]))
+    return out
+
+
+ALIAS_SOURCE = "citekey-alias"  # import_links rows: an old key (casefolded) -> the paper now
+
+
+def _alias_links(lib: Library, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The other keys each of these papers was known by (renamed, merged), from the alias links."""
+    out: dict[int, list[str]] = {}
+    if not ids:
+        return out
+    marks = ",".join(str(int(i)) for i in ids)
+    sql = f"SELECT paper_id, key FROM import_links WHERE source = :s AND paper_id IN ({marks}) ORDER BY key"
+    with lib._reads() as s:
+        for pid, key in s.execute(text(sql), {"s": ALIAS_SOURCE}):
+            out.setdefault(int(pid), []).append(str(key))
+    return out
+
+
+def aliases_in(source: str | None) -> list[str]:
+    """The other keys a paper's kept .bib entry already names (its ``ids``)."""
+    import json
+
+    try:
+        return [str(a) for a in json.loads(source).get("aliases", ())] if source else []
+    except (ValueError, AttributeError):
+        return []
+
+
+def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
+    """A merged or renamed paper stays citable by its old keys: they go out as ``ids``."""
+    kept = aliases_in(meta.bib_source)
+    folded = {k.casefold() for k in kept} | {key.casefold()}
+    more = [a for a in links if a.casefold() not in folded]
+    if not more:
+        return meta
+    import dataclasses
+
+    from readinglist.bibtex.source import with_aliases
+
+    return dataclasses.replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
+
+
+def iter_entries(
+    lib: Library, paper_ids: Sequence[int], keys: list[tuple[str, int]] | None = None
+) -> Iterator[tuple[str, PaperMeta]]:
+    """``(citekey, meta)`` of these papers in export order, read :data:`PAGE` rows at a time."""
+    keys = _keys(lib, paper_ids) if keys is None else keys
+    for i in range(0, len(keys), PAGE):
+        page = keys[i : i + PAGE]
+        with lib._reads() as s:
+            metas = queries.metas(s, [pid for _, pid in page])
+        links = _alias_links(lib, [pid for _, pid in page])
+        for key, pid in page:
+            if pid in metas:
+                yield key, _with_aliases(key, metas[pid], links.get(pid, []))
+
+
+def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
+    """``(citekey, meta)`` of these papers in the order given, leaving out what cannot be cited
+    (standalone notes)."""
+    ids = list(paper_ids)
+    out: list[tuple[str, PaperMeta]] = []
+    for i in range(0, len(ids), PAGE):
+        rows = [r for r in lib.get_many(ids[i : i + PAGE]) if (r.entry_type or "") not in NOT_CITABLE]
+        links = _alias_links(lib, [r.id for r in rows])
+        for r in rows:
+            key = r.citekey or f"paper{r.id}"
+            out.append((key, _with_aliases(key, r.meta, links.get(r.id, []))))
+    return out
+
+
+def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
+    """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
+
+    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
+    the writer does, so an export is mostly a concatenation; the rest are rendered from pages of
+    rows (the whole library is never held as records at once). Other formats render the list.
+    """
+    from readinglist.formats import check_format, render
+
+    check_format(fmt)
+    if fmt != "bibtex":
+        return render(fmt, entries_for(lib, paper_ids))
+    keys = _keys(lib, paper_ids)
+    version = writer_version()
+    seen = lib.data_version()
+    texts = _cached(lib, [pid for _, pid in keys], version)
+    missing = [(key, pid) for key, pid in keys if pid not in texts]
+    if missing:
+        from readinglist.bibtex.writer import check_unique_keys, entry_for
+
+        check_unique_keys(key for key, _ in keys)
+        fresh = {
+            pid: entry_for(key, meta)
+            for (key, meta), (_, pid) in zip(iter_entries(lib, paper_ids, missing), missing, strict=True)
+        }
+        texts.update(fresh)
+        if seen is not None:
+            _keep(lib, fresh, version, seen)
+    return HEADER + "\n" + "\n".join(texts[pid] for _, pid in keys)
+
+
+def writer_version() -> str:
+    """Names the code that renders a BibTeX entry (a hash of its modules' source): a changed
+    writer never serves entries rendered by the old one."""
+    global _WRITER_VERSION
+    if _WRITER_VERSION is None:
+        h = hashlib.sha1()
+        for name in _WRITER_MODULES:
+            h.update((_BIBTEX_DIR / name).read_bytes())
+        _WRITER_VERSION = h.hexdigest()
+    return _WRITER_VERSION
+
+
+def _cached(lib: Library, ids: list[int], version: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    with lib._reads() as s:
+        for i in range(0, len(ids), 20_000):
+            marks = ",".join(map(str, ids[i : i + 20_000]))
+            sql = (
+                "SELECT paper_id, text FROM rendered_entries WHERE fmt = 'bibtex' "
+                f"AND version = :v AND paper_id IN ({marks})"
+            )
+            out.update((int(pid), str(t)) for pid, t in s.execute(text(sql), {"v": version}))
+    return out
+
+
+def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:
+    """Store freshly rendered entries, unless anything was committed since they were read (an
+    entry is only kept if it matches its paper as it is now)."""
+    try:
+        with lib.change("Keep rendered entries", undoable=False) as tx:
+            if lib._raw is None or lib._raw.data_version() != seen:
+                return  # another connection committed meanwhile: render again next time
+            tx.session.execute(
+                text(
+                    "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (:p, 'bibtex', :v, :t)"
+                ),
+                [{"p": pid, "v": version, "t": t} for pid, t in fresh.items()],
+            )
+    except StorageError as exc:  # a read-only or busy library exports all the same
+        log.info("rendered entries not kept: %s", exc)
+
+
+def scope_ids(
+    lib: Library, *, ids: Sequence[int] = (), tag: str | None = None, list_name: str | None = None,
+    saved: bool = False,
+) -> list[int]:  # fmt: skip
+    """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
+    if ids:
+        return list(ids)
+    if tag:
+        if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
+            raise NotFoundError(f"no tag named {tag!r}")
+        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
+    if list_name:
+        if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
+            raise NotFoundError(f"no reading list named {list_name!r}")
+        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
+    if saved:
+        return lib.paper_ids(PaperFilter(saved=True))
+    raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
+
+
+def write_text_atomically(path: Path, content: str) -> bool:
+    """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
+    return write_atomically(path, content, only_if_changed=True, error=BibtexError)
+
+
+def format_for_path(path: Path, fmt: str | None) -> str:
+    """The export format for a file: the one asked for (checked against the suffix), or the
+    suffix's (.bib BibTeX, .json CSL-JSON, .ris RIS)."""
+    from readinglist.formats import SUFFIXES, check_format
+
+    suffix = path.suffix.lower()
+    if fmt is None:
+        fmt = {".bib": "bibtex", ".json": "csl-json", ".ris": "ris"}.get(suffix)
+        if fmt is None:
+            raise BibtexError(f"{path} ends in neither .bib, .json nor .ris; say which --format to write")
+    check_format(fmt)
+    if suffix != SUFFIXES[fmt]:
+        raise BibtexError(f"{path.name}: a {fmt} file should end in {SUFFIXES[fmt]}")
+    return fmt

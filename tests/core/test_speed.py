@@ -1,0 +1,188 @@
+"""Issue 16: the 0010_speed migration (FTS5 prefix indexes, sort indexes) and the stdlib read path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from readinglist.db import engine as dbengine
+from readinglist.records import FeedItem, PaperFilter, PaperMeta
+from readinglist.services import ingest
+from readinglist.services.library import Library
+
+WORDS = ("model", "modal", "mode", "transformer", "transport", "graph", "grammar", "müller")
+
+
+def _fill(lib: Library, n: int = 60) -> None:
+    day = dt.date(2024, 5, 1)
+    items = [
+        FeedItem(
+            PaperMeta(
+                title=f"{WORDS[i % 8]} {WORDS[(i * 3) % 8]} study {i}",
+                authors=(f"Author{i % 7} Name", "Jörg Müller"),
+                arxiv_id=f"2405.{10000 + i}",
+                abstract=" ".join(WORDS[(i + k) % 8] for k in range(5)),
+                published=day,
+            ),
+            day,
+            upvotes=i % 13,
+        )
+        for i in range(n)
+    ]
+    with lib.change("fill", undoable=False) as tx:
+        ingest.ingest_feed_items(tx, day, items, make_key=lib.make_citekey)
+        tx.index_pdf_text(1, ["page one about modular things", "", "page three: transformers"])
+
+
+def _fts_rows(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    con = sqlite3.connect(db)
+    try:
+        papers = con.execute("SELECT rowid, * FROM papers_fts ORDER BY rowid").fetchall()
+        pdf = con.execute("SELECT rowid, * FROM pdf_fts ORDER BY rowid").fetchall()
+    finally:
+        con.close()
+    return papers, pdf
+
+
+def _fts_sql(db: Path) -> str:
+    con = sqlite3.connect(db)
+    try:
+        return " ".join(r[0] for r in con.execute("SELECT sql FROM sqlite_master WHERE name LIKE '%_fts'"))
+    finally:
+        con.close()
+
+
+QUERIES = ("mod*", "tra*", "gr*", "model", "m*", "author:müller mode*", '"model study"', "transformers")
+
+
+def test_migration_rebuilds_the_fts_tables_losslessly_both_ways(lib: Library) -> None:
+    from alembic import command
+
+    _fill(lib)
+    before = _fts_rows(lib.db_path)
+    results = {q: [h.paper_id for h in lib.search(q, limit=None)] for q in QUERIES}
+    assert before[0] and before[1] and all(results[q] for q in ("mod*", "m*", "tra*"))
+    assert _fts_sql(lib.db_path).count("prefix='2 3'") == 2
+    cfg = dbengine._alembic_config(lib._engine)
+    command.downgrade(cfg, "0006_interop")
+    assert "prefix" not in _fts_sql(lib.db_path)
+    assert _fts_rows(lib.db_path) == before
+    # The same answers without the prefix index (the slow way) ...
+    assert {q: [h.paper_id for h in lib.search(q, limit=None)] for q in QUERIES} == results
+    command.upgrade(cfg, "head")
+    # ... and with it again, every row (PDF pages included) carried over with its rowid.
+    assert _fts_rows(lib.db_path) == before
+    assert {q: [h.paper_id for h in lib.search(q, limit=None)] for q in QUERIES} == results
+
+
+def test_every_sort_reads_an_index(lib: Library) -> None:
+    from readinglist.db.queries import SORTS, _order_sql
+
+    _fill(lib, 5)
+    con = sqlite3.connect(lib.db_path)
+    try:
+        for key in (*SORTS, None):
+            for desc in (True, False):
+                order = _order_sql(PaperFilter(), key, desc)
+                plan = con.execute(
+                    f"EXPLAIN QUERY PLAN SELECT p.id FROM papers p WHERE p.dismissed = 0 ORDER BY {order} LIMIT 50"
+                ).fetchall()
+                text = " ".join(str(r[-1]) for r in plan)
+                # The feed-day orders (the default one adds upvotes) share an index and sort only
+                # within a day.
+                sorts = text.replace("TEMP B-TREE FOR RIGHT PART", "") if key in (None, "feed") else text
+                # SQLite reads the row for an expression index (the first author): not covering.
+                using = "USING INDEX" if key == "author" else "USING COVERING INDEX"
+                assert using in text and "TEMP B-TREE" not in sorts, (key, desc, text)
+    finally:
+        con.close()
+
+
+def test_reads_inside_a_change_see_its_writes_and_outside_see_the_commit(lib: Library) -> None:
+    from sqlalchemy import text
+
+    _fill(lib, 3)
+    with lib.change("retitle") as tx:
+        tx.capture_papers([1])
+        tx.session.execute(text("UPDATE papers SET title = 'Renamed inside' WHERE id = 1"))
+        assert lib.get(1).title == "Renamed inside"  # the change's own session
+    assert lib.get(1).title == "Renamed inside"  # a fresh snapshot on the stdlib connection
+    assert [h.paper_id for h in lib.search("renamed")] == [1]
+
+
+def test_a_current_library_opens_without_the_orm(tmp_path: Path) -> None:
+    Library.open(tmp_path).close()
+    lib = Library.open(tmp_path)
+    try:
+        assert lib._unit is None and lib._engine_obj is None
+        assert lib.list_papers(PaperFilter()) == []
+        assert lib._unit is None  # reads did not open the unit of work
+    finally:
+        lib.close()
+
+
+def _cached_count(lib: Library) -> int:
+    con = sqlite3.connect(lib.db_path)
+    try:
+        return int(con.execute("SELECT count(*) FROM rendered_entries").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_export_keeps_rendered_entries_until_their_paper_changes(lib: Library) -> None:
+    from sqlalchemy import text
+
+    from readinglist.bibtex.writer import HEADER, write_bibtex
+    from readinglist.services import exporting
+
+    _fill(lib, 30)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    assert exporting.HEADER == HEADER
+    first = exporting.export_text(lib, ids)
+    assert first == write_bibtex(exporting.entries_for(lib, ids))  # byte for byte the writer's
+    assert _cached_count(lib) == 30
+    assert exporting.export_text(lib, ids) == first  # from the kept entries
+    with lib.change("retitle") as tx:
+        tx.capture_papers([2])
+        tx.session.execute(text("UPDATE papers SET title = 'A brand new title' WHERE id = 2"))
+    assert _cached_count(lib) == 29  # the trigger dropped the changed paper's entry
+    again = exporting.export_text(lib, ids)
+    assert "A brand new title" in again and again == write_bibtex(exporting.entries_for(lib, ids))
+    from readinglist.services import history
+
+    history.undo(lib)  # undo rewrites the row too: its entry goes again
+    assert exporting.export_text(lib, ids) == first
+
+
+def test_entries_rendered_by_another_writer_are_not_used(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.services import exporting
+
+    _fill(lib, 5)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    first = exporting.export_text(lib, ids)
+    con = sqlite3.connect(lib.db_path)
+    con.execute("UPDATE rendered_entries SET text = 'stale'")
+    con.commit()
+    con.close()
+    monkeypatch.setattr(exporting, "_WRITER_VERSION", "another writer")
+    assert exporting.export_text(lib, ids) == first
+
+
+def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.services import exporting
+
+    _fill(lib, 5)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    real = exporting.iter_entries
+
+    def iter_then_someone_commits(*a, **kw):  # type: ignore[no-untyped-def]
+        yield from real(*a, **kw)
+        other = sqlite3.connect(lib.db_path)
+        other.execute("UPDATE papers SET title = 'Changed meanwhile' WHERE id = 1")
+        other.commit()
+        other.close()
+
+    monkeypatch.setattr(exporting, "iter_entries", iter_then_someone_commits)
+    exporting.export_text(lib, ids)
+    assert _cached_count(lib) == 0
