@@ -23,7 +23,7 @@ else:
 
 # The services' own tuples, repeated so that building the parser loads neither (a test keeps them equal).
 SOURCES = ("hf", "arxiv")
-DIGEST_FORMATS = ("markdown", "html", "json")
+DIGEST_FORMATS = ("markdown", "html", "json", "atom")
 
 
 def _positive(text: str) -> int:
