@@ -29,10 +29,12 @@ C = 4.0  # logistic regression
 C_SVM = 0.5  # linear SVM
 SOLVER = "svm"
 MAX_WEAK = 5000  # weak negatives for the keep model, at most
+MAX_TAG_NEGATIVES = 3000  # other kept and dismissed papers a tag model contrasts with, at most
+MAX_TAG_WEAK = 500  # and untouched feed papers
 MODEL_FILE = "model.npz"
 FORMAT = 2
 # What a cached model was trained with: a model on disk made another way is trained again.
-RECIPE = f"{FORMAT}-{SOLVER}-{C}-{C_SVM}-{MAX_WEAK}"
+RECIPE = f"{FORMAT}-{SOLVER}-{C}-{C_SVM}-{MAX_WEAK}-{MAX_TAG_NEGATIVES}-{MAX_TAG_WEAK}"
 
 
 @dataclass
@@ -79,7 +81,7 @@ def _classifier() -> Any:
     if SOLVER == "svm":
         from sklearn.svm import LinearSVC
 
-        return LinearSVC(C=C_SVM, class_weight="balanced")
+        return LinearSVC(C=C_SVM, class_weight="balanced", tol=1e-3, max_iter=300)
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=200)
@@ -137,13 +139,15 @@ def train(
     for i in kept:
         for t in docs[i].tags:
             by_tag.setdefault(t, []).append(int(i))
-    tag_weak = weak(min(1000, len(kept)))
+    tag_weak = weak(min(MAX_TAG_WEAK, len(kept)))
     for tag in sorted(by_tag):
         pos = np.array(by_tag[tag], dtype=np.int64)
         if len(pos) < MIN_TAGGED:
             continue
-        others = np.setdiff1d(kept, pos)
-        neg = np.concatenate([others, dismissed, tag_weak])
+        others = np.concatenate([np.setdiff1d(kept, pos), dismissed])
+        if len(others) > MAX_TAG_NEGATIVES:  # a sample is as good a contrast, and much faster
+            others = rng.choice(others, size=MAX_TAG_NEGATIVES, replace=False)
+        neg = np.concatenate([others, tag_weak])
         if len(neg):
             targets.append((tag, pos, neg))
 
@@ -161,11 +165,10 @@ def train(
         # liblinear's time grows with the number of columns: fit on the ones in use only.
         active = np.unique(x.indices)
         x = x[:, active]
-        at = {int(r): n for n, r in enumerate(rows)}
 
         def fit(target: tuple[str, Any, Any]) -> tuple[Any, float]:
             _, pos, neg = target
-            sel = np.array([at[int(i)] for i in np.concatenate([pos, neg])])
+            sel = np.searchsorted(rows, np.concatenate([pos, neg]))
             y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
             clf = _classifier()
             clf.fit(x[sel], y)

@@ -69,6 +69,7 @@ class Recommender:
         self.at = {d.id: n for n, d in enumerate(self.docs)}
         self.kept_rows = np.array([n for n, d in enumerate(self.docs) if d.kept], dtype=np.int64)
         self._sides: dict[str, tuple[Any, Any]] = {}  # computed on first use, then kept
+        self._tag_cols = [models.names.index(t) for t in models.tags]
 
     @classmethod
     def build(
@@ -166,7 +167,9 @@ class Recommender:
         if sims is None or not len(sims):
             return ()
         sims = np.where(self.kept_rows == row, -np.inf, sims)
-        order = np.argsort(-sims, kind="stable")
+        k = min(NEIGHBOURS, len(sims))
+        head = np.argpartition(-sims, k - 1)[:k] if len(sims) > k else np.arange(len(sims))
+        order = head[np.argsort(-sims[head], kind="stable")]
         reasons: list[str] = []
         # The tag: the tag model's best guess if one of the nearest kept papers has it, else
         # the tag most of the nearest have.
@@ -178,7 +181,7 @@ class Recommender:
         tags = self.models.tags
         tag = None
         if tags:
-            best = tags[int(np.argmax(probs[[self.models.names.index(t) for t in tags]]))]
+            best = tags[int(np.argmax(probs[self._tag_cols]))]
             tag = best if counts.get(best) else None
         if tag is None and counts:
             common = max(counts, key=lambda t: (counts[t], t))
