@@ -114,7 +114,12 @@ def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-u
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv if argv is not None else sys.argv[1:])
+    argv = list(argv if argv is not None else sys.argv[1:])
+    if QApplication.instance() is None:
+        from ui.preflight import check_or_exit
+
+        check_or_exit(argv)  # no display or a missing library: exit 1 with a message, not 134
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app = make_app()
     throwaway = args.demo or bool(args.screenshot)
