@@ -19,6 +19,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from readinglist import __version__
+from readinglist.config import choose_library_dir, resolve_library_dir
 from readinglist.errors import ReadingListError
 from readinglist.services.library import Library
 from ui import settings as keys
@@ -86,6 +87,14 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
+def library_root(explicit: Path | None, settings: Settings) -> Path:
+    """The CLI's rule (``readinglist.config.resolve_library_dir``): ``--library``, else
+    ``READINGLIST_HOME``, else the folder chosen in Settings, else the platform default. A folder
+    remembered by an older version (``library/last``) counts as chosen."""
+    last = settings.get(keys.LAST_LIBRARY)
+    return resolve_library_dir(explicit, fallback=Path(last) if last else None)
+
+
 def _demo_library() -> Library:
     from readinglist.demo import populate_demo
 
@@ -140,18 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     try:
-        if args.demo:
-            lib = _demo_library()
-        else:
-            root = args.library or (
-                Path(settings.get(keys.LAST_LIBRARY)) if settings.get(keys.LAST_LIBRARY) else None
-            )
-            lib = Library.open(root)
+        lib = _demo_library() if args.demo else Library.open(library_root(args.library, settings))
     except ReadingListError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if not throwaway:
-        settings.set(keys.LAST_LIBRARY, str(lib.root))
     state = {"ctx": build_context(lib, settings)}
     sync = not (args.no_sync or throwaway)
     win = open_window(state["ctx"], sync=sync)
@@ -170,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         state["win"].close()
         old.bus.detach()
         old.lib.close()
-        settings.set(keys.LAST_LIBRARY, str(new_lib.root))
+        if not throwaway:  # chosen in Settings: the app and the CLI open it from now on
+            choose_library_dir(new_lib.root)
+            settings.set(keys.LAST_LIBRARY, str(new_lib.root))
         state["ctx"] = build_context(new_lib, settings)
         state["win"] = open_window(state["ctx"], sync=sync)
         state["win"].switch_library.connect(switch)

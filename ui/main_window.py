@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from readinglist.config import is_default_library
 from readinglist.records import MatchInfo, PaperFilter, PaperRow
 from readinglist.services import alerts, papers
 from ui import settings as keys
@@ -74,7 +75,10 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setWindowTitle(f"readinglist — {ctx.lib.root.name}")
+        # The library's folder name, only when it is not the default one.
+        self.setWindowTitle(
+            "readinglist" if is_default_library(ctx.lib.root) else f"readinglist — {ctx.lib.root.name}"
+        )
         self.setAcceptDrops(True)
         self.actions_ = Actions(self)
         self.papers = PaperTableModel(ctx, self)

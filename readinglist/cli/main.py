@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--library",
         type=Path,
         metavar="DIR",
-        help="library folder (default: $READINGLIST_HOME or the user data folder)",
+        help="library folder (default: $READINGLIST_HOME, else the folder chosen in the app, else the user data folder)",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--version", action="version", version=f"readinglist {__version__}")
@@ -49,9 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     lib = None
     try:
         if getattr(args, "needs_library", True):
+            from readinglist.config import resolve_library_dir
             from readinglist.services.library import Library
 
-            lib = Library.open(args.library)
+            lib = Library.open(resolve_library_dir(args.library))
         code = int(args.func(lib, args) or 0)
         if lib is not None and not getattr(args, "readonly", False):
             _refresh_autoexports(lib)
