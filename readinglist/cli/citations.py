@@ -12,6 +12,7 @@ from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
 from readinglist.services import citations
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +75,7 @@ def _cited_ids(lib: Library, args: argparse.Namespace) -> list[int]:
 
     found = cited_papers(lib, read_cited(args.aux, args.tex, args.md))
     message(
-        f"{len(found.ids)} cited entr{'ies' if len(found.ids) != 1 else 'y'} from {len(found.files)} file(s)"
+        f"{plural(len(found.ids), 'cited entry', 'cited entries')} from {plural(len(found.files), 'file')}"
     )
     for m in found.missing:
         message("missing: " + describe_missing(m))
