@@ -18,7 +18,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from ui.dialogs import errors
-from ui.views.icons import icon
+from ui.views.icons import icon, themed
 
 INFO_MS = 4000
 ACTION_MS = 15000
@@ -83,7 +83,7 @@ class NotificationBar(QFrame):
         self.action_btn.clicked.connect(self._action)
         self.close_btn = QToolButton()
         self.close_btn.setObjectName("notificationClose")
-        self.close_btn.setIcon(icon("close"))
+        themed(self.close_btn, "close")
         self.close_btn.setAutoRaise(True)
         self.close_btn.setToolTip("Dismiss (Esc)")
         self.close_btn.clicked.connect(self.next)
@@ -156,7 +156,6 @@ class NotificationBar(QFrame):
         self.style().polish(self)
         color = {"info": None, "warning": "#d97706", "error": "#dc2626"}[note.level]
         self.icon.setPixmap(icon(note.level, color).pixmap(18, 18))
-        self.close_btn.setIcon(icon("close"))  # tinted for the current theme
         self.text.setText(note.message)
         self.details_btn.setVisible(bool(note.details))
         self.action_btn.setText(note.action)
