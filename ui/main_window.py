@@ -34,6 +34,7 @@ from ui.dialogs.shortcuts import ShortcutsWindow
 from ui.models.context import AppContext
 from ui.models.papers import PaperTableModel
 from ui.models.sidebar import Snapshot
+from ui.views.columns import PaneFit
 from ui.views.details import DetailsPane
 from ui.views.digest import Digests
 from ui.views.discover import DiscoverController, DiscoverPage
@@ -139,8 +140,15 @@ class MainWindow(QMainWindow):
         for w in (self.sidebar, self.pages, self.right):
             self.splitter.addWidget(w)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([222, 768, 410])
+        self.splitter.setSizes([200, 790, 410])
         self.splitter.setChildrenCollapsible(False)
+        # Small windows: the details pane yields, so the list keeps room for every column.
+        self.pages.setMinimumWidth(280)
+        self.right.setMinimumWidth(240)
+        self.sidebar.setMinimumWidth(150)
+        self.pane_fit = PaneFit(
+            self.splitter, lambda: self.list.columns.comfortable_width() + 180, (200, 410)
+        )
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -618,6 +626,7 @@ class MainWindow(QMainWindow):
             self.restoreState(s.get(keys.WINDOW_STATE))
         if not s.get(keys.MAIN_SPLITTER).isEmpty():
             self.splitter.restoreState(s.get(keys.MAIN_SPLITTER))
+            self.pane_fit.adopt()
         if not s.get(keys.DETAILS_SPLITTER).isEmpty():
             self.details.splitter.restoreState(s.get(keys.DETAILS_SPLITTER))
         if not s.get(keys.HEADER_STATE).isEmpty():
