@@ -173,8 +173,7 @@ class MainWindow(QMainWindow):
             menu = self.menuBar().addMenu(title)
             for aid in items:
                 menu.addSeparator() if aid is None else menu.addAction(self.actions_[aid])
-        menu = self.menuBar().actions()[-2].menu()
-        menu.addAction(self.downloads_panel.toggleViewAction())
+        # View → Downloads (A.SHOW_DOWNLOADS) shows the panel; its own toggle would be a second "Downloads".
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads_panel)
         self.downloads_panel.hide()
         self.sync_label = QLabel()
