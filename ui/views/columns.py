@@ -33,7 +33,8 @@ class ColumnFit(QObject):
         char = view.fontMetrics().averageCharWidth()
         self.preferred = dict(natural)
         self.minimum = {k: max(40, n * char) for k, n in MIN_CHARS.items()}
-        self.minimum["date"] = view.fontMetrics().horizontalAdvance("30 Sep 2026") + 16  # never elided
+        self.minimum["date"] = view.fontMetrics().horizontalAdvance("30 Sep 2026") + 30  # never elided
+        self.preferred["date"] = max(self.preferred.get("date", 0), self.minimum["date"])
         self.title_min = TITLE_MIN_CHARS * char
         self._fitting = False
         self._queued = False
@@ -44,7 +45,7 @@ class ColumnFit(QObject):
         """Take the current widths (a restored header) as the preferred ones."""
         for key, n in COL.items():
             if key != "title":
-                self.preferred[key] = self.header.sectionSize(n)
+                self.preferred[key] = max(self.header.sectionSize(n), self.minimum.get(key, 0))
         self.fit()
 
     def comfortable_width(self) -> int:

@@ -47,6 +47,7 @@ class PaperListView(QTableView):
         vh.setResizeContentsPrecision(0)
         hh.setSectionsMovable(True)
         hh.setHighlightSections(False)
+        hh.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrow header says "Upvo…", not "Upvote"
         hh.setStretchLastSection(False)
         hh.setSectionsClickable(True)
         hh.setSortIndicatorShown(True)
