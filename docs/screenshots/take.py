@@ -87,9 +87,10 @@ def shoot(size: str, theme: str, out: Path) -> None:
                 row = lib.list_papers(PaperFilter(saved=True), limit=1)[0]
                 papers_ops.set_note(lib, row.id, "Read **section 3** first; compare with `baseline`.")
                 noted = [lib.get(row.id)]
+            pid = noted[0].id
             win.sidebar.select_key("library:all")
-            _wait(app, lambda: win.papers.row_of(noted[0].id) >= 0, 5)
-            win.list.select_id(noted[0].id)
+            _wait(app, lambda pid=pid: win.papers.row_of(pid) >= 0, 5)
+            win.list.select_id(pid)
             save(win, "details")
         elif scene in ("search", "search-none"):
             win.search.setText("diffusion" if scene == "search" else "zebra quantum origami")

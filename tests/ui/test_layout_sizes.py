@@ -14,7 +14,7 @@ def _at(qtbot, win, w: int, h: int) -> None:  # type: ignore[no-untyped-def]
     win.resize(w, h)
     win.show()
     qtbot.waitUntil(lambda: win.width() == w, timeout=5000)
-    qtbot.wait(100)  # the deferred fits run
+    qtbot.wait(400)  # the deferred fits run (splitter, then columns)
 
 
 def _on_screen(win) -> dict[str, bool]:  # type: ignore[no-untyped-def]
