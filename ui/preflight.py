@@ -174,7 +174,11 @@ def problem(
     platform = platform_name(env)
     if platform is None:
         return NO_DISPLAY
-    if platform == "xcb" and env.get("DISPLAY") and not x_server_reachable(env["DISPLAY"]):
+    if (platform == "xcb" and not env.get("DISPLAY")) or (
+        platform == "wayland" and not env.get("WAYLAND_DISPLAY")
+    ):
+        return f"QT_QPA_PLATFORM={platform} needs a display, and none is set. " + NO_DISPLAY.split(". ", 1)[1]
+    if platform == "xcb" and not x_server_reachable(env["DISPLAY"]):
         return (
             f"no X server answers on DISPLAY={env['DISPLAY']}. Start one, or render without a "
             "screen: `readinglist gui --screenshot FILE`, or QT_QPA_PLATFORM=offscreen."

@@ -25,6 +25,11 @@ def test_no_display_is_reported_before_qt() -> None:
     assert msg is not None and "DISPLAY" in msg and "--screenshot" in msg and "offscreen" in msg
 
 
+def test_xcb_without_display_is_reported() -> None:
+    msg = preflight.problem({"QT_QPA_PLATFORM": "xcb"})
+    assert msg is not None and "needs a display" in msg and "offscreen" in msg
+
+
 def test_offscreen_needs_no_display_and_finds_its_libraries() -> None:
     # The offscreen plugin is real and complete here: nothing is reported.
     assert preflight.problem({"QT_QPA_PLATFORM": "offscreen"}) is None
@@ -37,7 +42,8 @@ def test_every_missing_xcb_library_is_named_as_a_package(tmp_path: Path) -> None
         seen.append(plugin)
         return ["libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libfoo.so.9"]
 
-    msg = preflight.problem({"QT_QPA_PLATFORM": "xcb"}, find_missing=two_missing, qt=preflight.qt_dir())
+    env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": "remote.host:0"}  # a remote X server: not probed
+    msg = preflight.problem(env, find_missing=two_missing, qt=preflight.qt_dir())
     assert seen and seen[0].name == "libqxcb.so"
     assert msg is not None
     assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1" in msg
