@@ -47,6 +47,10 @@ def test_no_pile_up_the_newest_shows_and_problems_come_back(qtbot, window) -> No
     assert bar.text.text() == "Disk full"  # the unresolved problem is not lost
     bar.next()
     assert not bar.isVisible()
+    bar.push_action("3 new papers", "Show digest", lambda: None)
+    bar.push("info", "Saved a paper")
+    bar.next()
+    assert bar.current is not None and bar.current.action == "Show digest"  # the offer came back
 
 
 def test_a_retried_download_removes_its_failure_and_offline(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -139,8 +139,9 @@ class NotificationBar(QFrame):
             return
         self._pending = [n for n in self._pending if n != note and not (note.topic and n.topic == note.topic)]
         cur = self.current
-        if cur is not None and cur.level != "info" and not (note.topic and cur.topic == note.topic):
-            self._pending.append(cur)  # a problem waits behind the newer note, unresolved
+        keep = cur is not None and (cur.level != "info" or cur.action)
+        if keep and cur is not None and not (note.topic and cur.topic == note.topic):
+            self._pending.append(cur)  # a problem (or an offer such as "Show digest") waits behind
         self._show(note)
 
     def resolve(self, topic: str) -> None:
