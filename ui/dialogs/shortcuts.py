@@ -102,20 +102,23 @@ class ShortcutsWindow(QDialog):
         words = text.lower().split()
         for group in self.groups.values():
             shown = 0
-            for i in range(group.childCount()):
-                item = group.child(i)
+            for item in self._children(group):
                 hay = f"{group.text(0)} {item.text(0)} {item.text(1)}".lower()
                 hide = not all(w in hay for w in words)
                 item.setHidden(hide)
                 shown += not hide
             group.setHidden(shown == 0)
 
+    @staticmethod
+    def _children(group: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+        return [c for c in (group.child(i) for i in range(group.childCount())) if c is not None]
+
     def visible_rows(self) -> list[tuple[str, str, str]]:
         """(group, action, keys) of the rows the filter shows."""
         return [
-            (g.text(0), g.child(i).text(0), g.child(i).text(1))
+            (g.text(0), c.text(0), c.text(1))
             for g in self.groups.values()
             if not g.isHidden()
-            for i in range(g.childCount())
-            if not g.child(i).isHidden()
+            for c in self._children(g)
+            if not c.isHidden()
         ]
