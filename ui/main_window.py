@@ -140,14 +140,14 @@ class MainWindow(QMainWindow):
         for w in (self.sidebar, self.pages, self.right):
             self.splitter.addWidget(w)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([200, 790, 410])
+        self.splitter.setSizes([222, 768, 410])
         self.splitter.setChildrenCollapsible(False)
         # Small windows: the details pane yields, so the list keeps room for every column.
         self.pages.setMinimumWidth(280)
         self.right.setMinimumWidth(240)
         self.sidebar.setMinimumWidth(150)
         self.pane_fit = PaneFit(
-            self.splitter, lambda: self.list.columns.comfortable_width() + 180, (200, 410)
+            self.splitter, lambda: self.list.columns.comfortable_width() + 180, (222, 410)
         )
         central = QWidget()
         cl = QVBoxLayout(central)

@@ -44,7 +44,7 @@ def test_user_widths_come_back_when_the_window_grows(qtbot, window) -> None:  # 
     _at(qtbot, window, 1400, 900)
     hh = window.list.horizontalHeader()
     assert hh.sectionSize(COL["authors"]) == window.list.columns.preferred["authors"]
-    assert window.splitter.sizes()[0] == 200 and window.splitter.sizes()[2] == 410
+    assert window.splitter.sizes()[0] == 222 and window.splitter.sizes()[2] == 410
 
 
 def test_large_window_shares_the_extra_width(qtbot, window) -> None:  # type: ignore[no-untyped-def]

@@ -107,7 +107,7 @@ class ColumnFit(QObject):
 class PaneFit(QObject):
     """Shares the splitter's width: the sidebar and details keep the widths the user gave them
     while the list has ``want`` pixels; on a narrower window the details pane yields (down to
-    ``details_min``; the sidebar keeps the user's width); on a wide one the details pane and
+    ``details_min``), then the sidebar a little (down to ``sidebar_min``); on a wide one the details pane and
     the sidebar take a share of the extra, not only the list."""
 
     def __init__(
@@ -116,12 +116,14 @@ class PaneFit(QObject):
         want: Callable[[], int],
         preferred: tuple[int, int],
         details_min: int = 290,
+        sidebar_min: int = 200,
     ) -> None:
         super().__init__(splitter)
         self.splitter = splitter
         self.want = want
         self.preferred = preferred  # (sidebar, details), as the user left them
         self.details_min = details_min
+        self.sidebar_min = sidebar_min
         self._fitting = False
         self._queued = False
         self._adopt_later = False
@@ -168,6 +170,8 @@ class PaneFit(QObject):
             give = min(short, max(0, details - self.details_min))
             details -= give
             short -= give
+        if short > 0:  # then the sidebar, a little: never below ``sidebar_min``
+            side -= min(short, max(0, side - self.sidebar_min))
         new = [side, total - side - details, details]
         if new != sizes:
             self._fitting = True
