@@ -141,14 +141,22 @@ def _open_reader(app, win, lib, w: int, h: int):  # type: ignore[no-untyped-def]
     if len(boxes) >= 5:  # the abstract's second line highlighted, its fourth underlined
         service.add_annotation(lib, row.id, AnnotationRecord(None, 0, "highlight", rects=(boxes[3],)))
         service.add_annotation(
-            lib, row.id, AnnotationRecord(None, 0, "underline", color="#2ea8e5", rects=(boxes[5 if len(boxes) > 5 else 4],))
+            lib,
+            row.id,
+            AnnotationRecord(
+                None, 0, "underline", color="#2ea8e5", rects=(boxes[5 if len(boxes) > 5 else 4],)
+            ),
         )
         x1, y0 = boxes[3][2], boxes[3][1]
         service.add_annotation(
             lib,
             row.id,
             AnnotationRecord(
-                None, 0, "note", rects=((x1 + 8, y0, x1 + 16, y0 + 8),), comment="The key claim; check Table 2."
+                None,
+                0,
+                "note",
+                rects=((x1 + 8, y0, x1 + 16, y0 + 8),),
+                comment="The key claim; check Table 2.",
             ),
         )
     reader = open_reader(win, lib, row.id, row.pdf)
