@@ -19,7 +19,53 @@ def default_library_dir() -> Path:
     env = os.environ.get("READINGLIST_HOME")
     if env:
         return Path(env).expanduser()
+    return platform_library_dir()
+
+
+def platform_library_dir() -> Path:
+    """The platform's user data folder (``~/.local/share/readinglist`` on Linux)."""
     return Path(platformdirs.user_data_dir("readinglist", appauthor=False))
+
+
+def chosen_library_file() -> Path:
+    """Where the folder chosen in the app's Settings is remembered, for the app and the CLI alike."""
+    return Path(platformdirs.user_config_dir("readinglist", appauthor=False)) / "library-folder"
+
+
+def chosen_library_dir() -> Path | None:
+    try:
+        text = chosen_library_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(text).expanduser() if text else None
+
+
+def choose_library_dir(path: Path | None) -> None:
+    """Remember ``path`` as the chosen library folder (None forgets the choice)."""
+    f = chosen_library_file()
+    if path is None:
+        f.unlink(missing_ok=True)
+        return
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(str(Path(path).expanduser().resolve()) + "\n", encoding="utf-8")
+
+
+def resolve_library_dir(explicit: Path | str | None = None, *, fallback: Path | None = None) -> Path:
+    """The one rule, for the app and the CLI: ``--library``, else ``READINGLIST_HOME``, else the
+    folder chosen in Settings (``fallback`` if none was chosen), else the platform default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("READINGLIST_HOME")
+    if env:
+        return Path(env).expanduser()
+    return chosen_library_dir() or fallback or platform_library_dir()
+
+
+def is_default_library(root: Path) -> bool:
+    try:
+        return Path(root).resolve() == platform_library_dir().resolve()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)

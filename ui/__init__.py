@@ -19,7 +19,10 @@ def _guard_singleton_refcounts() -> bool:
         return False
     import ctypes
 
-    from PySide6.QtCore import QObject, Signal
+    try:
+        from PySide6.QtCore import QObject, Signal
+    except ImportError:  # a system library is missing: ui.preflight says which, before Qt starts
+        return False
 
     class _Probe(QObject):
         ping = Signal()

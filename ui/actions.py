@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.views.icons import icon
+from ui.views.icons import icon, themed
 
 
 class ActionId(enum.Enum):
@@ -141,7 +141,8 @@ class Actions(QObject):
         super().__init__(parent)
         self._actions: dict[ActionId, QAction] = {}
         for aid, spec in SPECS.items():
-            a = QAction(icon(spec.icon), spec.text, parent)
+            a = QAction(spec.text, parent)
+            themed(a, spec.icon)
             a.setShortcuts([QKeySequence(k) for k in spec.keys])
             tip = spec.tip or spec.text
             if spec.keys:

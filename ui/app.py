@@ -20,6 +20,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from readinglist import __version__
+from readinglist.config import choose_library_dir, resolve_library_dir
 from readinglist.errors import ReadingListError
 from readinglist.services.library import Library
 from ui import settings as keys
@@ -90,6 +91,14 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
+def library_root(explicit: Path | None, settings: Settings) -> Path:
+    """The CLI's rule (``readinglist.config.resolve_library_dir``): ``--library``, else
+    ``READINGLIST_HOME``, else the folder chosen in Settings, else the platform default. A folder
+    remembered by an older version (``library/last``) counts as chosen."""
+    last = settings.get(keys.LAST_LIBRARY)
+    return resolve_library_dir(explicit, fallback=Path(last) if last else None)
+
+
 def _demo_library() -> Library:
     from readinglist.demo import populate_demo
 
@@ -118,7 +127,12 @@ def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-u
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv if argv is not None else sys.argv[1:])
+    argv = list(argv if argv is not None else sys.argv[1:])
+    if QApplication.instance() is None:
+        from ui.preflight import check_or_exit
+
+        check_or_exit(argv)  # no display or a missing library: exit 1 with a message, not 134
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app = make_app()
     throwaway = args.demo or bool(args.screenshot)
@@ -139,18 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     try:
-        if args.demo:
-            lib = _demo_library()
-        else:
-            root = args.library or (
-                Path(settings.get(keys.LAST_LIBRARY)) if settings.get(keys.LAST_LIBRARY) else None
-            )
-            lib = Library.open(root)
+        lib = _demo_library() if args.demo else Library.open(library_root(args.library, settings))
     except ReadingListError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if not throwaway:
-        settings.set(keys.LAST_LIBRARY, str(lib.root))
     ctx = build_context(lib, settings)
     sync = not (args.no_sync or throwaway)
     win = open_window(ctx, sync=sync)
@@ -175,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             win.close()
             old.bus.detach()
             old.lib.close()
-            settings.set(keys.LAST_LIBRARY, str(new_lib.root))
+            if not throwaway:  # chosen in Settings: the app and the CLI open it from now on
+                choose_library_dir(new_lib.root)
+                settings.set(keys.LAST_LIBRARY, str(new_lib.root))
             ctx = build_context(new_lib, settings)
             win = open_window(ctx, sync=sync)
             win.switch_library.connect(switch)

@@ -16,7 +16,7 @@ from ui.views import icons
 _SYSTEM_FONT_PT: float | None = None
 
 
-def _palette(dark: bool) -> QPalette:
+def palette(dark: bool) -> QPalette:
     """A restrained palette on the Fusion style: slate greys, one blue accent."""
     if dark:
         colors = {
@@ -51,6 +51,22 @@ def _palette(dark: bool) -> QPalette:
     return pal
 
 
+_palette = palette  # the older name
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21; AA asks 4.5 for text)."""
+
+    def lum(c: QColor) -> float:
+        def ch(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def is_dark(settings: Settings, override: str | None = None) -> bool:
     theme = override or settings.get(keys.THEME)
     if theme == "system":
@@ -67,7 +83,7 @@ def apply_appearance(settings: Settings, theme: str | None = None) -> None:
     assert isinstance(app, QApplication)
     app.setStyle(QStyleFactory.create("Fusion"))
     dark = is_dark(settings, theme)
-    app.setPalette(_palette(dark))
+    app.setPalette(palette(dark))
     font = app.font()
     if _SYSTEM_FONT_PT is None:
         _SYSTEM_FONT_PT = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
@@ -82,3 +98,4 @@ def apply_appearance(settings: Settings, theme: str | None = None) -> None:
             f.close()
     app.setStyleSheet(qss)
     icons.clear_cache()
+    icons.retint_all()  # every icon follows the theme, not only the ones made after the change

@@ -16,6 +16,9 @@ from readinglist.services.library import Library
 class Bus(QObject):
     changed = Signal(object)  # Changes, on the GUI thread, coalesced
     notify = Signal(str, str, str)  # level ("info" | "warning" | "error"), message, details
+    notify_topic = Signal(str, str, str, str)  # the same, plus a topic a later success resolves
+    resolved = Signal(str)  # a topic ("offline", "download") whose notes a success made obsolete
+    online_changed = Signal(bool)  # a request failed for want of network (False), or got through
     current_paper = Signal(object)  # int | None: the paper the details pane shows
     downloads_changed = Signal()  # the set of papers downloading changed
 
@@ -58,11 +61,20 @@ class Bus(QObject):
         if not changes.empty:
             self.changed.emit(changes)
 
-    def info(self, message: str, details: str = "") -> None:
-        self.notify.emit("info", message, details)
+    def _emit(self, level: str, message: str, details: str, topic: str) -> None:
+        if topic:
+            self.notify_topic.emit(level, message, details, topic)
+        else:
+            self.notify.emit(level, message, details)
 
-    def warning(self, message: str, details: str = "") -> None:
-        self.notify.emit("warning", message, details)
+    def info(self, message: str, details: str = "", *, topic: str = "") -> None:
+        self._emit("info", message, details, topic)
 
-    def error(self, message: str, details: str = "") -> None:
-        self.notify.emit("error", message, details)
+    def warning(self, message: str, details: str = "", *, topic: str = "") -> None:
+        self._emit("warning", message, details, topic)
+
+    def error(self, message: str, details: str = "", *, topic: str = "") -> None:
+        self._emit("error", message, details, topic)
+
+    def resolve(self, topic: str) -> None:
+        self.resolved.emit(topic)

@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMenu,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -21,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from readinglist.config import is_default_library
 from readinglist.records import Changes, MatchInfo, PaperFilter, PaperRow
 from readinglist.services import alerts, papers
+from readinglist.textutil import plural
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
 from ui.appearance import apply_appearance
@@ -34,6 +35,7 @@ from ui.dialogs.shortcuts import ShortcutsWindow
 from ui.models.context import AppContext
 from ui.models.papers import FOR_YOU, PaperTableModel
 from ui.models.sidebar import Snapshot
+from ui.views.columns import PaneFit
 from ui.views.details import DetailsPane
 from ui.views.digest import Digests
 from ui.views.discover import DiscoverController, DiscoverPage
@@ -80,7 +82,10 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setWindowTitle(f"readinglist — {ctx.lib.root.name}")
+        # The library's folder name, only when it is not the default one.
+        self.setWindowTitle(
+            "readinglist" if is_default_library(ctx.lib.root) else f"readinglist — {ctx.lib.root.name}"
+        )
         self.setAcceptDrops(True)
         self.actions_ = Actions(self)
         self.papers = PaperTableModel(ctx, self)
@@ -126,7 +131,7 @@ class MainWindow(QMainWindow):
     # -- layout ------------------------------------------------------------------------------
     def _layout(self) -> None:
         self.middle = ListPane(self.list, {
-            "sync": self.sync.sync_now, "import": self._import_dialog, "add": self.add_by_id,
+            "sync": self.sync.user_sync, "import": self._import_dialog, "add": self.add_by_id,
             "search_hf": lambda: self.source.set_source("hf"),
             "search_arxiv": lambda: self.source.set_source("arxiv"),
             "clear_search": self.search.clear, "show_feed": lambda: self.sidebar.select_key("feed:latest"),
@@ -145,13 +150,20 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([222, 768, 410])
         self.splitter.setChildrenCollapsible(False)
+        # Small windows: the details pane yields, so the list keeps room for every column.
+        self.pages.setMinimumWidth(280)
+        self.right.setMinimumWidth(240)
+        self.sidebar.setMinimumWidth(150)
+        self.pane_fit = PaneFit(
+            self.splitter, lambda: self.list.columns.comfortable_width() + 180, (222, 410)
+        )
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
-        cl.addWidget(self.notice)
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.notice.float_over(central)  # an overlay: showing it never moves the layout
         tb = QToolBar("Main")
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
@@ -169,9 +181,7 @@ class MainWindow(QMainWindow):
             menu = self.menuBar().addMenu(title)
             for item in items:
                 menu.addSeparator() if item is None else menu.addAction(self.actions_[item])
-        view_menu = self.menuBar().actions()[-2].menu()
-        assert isinstance(view_menu, QMenu)
-        view_menu.addAction(self.downloads_panel.toggleViewAction())
+        # View → Downloads (A.SHOW_DOWNLOADS) shows the panel; its own toggle would be a second "Downloads".
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.downloads_panel)
         self.downloads_panel.hide()
         self.sync_label = QLabel()
@@ -191,10 +201,11 @@ class MainWindow(QMainWindow):
     # -- wiring ------------------------------------------------------------------------------
     def _wire(self) -> None:
         c, t, d, act = self.ctx, self.triage, self.details, self.actions_.connect
+        # The banner says what happened; the status bar only holds lasting state (sync, offline).
         c.bus.notify.connect(self.notice.push)
-        c.bus.notify.connect(
-            lambda level, msg, _d: self.statusBar().showMessage(msg, 6000) if level == "info" else None
-        )
+        c.bus.notify_topic.connect(self.notice.push)
+        c.bus.resolved.connect(self.notice.resolve)
+        c.bus.online_changed.connect(lambda _online: self._sync_finished(None))
         self.sync.finished.connect(self._sync_finished)
         self.sync.started.connect(self._show_view)
         self.sidebar.filter_selected.connect(self._filter_selected)
@@ -244,7 +255,7 @@ class MainWindow(QMainWindow):
             (A.OPEN_IN_BROWSER, self.pdfs.open_in_browser), (A.FOCUS_SEARCH, self._focus_search),
             (A.SAVE_SEARCH, self.save_search), (A.COPY_BIBTEX, t.copy_bibtex),
             (A.COPY_CITEKEY, t.copy_citekey), (A.COPY_CITATION, self.copy_citation), (A.UNDO, t.undo),
-            (A.REDO, t.redo), (A.SYNC_NOW, self.sync.sync_now), (A.IMPORT_ZOTERO, self._import_zotero_dialog),
+            (A.REDO, t.redo), (A.SYNC_NOW, self.sync.user_sync), (A.IMPORT_ZOTERO, self._import_zotero_dialog),
             (A.IMPORT, self._import_dialog), (A.EXPORT, self.export), (A.NEW_LIST, self.sidebar.new_list),
             (A.SHOW_DOWNLOADS, self._show_downloads), (A.SETTINGS, self.open_settings),
             (A.DISCOVER, self._discover), (A.DISCOVER_ADD, self.discover_page.add_selected),
@@ -558,7 +569,7 @@ class MainWindow(QMainWindow):
             return
 
         def done(ids: list[int]) -> None:
-            self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to the library")
+            self.ctx.bus.info(f"Added {plural(len(ids), 'paper')} to the library")
             self.sidebar.wanted_key = "library:library"
             self.sidebar.select_key("library:library")
 
@@ -595,7 +606,7 @@ class MainWindow(QMainWindow):
 
         def done(text: str) -> None:
             QGuiApplication.clipboard().setText(text.rstrip("\n"))
-            self.ctx.bus.info(f"Copied {len(ids)} reference{'s' if len(ids) != 1 else ''} ({style.upper()})")
+            self.ctx.bus.info(f"Copied {plural(len(ids), 'reference')} ({style.upper()})")
 
         self.ctx.tasks.run(citations.formatted_citation, self.ctx.lib, ids, style, on_done=done,
                            on_error=self.ctx.report_error)  # fmt: skip
@@ -649,6 +660,7 @@ class MainWindow(QMainWindow):
             self.restoreState(s.get(keys.WINDOW_STATE))
         if not s.get(keys.MAIN_SPLITTER).isEmpty():
             self.splitter.restoreState(s.get(keys.MAIN_SPLITTER))
+            self.pane_fit.adopt()
         if not s.get(keys.DETAILS_SPLITTER).isEmpty():
             self.details.splitter.restoreState(s.get(keys.DETAILS_SPLITTER))
         if not s.get(keys.HEADER_STATE).isEmpty():

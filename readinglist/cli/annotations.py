@@ -8,6 +8,7 @@ from pathlib import Path
 
 from readinglist.cli.output import emit_json, message
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,5 +40,5 @@ def cmd_export_pdf(lib: Library, args: argparse.Namespace) -> int:
 
     pid = lib.resolve(args.id)
     n = export_annotated_pdf(lib, pid, args.output)
-    message(f"wrote {args.output} with {n} annotation(s)")
+    message(f"wrote {args.output} with {plural(n, 'annotation')}")
     return 0

@@ -14,6 +14,7 @@ from readinglist.errors import ReadingListError
 from readinglist.lazy import lazy_module
 from readinglist.services import exporting
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 
 if TYPE_CHECKING:  # loaded when a command runs
     from readinglist.services import citations
@@ -81,7 +82,7 @@ def _cited_ids(lib: Library, args: argparse.Namespace) -> list[int]:
 
     found = cited_papers(lib, read_cited(args.aux, args.tex, args.md))
     message(
-        f"{len(found.ids)} cited entr{'ies' if len(found.ids) != 1 else 'y'} from {len(found.files)} file(s)"
+        f"{plural(len(found.ids), 'cited entry', 'cited entries')} from {plural(len(found.files), 'file')}"
     )
     for m in found.missing:
         message("missing: " + describe_missing(m))

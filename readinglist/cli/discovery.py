@@ -13,6 +13,7 @@ from readinglist.errors import ReadingListError
 from readinglist.lazy import lazy_module
 from readinglist.records import RemoteResult
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 
 if TYPE_CHECKING:  # loaded when a command runs
     from readinglist.services import alerts, digest, discovery
@@ -172,7 +173,7 @@ def cmd_alerts_check(lib: Library, args: argparse.Namespace) -> int:
     if not counts:
         message("no alerts (add one with: readinglist alerts add NAME --query Q)")
     for name, unseen in counts.items():
-        message(f"{name}: {len(found.get(name, []))} matching paper(s), {unseen} unseen")
+        message(f"{name}: {plural(len(found.get(name, [])), 'matching paper')}, {unseen} unseen")
     return 0
 
 
@@ -198,11 +199,13 @@ def cmd_digest(lib: Library, args: argparse.Namespace) -> int:
             )
         if args.days is not None:
             raise ReadingListError(
-                f"no Daily Papers synced in the last {args.days} day(s); sync first: readinglist sync --days {args.days}"
+                f"no Daily Papers synced in the last {plural(args.days, 'day')}; sync first: readinglist sync --days {args.days}"
             )
         raise ReadingListError("nothing synced yet; sync the feed first: readinglist sync")
     if d.missing_days:
-        message(f"note: {len(d.missing_days)} day(s) of {d.label} not synced; they are not in the digest")
+        message(
+            f"note: {plural(len(d.missing_days), 'day')} of {d.label} not synced; they are not in the digest"
+        )
     if args.date is not None and not d.new:
         message(f"{args.date.isoformat()} was synced but had no new papers in the feed")
     if not args.no_for_you:

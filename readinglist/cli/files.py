@@ -10,6 +10,7 @@ from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
 from readinglist.records import PaperFilter, Progress
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +59,7 @@ def cmd_download(lib: Library, args: argparse.Namespace) -> int:
     ids = list(dict.fromkeys(ids))
     todo = [pid for pid in ids if current_attachment(lib, pid) is None]
     if len(todo) < len(ids):
-        message(f"{len(ids) - len(todo)} paper(s) already have their PDF")
+        message(f"{plural(len(ids) - len(todo), 'paper')} already have their PDF")
     results = download_papers(lib, todo, progress=_MultiProgress(lib, todo), concurrency=max(1, args.jobs))
     failed = [r for r in results if r.error]
     rows = {r.id: r for r in lib.get_many(ids)}

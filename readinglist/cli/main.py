@@ -47,7 +47,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "--library",
         type=Path,
         metavar="DIR",
-        help="library folder (default: $READINGLIST_HOME or the user data folder)",
+        help="library folder (default: $READINGLIST_HOME, else the folder chosen in the app, else the user data folder)",
     )
     parser.add_argument(
         "--database-url",
@@ -78,9 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     lib = None
     try:
         if getattr(args, "needs_library", True):
+            from readinglist.config import resolve_library_dir
             from readinglist.services.library import Library
 
-            lib = Library.open(args.library, database_url=args.database_url)
+            lib = Library.open(resolve_library_dir(args.library), database_url=args.database_url)
             for notice in lib.notices:
                 print(f"note: {notice}", file=sys.stderr)
         code = int(args.func(lib, args) or 0)

@@ -10,6 +10,7 @@ from readinglist.cli.output import emit_json, message, paper_detail, paper_table
 from readinglist.lazy import lazy_module
 from readinglist.records import PaperFilter
 from readinglist.services.library import STATUSES, Library
+from readinglist.textutil import plural
 
 if TYPE_CHECKING:  # loaded when a command runs
     from readinglist.services import papers
@@ -151,14 +152,14 @@ def cmd_show(lib: Library, args: argparse.Namespace) -> int:
 def cmd_save(lib: Library, args: argparse.Namespace) -> int:
     ids = lib.resolve_many(args.ids)
     papers.save(lib, ids, saved=not args.undo)
-    message(f"{'un' if args.undo else ''}saved {len(ids)} paper(s)")
+    message(f"{'un' if args.undo else ''}saved {plural(len(ids), 'paper')}")
     return 0
 
 
 def cmd_dismiss(lib: Library, args: argparse.Namespace) -> int:
     ids = lib.resolve_many(args.ids)
     papers.dismiss(lib, ids, dismissed=not args.undo)
-    message(f"{'un' if args.undo else ''}dismissed {len(ids)} paper(s)")
+    message(f"{'un' if args.undo else ''}dismissed {plural(len(ids), 'paper')}")
     return 0
 
 

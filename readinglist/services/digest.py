@@ -25,6 +25,7 @@ from readinglist.records import PaperFilter, PaperRow
 from readinglist.services.alerts import synced_days_in
 from readinglist.services.library import Library
 from readinglist.texdisplay import tex_to_unicode
+from readinglist.textutil import plural
 
 QUEUE_CAP = 20
 FORMATS = ("markdown", "html", "json", "atom")
@@ -295,7 +296,7 @@ def _summary_line(d: Digest) -> str:
     if not d.has_data:
         parts.insert(0, "no synced feed data")
     elif d.missing_days:
-        parts.append(f"{len(d.missing_days)} day(s) not synced")
+        parts.append(f"{plural(len(d.missing_days), 'day')} not synced")
     return " · ".join(parts)
 
 

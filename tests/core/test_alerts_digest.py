@@ -413,7 +413,7 @@ def test_cli_alerts(cli_lib: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(cli_lib, "alerts", "add", "marek", "--query", 'author:"Marek Dvořák"') == 0
     capsys.readouterr()
     assert run(cli_lib, "alerts", "check", "--date", "2025-10-06") == 0
-    assert "diffusion: 2 matching paper(s), 2 unseen" in capsys.readouterr().err
+    assert "diffusion: 2 matching papers, 2 unseen" in capsys.readouterr().err
     assert run(cli_lib, "alerts", "list", "--format", "json") == 0
     assert json.loads(capsys.readouterr().out) == [
         {"name": "diffusion", "query": "diffusion", "unseen": 2},

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 
@@ -159,8 +160,8 @@ def run_export(ctx: AppContext, req: ExportRequest) -> None:
         text, n = result
         if req.path is None:
             QGuiApplication.clipboard().setText(text)
-            ctx.bus.info(f"Copied {n} entr{'ies' if n != 1 else 'y'} ({req.format}) to the clipboard")
+            ctx.bus.info(f"Copied {plural(n, 'entry', 'entries')} ({req.format}) to the clipboard")
         else:
-            ctx.bus.info(f"Wrote {n} entr{'ies' if n != 1 else 'y'} ({req.format}) to {req.path}")
+            ctx.bus.info(f"Wrote {plural(n, 'entry', 'entries')} ({req.format}) to {req.path}")
 
     ctx.tasks.run(export_text, ctx.lib, req, name="export", on_done=done, on_error=ctx.report_error)

@@ -13,7 +13,7 @@ class SaveSearchDialog(QDialog):
         shown = QLabel(query)
         shown.setWordWrap(True)
         form.addRow("Search:", shown)
-        self.name = QLineEdit(query[:40])
+        self.name = QLineEdit(query)  # the whole query (the sidebar elides a long name)
         self.name.setAccessibleName("Name in the sidebar")
         self.name.selectAll()
         form.addRow("Name:", self.name)

@@ -6,7 +6,9 @@ days, citation-key pattern) to the library. The dialog reads them on open and wr
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl, Signal
+import html
+
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from readinglist.errors import ReadingListError
+from readinglist.records import PaperFilter, PaperRow
 from readinglist.services import library_settings
+from readinglist.texdisplay import tex_to_unicode
 from ui import settings as keys
 from ui.dialogs import prompt
 from ui.models.context import AppContext
@@ -156,6 +161,12 @@ class SettingsDialog(QDialog):
         hint.setWordWrap(True)
         hint.setObjectName("hintLabel")
         form.addRow("", hint)
+        self.example = QLabel()  # the pattern applied to a real paper, live as you type
+        self.example.setObjectName("citekeyExample")
+        self.example.setWordWrap(True)
+        self.example.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Gives:", self.example)
+        self._example_paper = self._sample_paper()
         self.cite_style = QComboBox()
         for key, label in (("apa", "APA"), ("ieee", "IEEE"), ("acm", "ACM")):
             self.cite_style.addItem(label, key)
@@ -206,11 +217,36 @@ class SettingsDialog(QDialog):
         return w
 
     # -- behaviour ---------------------------------------------------------------------------
+    def _sample_paper(self) -> PaperRow | None:
+        """A paper of this library to show the pattern on: a saved one, else any."""
+        for f in (PaperFilter(saved=True), PaperFilter(dismissed=None)):
+            rows = self.ctx.lib.list_papers(f, limit=1)
+            if rows:
+                return rows[0]
+        return None
+
     def _check_pattern(self) -> None:
         problem = pattern_problem(self.pattern.text().strip())
         self.pattern_error.setText(problem or "")
         self.pattern_error.setVisible(bool(problem))
+        self._show_example(None if problem else self.pattern.text().strip())
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+
+    def _show_example(self, pattern: str | None) -> None:
+        if not hasattr(self, "example"):
+            return
+        row = getattr(self, "_example_paper", None)
+        if row is None or pattern is None:
+            self.example.setText("")
+            return
+        from readinglist.bibtex.citekeys import DEFAULT_PATTERN, make_citekey
+
+        try:
+            key = make_citekey(row, pattern=pattern or DEFAULT_PATTERN)
+        except ReadingListError as exc:
+            self.example.setText(str(exc))
+            return
+        self.example.setText(f"<b>{html.escape(key)}</b> for “{html.escape(tex_to_unicode(row.title))}”")
 
     def _switch(self) -> None:
         path = prompt.pick_folder(self, "Open or create a library folder", str(self.ctx.lib.root.parent))

@@ -25,6 +25,16 @@ class AppContext:
             fn, *args, lane=Lane.DB, name=name, on_done=on_done, on_error=self.report_error, **kwargs
         )
 
+    def set_online(self, online: bool) -> None:
+        """A request got through (or failed for want of network): "Offline" goes (or comes) at
+        once, and the notes it made obsolete go with it."""
+        was = self.offline
+        self.offline = not online
+        if online:
+            self.bus.resolve("offline")
+        if was != self.offline:
+            self.bus.online_changed.emit(online)
+
     def report_error(self, exc: BaseException) -> None:
         from ui.dialogs.errors import report
 

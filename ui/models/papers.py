@@ -58,7 +58,7 @@ class Column:
 COLUMNS = (
     Column("title", "Title", "title", 60),
     Column("authors", "Authors", "author", 16),
-    Column("date", "Date", "published", 14),
+    Column("date", "Published", "published", 14),
     Column("upvotes", "Upvotes", "upvotes", 9),
     Column("tags", "Tags", None, 19),
     Column("status", "Status", "status", 11),
@@ -329,6 +329,11 @@ class PaperTableModel(QAbstractTableModel):
                 c = COLUMNS[section]
                 if c.key == "upvotes":
                     return "Upvotes on Hugging Face Daily Papers (click to sort)"
+                if c.key == "date":
+                    return (
+                        "The date the paper was published on arXiv (for a paper without one, the "
+                        "day it was listed in the Daily Papers feed); click to sort"
+                    )
                 return f"Sort by {c.title.lower()}" if c.sort else c.title
         return None
 

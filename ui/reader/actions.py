@@ -91,13 +91,14 @@ ICONS = {
 
 def build_actions(parent: QWidget, slots: dict[str, Callable[..., object]]) -> dict[str, QAction]:
     """QActions for :data:`ACTIONS`, added to ``parent`` so their shortcuts work in its window."""
-    from ui.views.icons import icon, register_search_paths
+    from ui.views.icons import register_search_paths, themed
 
     if not QDir.searchPaths("icons"):  # a reader opened on its own (tests, tools)
         register_search_paths()
     out: dict[str, QAction] = {}
     for name, text, keys, desc in ACTIONS:
-        action = QAction(icon(ICONS.get(name)), parent.tr(text), parent)
+        action = QAction(parent.tr(text), parent)
+        themed(action, ICONS.get(name))
         action.setShortcuts([QKeySequence(k) for k in keys])
         action.setStatusTip(parent.tr(desc))
         action.setToolTip(f"{parent.tr(desc)} ({keys[0]})" if keys else parent.tr(desc))

@@ -25,6 +25,7 @@ from readinglist.annotations_md import COLORS
 from readinglist.records import AnnotationRecord
 from readinglist.services import annotations as service
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 from ui.reader import dialogs, overlay, prefs
 from ui.reader.actions import build_actions
 from ui.reader.model import AnnotationModel
@@ -366,7 +367,8 @@ class ReaderWindow(QMainWindow):
             dialogs.show_error(self, self.tr("Export failed"), str(exc))
 
         def done(result: object) -> None:
-            self.statusBar().showMessage(done_message.replace("%1", str(result)), 8000)
+            count = result if isinstance(result, int) else 0
+            self.statusBar().showMessage(done_message.replace("%1", plural(count, "annotation")), 8000)
 
         # After any annotation writes still queued: same priority, first in first out.
         self.worker.submit(fn, priority=PRIORITY_WRITE, done=done, failed=failed, owner=self)  # type: ignore[arg-type]
@@ -379,7 +381,7 @@ class ReaderWindow(QMainWindow):
             dst = Path(path)
             self._run_export(
                 lambda: service.export_annotated_pdf(self.lib, self.paper_id, dst),
-                f"Saved %1 annotation(s) to {dst}",
+                f"Saved %1 to {dst}",
             )
 
     def export_markdown(self) -> None:
@@ -393,14 +395,14 @@ class ReaderWindow(QMainWindow):
                 _write_text(dst, service.annotations_markdown_for(self.lib, self.paper_id))
                 return len(self.model)
 
-            self._run_export(job, f"Exported %1 annotation(s) to {dst}")
+            self._run_export(job, f"Exported %1 to {dst}")
 
     def append_to_note(self) -> None:
         def job() -> int:
             service.append_annotations_to_note(self.lib, self.paper_id)
             return len(self.model)
 
-        self._run_export(job, "Added %1 annotation(s) to the note")
+        self._run_export(job, "Added %1 to the note")
 
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

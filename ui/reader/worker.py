@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 from readinglist.services.annotations import PYMUPDF_LOCK
@@ -63,6 +64,7 @@ class PdfWorker(QObject):
         self._seq = itertools.count()
         self._cv = threading.Condition()
         self._busy: Job | None = None
+        self._inflight: set[Job] = set()  # finished, on their way to the GUI thread
         # Emitted from the worker thread; this object lives on the GUI thread, so the
         # connection is queued and the slot runs there.
         self._finished.connect(self._deliver)
@@ -93,6 +95,9 @@ class PdfWorker(QObject):
                     job.cancel()
             if self._busy is not None and self._busy.owner is owner:
                 self._busy.cancel()
+            for job in self._inflight:  # done already, delivery queued: the owner must not get it
+                if job.owner is owner:
+                    job.cancel()
 
     def pending(self) -> int:
         with self._cv:
@@ -126,15 +131,21 @@ class PdfWorker(QObject):
                 job.error = exc
             with self._cv:
                 self._busy = None
-            if not job.cancelled:
-                try:
-                    self._finished.emit(job)
-                except RuntimeError:  # the QApplication (and this QObject) is gone: shut down
-                    return
+                if job.cancelled:
+                    continue
+                self._inflight.add(job)
+            try:
+                self._finished.emit(job)
+            except RuntimeError:  # the QApplication (and this QObject) is gone: shut down
+                return
 
     @Slot(object)
     def _deliver(self, job: Job) -> None:
-        if job.cancelled:
+        with self._cv:
+            self._inflight.discard(job)
+        # A cancelled job, or one whose owner (a reader view) was deleted meanwhile, is dropped:
+        # its callbacks would touch a destroyed object ("Signal source has been deleted").
+        if job.cancelled or (isinstance(job.owner, QObject) and not shiboken6.isValid(job.owner)):
             return
         if job.error is None:
             if job.done is not None:

@@ -153,9 +153,12 @@ class TitleDelegate(QStyledItemDelegate):
         x, right = float(r.left()), float(r.right())
         for piece, hit in marked_pieces(" ".join(marked.split())):
             w = fm.horizontalAdvance(piece)
-            if x + w > right:
+            elided = x + w > right
+            if elided:
                 piece = fm.elidedText(piece, Qt.TextElideMode.ElideRight, int(right - x))
                 w = fm.horizontalAdvance(piece)
+                if not piece:  # no room left: no sliver of a mark at the edge
+                    break
             box = QRectF(x, r.top(), w, r.height())
             if hit:
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -166,7 +169,7 @@ class TitleDelegate(QStyledItemDelegate):
                 painter.setPen(fg)
             painter.drawText(box, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), piece)
             x += w
-            if x >= right:
+            if elided or x >= right:  # the rest is behind the "…"
                 break
         painter.restore()
 

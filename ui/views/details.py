@@ -29,7 +29,7 @@ from readinglist.search import MARK_OPEN
 from readinglist.texdisplay import tex_to_unicode
 from ui.views.empty import EmptyState
 from ui.views.flow import FlowLayout
-from ui.views.icons import icon
+from ui.views.icons import themed
 from ui.views.notes import NotesEditor, open_link
 from ui.views.paper_html import abstract_html, links_html, meta_html, rich
 from ui.views.splitter import GripSplitter
@@ -154,7 +154,7 @@ class DetailsPane(QWidget):
     @staticmethod
     def _tool(icon_name: str, text: str, tip: str, checkable: bool = False) -> QToolButton:
         b = QToolButton()
-        b.setIcon(icon(icon_name))
+        themed(b, icon_name)
         b.setText(text)
         b.setToolTip(tip)
         b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -173,9 +173,12 @@ class DetailsPane(QWidget):
         self._sync_button_icons()
 
     def _sync_button_icons(self) -> None:
-        self.save_btn.setIcon(icon("saved" if self.save_btn.isChecked() else "save"))
+        themed(self.save_btn, "saved" if self.save_btn.isChecked() else "save")
         self.save_btn.setText("Saved" if self.save_btn.isChecked() else "Save")
-        self.star_btn.setIcon(icon("star-filled", "#f59e0b") if self.star_btn.isChecked() else icon("star"))
+        if self.star_btn.isChecked():
+            themed(self.star_btn, "star-filled", "#f59e0b")
+        else:
+            themed(self.star_btn, "star")
 
     def _fill_lists(self) -> None:
         self.lists_menu.clear()
@@ -219,7 +222,7 @@ class DetailsPane(QWidget):
             [k for k, _ in STATUSES].index(row.status) if row.status in dict(STATUSES) else 0
         )
         self.lists_btn.setText(f"Lists · {len(row.lists)}" if row.lists else "Lists")
-        self.pdf_btn.setIcon(icon("pdf" if row.pdf else "download"))
+        themed(self.pdf_btn, "pdf" if row.pdf else "download")
         self.pdf_btn.setToolTip(
             "Open the PDF (O)" if row.pdf else "Download the PDF from arXiv and open it (O)"
         )

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from readinglist.services import digest as digestsvc
 from readinglist.services.library import Library
+from readinglist.textutil import plural
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.tasks import TaskHandle
@@ -224,9 +225,9 @@ class Digests(QObject):
 
     def announce(self, news: SyncNews) -> None:
         self.last_news = news
-        text = f"{news.new} new paper{'s' if news.new != 1 else ''}"
+        text = plural(news.new, "new paper")
         if news.matched:
-            text += f", {news.matched} match{'es' if news.matched == 1 else ''} your alerts"
+            text += f", {news.matched} {'matches' if news.matched == 1 else 'match'} your alerts"
         self.notice.push_action(text, "Show digest", lambda: self.open(news.days, news.end))
         if QSystemTrayIcon.isSystemTrayAvailable():  # offscreen and some desktops have none
             if self.tray is None:

@@ -118,6 +118,7 @@ class DiscoverController(QObject):
         if gen != self._generation:
             return  # a newer search was asked for meanwhile
         self.busy = False
+        self.ctx.set_online(True)  # the source answered
         if page.start == 0:
             self.model.set_results(page.results, page.total)
         else:

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.errors import Cancelled
+from readinglist.errors import Cancelled, NetworkError
 from readinglist.records import Progress
+from readinglist.sources.http import looks_offline
+from readinglist.textutil import plural
 from ui.models.context import AppContext
 
 if TYPE_CHECKING:
@@ -239,14 +241,33 @@ class DownloadsController(QObject):
         then = self._then.pop(pid, None)
         if exc is None:
             self.model.upsert(replace(e, state="done", path=path, done=e.total or e.done, rate=None))
+            self.ctx.set_online(True)  # a download got through: "Offline" and its notes go
             if then and path:
                 then(path)
         elif isinstance(exc, Cancelled):
             self.model.upsert(replace(e, state="cancelled", rate=None))
         else:
             self.model.upsert(replace(e, state="failed", error=str(exc), rate=None))
-            self.ctx.bus.warning(f"Could not download “{e.title[:60]}”: {exc}")
+            if isinstance(exc, NetworkError) and ("offline" in str(exc) or looks_offline(exc)):
+                self.ctx.set_online(False)
+        self._report_failures()
         self.on_active(self.active())
+
+    def _report_failures(self) -> None:
+        """One note for every failed download, updated as they fail; gone once none is left
+        failed (retried successfully, or cancelled)."""
+        failed = [e for e in self.model.entries if e.state == "failed"]
+        if not failed:
+            self.ctx.bus.resolve("download")
+        elif len(failed) == 1:
+            e = failed[0]
+            self.ctx.bus.warning(f"Could not download “{e.title}”: {e.error}", topic="download")
+        else:
+            self.ctx.bus.warning(
+                f"Could not download {plural(len(failed), 'PDF')}; View → Downloads lists them, with Retry.",
+                "\n".join(f"{e.title}: {e.error}" for e in failed),
+                topic="download",
+            )
 
     def cancel(self, ids: list[int]) -> None:
         for pid in ids:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDir, QFile, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QDir, QFile, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
@@ -73,6 +73,36 @@ def icon(name: str | None, color: str | QColor | None = None) -> QIcon:
 
 def pixmap(name: str, size: int, color: str | QColor | None = None) -> QPixmap:
     return icon(name, color).pixmap(QSize(size, size))
+
+
+THEMED = "themedIcon"  # the dynamic property naming the icon a widget or action shows
+
+
+def themed(obj: QObject, name: str | None, color: str | None = None) -> None:
+    """Give ``obj`` (a button or an action) the icon ``name``, re-tinted after every theme
+    change (:func:`retint_all`). ``color`` fixes the colour (a filled star stays amber)."""
+    obj.setProperty(THEMED, f"{name or ''}|{color or ''}")
+    obj.setIcon(icon(name, color))  # type: ignore[attr-defined]
+
+
+def retint_all() -> None:
+    """Re-tint every themed icon of every widget and action (after the palette changed)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    seen: set[int] = set()
+    for w in app.allWidgets():
+        for obj in (w, *w.actions()):
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            value = obj.property(THEMED)
+            if isinstance(value, str) and value:
+                name, _, color = value.partition("|")
+                obj.setIcon(icon(name or None, color or None))  # type: ignore[attr-defined]
+        refresh = getattr(w, "refresh_icon", None)
+        if callable(refresh):
+            refresh()
 
 
 def clear_cache() -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 
 from readinglist.records import Progress
 from ui.tasks import TaskHandle
-from ui.views.icons import icon
+from ui.views.icons import themed
 
 
 class JobsIndicator(QWidget):
@@ -27,7 +27,7 @@ class JobsIndicator(QWidget):
         self.bar.setMaximumHeight(14)
         self.bar.setTextVisible(False)
         self.cancel_btn = QToolButton()
-        self.cancel_btn.setIcon(icon("close"))
+        themed(self.cancel_btn, "close")
         self.cancel_btn.setAutoRaise(True)
         self.cancel_btn.setToolTip("Cancel")
         self.cancel_btn.clicked.connect(self.cancel_current)

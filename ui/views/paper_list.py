@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt,
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ui.models.papers import COL, COLUMNS, IdRole, PaperTableModel
+from ui.views.columns import ColumnFit
 from ui.views.delegates import PdfDelegate, TagChipsDelegate, TitleDelegate
 
 
@@ -46,6 +47,7 @@ class PaperListView(QTableView):
         vh.setResizeContentsPrecision(0)
         hh.setSectionsMovable(True)
         hh.setHighlightSections(False)
+        hh.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrow header says "Upvo…", not "Upvote"
         hh.setStretchLastSection(False)
         hh.setSectionsClickable(True)
         hh.setSortIndicatorShown(True)
@@ -54,12 +56,13 @@ class PaperListView(QTableView):
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fm = self.fontMetrics()
         char = fm.averageCharWidth()
-        samples = {"date": "30 Sep 2026", "upvotes": "Upvotes ▼", "status": "Reading", "pdf": "PDF"}
+        samples = {"date": "Published ▼", "upvotes": "Upvotes ▼", "status": "Reading", "pdf": "PDF"}
         for n, c in enumerate(COLUMNS):
             hh.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
             sample = samples.get(c.key)
             hh.resizeSection(n, fm.horizontalAdvance(sample) + 22 if sample else c.width * char)
         hh.setSectionResizeMode(COL["title"], QHeaderView.ResizeMode.Stretch)
+        self.columns = ColumnFit(self, {c.key: hh.sectionSize(n) for n, c in enumerate(COLUMNS)})
         hh.sortIndicatorChanged.connect(self._sort_changed)
         self._tags = TagChipsDelegate(self)
         self._pdf = PdfDelegate(self)
@@ -103,6 +106,7 @@ class PaperListView(QTableView):
             self.papers.query = type(self.papers.query)(self.papers.query.filter, COLUMNS[s].sort, desc)
         else:
             hh.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        self.columns.adopt()  # the restored widths are the preferred ones
 
     # -- selection across resets -------------------------------------------------------------
     def current_id(self) -> int | None:

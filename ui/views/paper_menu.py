@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from readinglist.records import PaperRow
 from readinglist.services import citations, reading_lists
+from readinglist.textutil import plural
 from ui.actions import ActionId, Actions
 from ui.dialogs import prompt
 from ui.models.context import AppContext
@@ -159,7 +160,7 @@ class PaperMenu(QObject):
         ]
         if links:
             QGuiApplication.clipboard().setText("\n".join(links))
-            self.ctx.bus.info(f"Copied {len(links)} link{'s' if len(links) != 1 else ''}")
+            self.ctx.bus.info(f"Copied {plural(len(links), 'link')}")
 
     def rekey(self) -> None:
         rows = self.rows()

@@ -53,7 +53,7 @@ class PdfActions(QObject):
         if row.pdf and Path(row.pdf).is_file():
             self.open_path(row.id, row.pdf)
         else:
-            self.ctx.bus.info(f"Downloading the PDF of “{row.title[:60]}”…")
+            self.ctx.bus.info(f"Downloading the PDF of “{row.title}”…")
             self.downloads.start([(row.id, row.title)], then=lambda path: self.open_path(row.id, path))
 
     def open_path(self, pid: int, path: str | None) -> None:

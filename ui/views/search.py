@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from ui.views.icons import icon
+from ui.views.icons import icon, themed
 
 DEBOUNCE_MS = 40
 LIBRARY_HINT = 'Search everything — tag:, author:, year:, is:saved, "phrases"   ( / )'
@@ -56,7 +56,7 @@ class SearchBox(QLineEdit):
         self.setObjectName("search")
         self.setPlaceholderText(LIBRARY_HINT)
         self.setClearButtonEnabled(True)
-        self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        themed(self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition), "search")
         self.setAccessibleName("Search the library")
         self.setMinimumWidth(320)
         self._timer = QTimer(self)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 from readinglist.records import PaperFilter
 from readinglist.services import alerts as alerts_ops
 from readinglist.services import papers, reading_lists, tagging
+from readinglist.textutil import plural
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
@@ -150,10 +151,10 @@ class SidebarView(QTreeView):
     def _papers_dropped(self, kind: str, name: str, ids: list[int]) -> None:
         if kind == "list":
             self.ctx.write(reading_lists.add, self.ctx.lib, name, ids)
-            self.ctx.bus.info(f"Added {len(ids)} paper{'s' if len(ids) != 1 else ''} to “{name}”")
+            self.ctx.bus.info(f"Added {plural(len(ids), 'paper')} to “{name}”")
         elif kind == "tag":
             self.ctx.write(papers.tag, self.ctx.lib, ids, [name])
-            self.ctx.bus.info(f"Tagged {len(ids)} paper{'s' if len(ids) != 1 else ''} “{name}”")
+            self.ctx.bus.info(f"Tagged {plural(len(ids), 'paper')} “{name}”")
 
     # -- context menus -----------------------------------------------------------------------
     def _menu(self, pos: QPoint) -> None:

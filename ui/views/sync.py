@@ -125,22 +125,34 @@ class SyncController(QObject):
         if self.handle is not None:
             self.handle.cancel()
 
+    def user_sync(self) -> None:
+        """Sync now, as asked: while offline, say so at once (the result replaces the note)."""
+        self._asked = True
+        if self.ctx.offline:
+            self.ctx.bus.info("Offline: trying to reach Hugging Face…", topic="offline")
+        self.sync_now()
+
     def _done(self, result: SyncResult) -> None:
         report = result.report
+        asked, self._asked = getattr(self, "_asked", False), False
         if is_offline(report):
-            if not self.ctx.offline:
-                self.ctx.offline = True
+            if not self.ctx.offline or asked:  # said once for background syncs; every time when asked
                 self.ctx.bus.info(
-                    "You seem to be offline: the feed will update when the network is back. Everything else works as usual."
+                    "You seem to be offline: the feed will update when the network is back. "
+                    "Everything else works as usual.",
+                    topic="offline",
                 )
+            self.ctx.set_online(False)
         else:
-            self.ctx.offline = False
+            self.ctx.set_online(True)
             problems = [f"{d.date}: {d.error}" for d in report.days if d.error]
             skipped = [f"{d.date}: {s}" for d in report.days for s in d.skipped]
             if problems:
                 self.ctx.bus.warning(
-                    "Some days of the feed could not be read.", "\n".join(problems + skipped)
+                    "Some days of the feed could not be read.", "\n".join(problems + skipped), topic="sync"
                 )
+            else:
+                self.ctx.bus.resolve("sync")
         self.finished.emit(report)
         if report.new and not is_offline(report):
             fresh = [d.date for d in report.days if d.new]

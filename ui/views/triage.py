@@ -36,8 +36,7 @@ class Triage(QObject):
     def _plural(self, rows: list[PaperRow]) -> str:
         if len(rows) != 1:
             return f"{len(rows)} papers"
-        title = " ".join(tex_to_unicode(rows[0].title).split())
-        return f"“{title if len(title) <= 60 else title[:59].rsplit(' ', 1)[0] + '…'}”"
+        return f"“{' '.join(tex_to_unicode(rows[0].title).split())}”"  # the banner elides
 
     # -- the keys ----------------------------------------------------------------------------
     def save(self) -> None:
@@ -170,7 +169,7 @@ class Triage(QObject):
 
         def done(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
-            self.ctx.bus.info(f"Copied the BibTeX of {len(ids)} paper{'s' if len(ids) != 1 else ''}")
+            self.ctx.bus.info(f"Copied the BibTeX of {plural(len(ids), 'paper')}")
 
         self.ctx.tasks.run(
             citations.bibtex_for, self.ctx.lib, ids, on_done=done, on_error=self.ctx.report_error
@@ -180,4 +179,4 @@ class Triage(QObject):
         keys = [r.citekey for r in self._rows() if r.citekey]
         if keys:
             QGuiApplication.clipboard().setText(",".join(keys))
-            self.ctx.bus.info(f"Copied {', '.join(keys)[:80]}")
+            self.ctx.bus.info(f"Copied {', '.join(keys)}")
