@@ -42,6 +42,10 @@ class StorageError(ReadingListError):
     """The library database or folder is unusable (locked, corrupt, newer schema, bad path)."""
 
 
+class DamagedLibrary(StorageError):
+    """The library database file fails its integrity check (``readinglist restore`` helps)."""
+
+
 class Cancelled(ReadingListError):
     """The user cancelled a long operation."""
 

@@ -13,20 +13,16 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from readinglist.errors import StorageError
+from readinglist.errors import DamagedLibrary, StorageError
 from readinglist.fileutil import disk_full_message, free_megabytes, is_disk_full
 
-__all__ = ["disk_full_message", "free_megabytes", "is_disk_full"]
+__all__ = ["DamagedLibrary", "disk_full_message", "free_megabytes", "is_disk_full"]
 
 # Files up to this size get PRAGMA quick_check on every open (about 10 ms per 10 MB here);
 # larger ones only get the header read, and ``check`` runs the full integrity_check.
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 _STAMP = re.compile(r"library-(\d{8})-(\d{6})")
 CLOUD_FOLDERS = ("dropbox", "onedrive", "nextcloud", "owncloud", "icloud", "google drive", "googledrive")
-
-
-class DamagedLibrary(StorageError):
-    """The database file fails its integrity check."""
 
 
 _DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk image", "integrity")
