@@ -46,6 +46,10 @@ class StaleWriteError(ReadingListError):
     """A write based on a version somebody else changed since: refused, nothing applied."""
 
 
+class DamagedLibrary(StorageError):
+    """The library database file fails its integrity check (``readinglist restore`` helps)."""
+
+
 class Cancelled(ReadingListError):
     """The user cancelled a long operation."""
 

@@ -126,6 +126,35 @@ def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-u
     QTimer.singleShot(20_000, grab)
 
 
+def open_or_restore(root: Path | None) -> Library:
+    """Open the library; when its file is damaged, offer to put back the newest good backup
+    (the damaged file is kept aside) and say which date came back."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from readinglist.errors import DamagedLibrary
+    from readinglist.services.recovery import restore_backup
+
+    try:
+        return Library.open(root)
+    except DamagedLibrary as exc:
+        answer = QMessageBox.question(
+            None,
+            "The library is damaged",
+            f"{exc}.\n\nPut back the newest good backup now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            raise
+    done = restore_backup(root)
+    QMessageBox.information(
+        None,
+        "Backup restored",
+        f"The backup of {done.taken:%Y-%m-%d %H:%M} is back; changes made after that time are not in it."
+        + (f"\nThe damaged file is kept as {done.kept_aside}." if done.kept_aside else ""),
+    )
+    return Library.open(root)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(argv if argv is not None else sys.argv[1:])
     if QApplication.instance() is None:
@@ -153,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     try:
-        lib = _demo_library() if args.demo else Library.open(library_root(args.library, settings))
+        lib = _demo_library() if args.demo else open_or_restore(library_root(args.library, settings))
     except ReadingListError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

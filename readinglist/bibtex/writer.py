@@ -38,16 +38,16 @@ _VENUE: dict[str, tuple[tuple[str, str], ...]] = {
     **dict.fromkeys(("phdthesis", "mastersthesis", "thesis"), _THESIS),
 }
 _ENTRY_TYPE = re.compile(r"[a-z]+")
-# In URLs and DOIs only what would break the .bib is escaped; braces, backslashes and spaces
-# become percent-escapes, so the value stays a working URL.
+# URLs and DOIs are verbatim fields: biber, bibtex and pybtex read them back byte for byte, so
+# nothing is backslash-escaped (biber would keep the backslash: a broken link). Braces,
+# backslashes and spaces, which would break the .bib, become percent-escapes: still the same URL.
 _URL_TABLE = str.maketrans(
-    {"%": r"\%", "#": r"\#", "{": r"\%7B", "}": r"\%7D", "\\": r"\%5C", " ": r"\%20"}
-    | {chr(c): None for c in [*range(0x20), 0x7F]}
+    {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"} | {chr(c): None for c in [*range(0x20), 0x7F]}
 )
 
 
 def encode_url(value: str) -> str:
-    """A URL or DOI as a field value: ``%`` and ``#`` escaped, braces and ``\\`` percent-encoded."""
+    """A URL or DOI as a field value: braces, ``\\`` and spaces percent-encoded, the rest as is."""
     return " ".join(value.split()).translate(_URL_TABLE)
 
 

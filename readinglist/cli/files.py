@@ -78,7 +78,8 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
     report = import_files(lib, args.files, progress=ProgressBar("import"))
     if args.format == "json":
         emit_json({"added": [r.to_json() for r in lib.get_many(report.added)],
-                   "merged": [r.to_json() for r in lib.get_many(report.merged)], "problems": report.problems})  # fmt: skip
+                   "merged": [r.to_json() for r in lib.get_many(report.merged)], "problems": report.problems,
+                   "aliases": report.aliases})  # fmt: skip
     for r in lib.get_many(report.added):
         message(
             f"added {r.citekey}: {r.title}"
@@ -86,6 +87,8 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
         )
     for r in lib.get_many(report.merged):
         message(f"merged into {r.citekey}: {r.title}")
+    for a in report.aliases:
+        message(f"kept key {a}")
     for p in report.problems:
         message(f"problem: {p}")
     return 1 if report.problems and not (report.added or report.merged) else 0

@@ -58,6 +58,7 @@ def import_files(
                 report.added += sub.added
                 report.merged += sub.merged
                 report.problems += sub.problems
+                report.aliases += sub.aliases
             elif suffix == ".pdf" or _looks_like_pdf(path):
                 pid, new = import_pdf(lib, path, cancelled=cancelled)
                 (report.added if new else report.merged).append(pid)
