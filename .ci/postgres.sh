@@ -26,9 +26,12 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
     PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-  else
+  elif [ -n "${READINGLIST_REQUIRE_POSTGRES:-}" ]; then  # the CI gate: no silent skipping
     echo "error: PostgreSQL's initdb/pg_ctl not found (install Debian's postgresql package)" >&2
     exit 2
+  else
+    echo "note: PostgreSQL not found (Debian's postgresql package): the PostgreSQL tests skip" >&2
+    exec "$@"
   fi
 fi
 
