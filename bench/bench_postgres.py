@@ -34,7 +34,14 @@ from readinglist.records import PaperFilter  # noqa: E402
 from readinglist.services import citations, papers, reading_lists  # noqa: E402
 from readinglist.services.library import Library  # noqa: E402
 
-SEARCHES = ["contrastive retrieval", '"sparse attention"', "transf*", "protein", "retrieval year:2024", "mod*"]
+SEARCHES = [
+    "contrastive retrieval",
+    '"sparse attention"',
+    "transf*",
+    "protein",
+    "retrieval year:2024",
+    "mod*",
+]
 
 
 def _server() -> str:
@@ -69,9 +76,15 @@ def bench_engine(lib: Library, runs: int) -> dict[str, object]:
     ids = lib.paper_ids(PaperFilter(dismissed=None), limit=500)
     pid = ids[0]
     out: dict[str, object] = {
-        "list_200_by_upvotes_ms": _median_ms(lambda: lib.list_papers(PaperFilter(), sort="upvotes", limit=200), runs),
-        "sort_by_title_200_ms": _median_ms(lambda: lib.list_papers(PaperFilter(), sort="title", limit=200), runs),
-        "sort_by_author_200_ms": _median_ms(lambda: lib.list_papers(PaperFilter(), sort="author", limit=200), runs),
+        "list_200_by_upvotes_ms": _median_ms(
+            lambda: lib.list_papers(PaperFilter(), sort="upvotes", limit=200), runs
+        ),
+        "sort_by_title_200_ms": _median_ms(
+            lambda: lib.list_papers(PaperFilter(), sort="title", limit=200), runs
+        ),
+        "sort_by_author_200_ms": _median_ms(
+            lambda: lib.list_papers(PaperFilter(), sort="author", limit=200), runs
+        ),
         "count_all_ms": _median_ms(lambda: lib.count(PaperFilter(dismissed=None)), runs),
         "search_ms": {q: _median_ms(lambda q=q: lib.search(q, limit=50), runs) for q in SEARCHES},
         "export_bibtex_500_ms": _median_ms(lambda: citations.export_text(lib, ids, "bibtex"), runs),
@@ -134,7 +147,13 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
             papers.set_status(lib, [pid], rng.choice(("unread", "reading", "read")))
         else:
             reading_lists.add(lib, "lab", [pid])
-            reading_lists.reorder(lib, "lab", sorted(lib.paper_ids(PaperFilter(list_name="lab", dismissed=None)), key=lambda _: rng.random()))
+            reading_lists.reorder(
+                lib,
+                "lab",
+                sorted(
+                    lib.paper_ids(PaperFilter(list_name="lab", dismissed=None)), key=lambda _: rng.random()
+                ),
+            )
         lat.append((time.perf_counter() - t) * 1000)
         kinds[kind] += 1
     lib.close()
@@ -147,7 +166,11 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
         lib = Library.open(tmp, Endpoints(arxiv_delay=0), database_url=url)
         from readinglist.records import PaperMeta
 
-        pids, _ = papers.upsert(lib, [PaperMeta(title=f"Shared paper {i}", arxiv_id=f"2501.{i:05d}") for i in range(10)], save=True)
+        pids, _ = papers.upsert(
+            lib,
+            [PaperMeta(title=f"Shared paper {i}", arxiv_id=f"2501.{i:05d}") for i in range(10)],
+            save=True,
+        )
         reading_lists.create(lib, "lab")
         ctx = mp.get_context("spawn")
         q: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -162,7 +185,9 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
         lat = sorted(x for r in results for x in r["lat"])
         rows = {r.id: r for r in lib.get_many(pids)}
         lost_tags = sum(1 for r in results for pid, tag in r["tags"] if tag not in rows[pid].tags)
-        lost_lines = sum(1 for r in results for pid, line in r["lines"] if line not in rows[pid].note.splitlines())
+        lost_lines = sum(
+            1 for r in results for pid, line in r["lines"] if line not in rows[pid].note.splitlines()
+        )
         # Every member's final view is the same: read the library from a fresh session per member.
         views = set()
         for w in range(members):
