@@ -26,13 +26,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_core import build_big_library  # noqa: E402
+from bench_core import build_big_library
 
-from readinglist.config import Endpoints  # noqa: E402
-from readinglist.errors import StaleWriteError  # noqa: E402
-from readinglist.records import PaperFilter  # noqa: E402
-from readinglist.services import citations, papers, reading_lists  # noqa: E402
-from readinglist.services.library import Library  # noqa: E402
+from readinglist.config import Endpoints
+from readinglist.errors import StaleWriteError
+from readinglist.records import PaperFilter
+from readinglist.services import citations, papers, reading_lists
+from readinglist.services.library import Library
 
 SEARCHES = [
     "contrastive retrieval",
@@ -190,7 +190,7 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
         )
         # Every member's final view is the same: read the library from a fresh session per member.
         views = set()
-        for w in range(members):
+        for _member_view in range(members):
             other = Library.open(tmp, Endpoints(arxiv_delay=0), database_url=url)
             views.add(json.dumps([(r.id, r.tags, r.note, r.status) for r in other.get_many(pids)]))
             other.close()
