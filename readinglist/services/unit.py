@@ -204,6 +204,12 @@ class Transaction:
         return diff
 
 
+def _why(exc: OperationalError) -> str:
+    """The driver's reason in one line (a server's errors come with hints on further lines)."""
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0] if lines else type(exc.orig).__name__
+
+
 def _pk_column(table: str) -> str:
     t = rowdiff.table(table)
     cols = [c.name for c in t.primary_key.columns]
@@ -249,7 +255,7 @@ class UnitOfWork:
                 s.commit()  # ends the read transaction (nothing to write)
             except OperationalError as exc:
                 s.rollback()
-                raise StorageError(f"the library database failed: {exc.orig}") from exc
+                raise StorageError(f"the library database failed: {_why(exc)}") from exc
             except BaseException:
                 s.rollback()
                 raise
@@ -277,7 +283,7 @@ class UnitOfWork:
                 s.commit()
             except OperationalError as exc:
                 s.rollback()
-                raise StorageError(f"the library database failed: {exc.orig}; nothing was changed") from exc
+                raise StorageError(f"the library database failed: {_why(exc)}; nothing was changed") from exc
             except BaseException:
                 s.rollback()
                 raise

@@ -370,3 +370,58 @@ def test_random_queries_find_the_same_papers_on_sqlite_and_postgresql(
     finally:
         for lib in libs:
             lib.close()
+
+
+def test_a_server_that_goes_away_mid_session_is_reported_and_the_session_recovers(tmp_path: Path) -> None:
+    """A cluster of this test's own: stopped under an open library, then started again."""
+    import shutil
+
+    pgbin = os.environ.get("READINGLIST_TEST_PGBIN")
+    if not pgbin or not os.environ.get("READINGLIST_TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL's binaries (run inside .ci/postgres.sh)")
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="readinglist-pg-test-"))  # pytest's tmp is root's alone
+    data = top / "pg"
+    data.mkdir()
+    if as_user:
+        top.chmod(0o755)
+        shutil.chown(data, "postgres")
+    port = _closed_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run(
+            [*as_user, f"{pgbin}/{args[0]}", *args[1:]], check=True, capture_output=True, timeout=120
+        )
+
+    pg("initdb", "-D", str(data), "-U", "lab", "-A", "trust")
+    start = (
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-w",
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {data}",
+        "-l",
+        str(data / "log"),
+        "start",
+    )
+    pg(*start)
+    try:
+        pg("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "lab", "lab")
+        lib = Library.open(tmp_path / "lib", database_url=f"postgresql+psycopg://lab@127.0.0.1:{port}/lab")
+        (pid,), _ = papers.upsert(lib, [meta(1)], save=True)
+        pg("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        with pytest.raises(StorageError, match="nothing was changed") as err:
+            papers.tag(lib, [pid], ["lost?"])
+        assert "\n" not in str(err.value)
+        pg(*start)
+        papers.tag(lib, [pid], ["after-restart"])  # the pool replaces the dead connections
+        assert lib.get(pid).tags == ("after-restart",)
+        lib.close()
+    finally:
+        subprocess.run(
+            [*as_user, f"{pgbin}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(top, ignore_errors=True)
