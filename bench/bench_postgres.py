@@ -218,6 +218,7 @@ def main() -> None:
         "machine": f"{platform.machine()} python {platform.python_version()}, load {os.getloadavg()}",
     }
     out["load"] = bench_load(args.members, args.edits)
+    print(json.dumps({"load": out["load"]}, ensure_ascii=False), file=sys.stderr, flush=True)
     if not args.skip_scale:
         out["scale"] = bench_scale(args.papers, args.runs)
     out["load_after"] = str(os.getloadavg())
