@@ -213,12 +213,14 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--edits", type=int, default=250, help="edits per member in the load test")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--skip-load", action="store_true")
     args = ap.parse_args()
     out: dict[str, object] = {
         "machine": f"{platform.machine()} python {platform.python_version()}, load {os.getloadavg()}",
     }
-    out["load"] = bench_load(args.members, args.edits)
-    print(json.dumps({"load": out["load"]}, ensure_ascii=False), file=sys.stderr, flush=True)
+    if not args.skip_load:
+        out["load"] = bench_load(args.members, args.edits)
+        print(json.dumps({"load": out["load"]}, ensure_ascii=False), file=sys.stderr, flush=True)
     if not args.skip_scale:
         out["scale"] = bench_scale(args.papers, args.runs)
     out["load_after"] = str(os.getloadavg())
