@@ -235,6 +235,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_server_is_one_clear_message(tmp_path: Path) -> None:
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     url = f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/lab"
     res = run_cli(tmp_path / "lib", url, "list")
     assert res.returncode == 1
