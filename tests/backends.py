@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 
 TEST_URL_ENV = "READINGLIST_TEST_DATABASE_URL"
 
@@ -17,12 +18,11 @@ def server_url() -> str | None:
     return os.environ.get(TEST_URL_ENV) or None
 
 
-def _admin(url: str):  # type: ignore[no-untyped-def]
+def _admin(url: str) -> Engine:
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
-    return create_engine(
-        url, isolation_level="AUTOCOMMIT", poolclass=__import__("sqlalchemy.pool").pool.NullPool
-    )
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
 def fresh_database() -> Iterator[str]:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from readinglist.records import Changes
 from readinglist.services.library import Library
+from readinglist.services.live import Subscriber
 
 
 class Bus(QObject):
@@ -34,14 +35,20 @@ class Bus(QObject):
         self._timer.timeout.connect(self._flush)
         self._raw.connect(self._collect, Qt.ConnectionType.QueuedConnection)
         self._lib: Library | None = None
+        self._live: Subscriber | None = None
 
     def attach(self, lib: Library) -> None:
         """Listen to ``lib``'s changes (and stop listening to the previous library)."""
         self.detach()
         self._lib = lib
         lib.on_change.append(self.post)
+        if lib.is_shared:  # a library on a server: other members' changes arrive the same way
+            self._live = Subscriber(lib).start()
 
     def detach(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
         if self._lib is not None and self.post in self._lib.on_change:
             self._lib.on_change.remove(self.post)
         self._lib = None

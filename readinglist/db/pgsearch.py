@@ -94,7 +94,7 @@ def _pdf_hits(session: Session, q: ParsedQuery, filters: str, params: dict[str, 
     author = ""
     if q.authors:
         author = (
-            " AND p.id IN (SELECT rowid FROM papers_fts WHERE tsv @@ to_tsquery('simple', rl_unaccent(:aq))"
+            " AND p.id IN (SELECT rowid FROM papers_fts WHERE tsv @@ to_tsquery('simple', rl_unaccent(:aq)))"
         )
         p["aq"] = to_tsquery(q.authors)
     sql = (

@@ -205,6 +205,12 @@ class Transaction:
         return diff
 
 
+def _why(exc: DatabaseError) -> str:
+    """The driver's reason in one line (a server's errors come with hints on further lines)."""
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0] if lines else type(exc.orig).__name__
+
+
 def _pk_column(table: str) -> str:
     t = rowdiff.table(table)
     cols = [c.name for c in t.primary_key.columns]
@@ -241,7 +247,7 @@ def database_failure(lib: Library, exc: DatabaseError, *, writing: bool = False)
         return damaged_message(lib.db_path, [text]) + tail
     if "readonly" in text or "read-only" in text:
         return f"the library {lib.db_path} cannot be written (read-only){tail}"
-    return f"the library database failed: {text}{tail}"
+    return f"the library database failed: {_why(exc)}{tail}"
 
 
 class UnitOfWork:

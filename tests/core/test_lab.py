@@ -235,6 +235,7 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_server_is_one_clear_message(tmp_path: Path) -> None:
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
     url = f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/lab"
     res = run_cli(tmp_path / "lib", url, "list")
     assert res.returncode == 1
@@ -295,3 +296,133 @@ def test_the_subscriber_feeds_the_librarys_listeners_and_misses_nothing(blib: Li
     finally:
         sub.stop()
         other.close()
+
+
+# -- parity: random queries, both engines side by side -------------------------------------------
+
+WORDS = ["contrastive", "retrieval", "transformer", "diffusion", "sparse", "attention", "mixture",
+         "experts", "vision", "language", "café", "naïve", "self-supervised", "x86", "gpt4", "über"]  # fmt: skip
+NAMES = ["Ana Martínez", "Jörg Günther", "Wei Zhang", "Han Xiao", "Zoë O'Neil"]
+
+
+def _random_corpus(rng: object, n: int) -> list[PaperMeta]:
+    import random
+
+    assert isinstance(rng, random.Random)
+    return [
+        meta(i + 1, title=" ".join(rng.choice(WORDS) for _ in range(5)).capitalize(),
+             abstract=" ".join(rng.choice(WORDS) for _ in range(20)),
+             authors=tuple(rng.sample(NAMES, 2)), published=dt.date(2019 + i % 6, 1 + i % 12, 1))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _random_query(rng: object) -> str:
+    import random
+
+    assert isinstance(rng, random.Random)
+    parts = []
+    for _ in range(rng.randint(1, 3)):
+        w = rng.choice(WORDS)
+        kind = rng.choice(["word", "prefix", "phrase", "neg", "or", "author", "tag", "year"])
+        if kind == "prefix":
+            parts.append(w[: max(2, len(w) // 2)] + "*")
+        elif kind == "phrase":
+            parts.append(f'"{w} {rng.choice(WORDS)}"')
+        elif kind == "neg":
+            parts.append("-" + w)
+        elif kind == "or":
+            parts.append(f"{w} OR {rng.choice(WORDS)}")
+        elif kind == "author":
+            parts.append("author:" + rng.choice(NAMES).split()[-1].lower())
+        elif kind == "tag":
+            parts.append(f"tag:t{rng.randint(0, 3)}")
+        elif kind == "year":
+            parts.append(rng.choice(["year:2021", "year:>2022", "year:2019-2020"]))
+        else:
+            parts.append(w)
+    return " ".join(parts)
+
+
+def test_random_queries_find_the_same_papers_on_sqlite_and_postgresql(
+    tmp_path: Path, backend: str | None
+) -> None:
+    import random
+
+    if backend is None:
+        pytest.skip("compares SQLite with PostgreSQL: runs in the postgresql parametrisation")
+    rng = random.Random(14)
+    corpus = _random_corpus(rng, 120)
+    libs = [Library.open(tmp_path / "s"), Library.open(tmp_path / "p", database_url=backend)]
+    try:
+        for lib in libs:
+            ids, _ = papers.upsert(lib, corpus)
+            for n in range(4):
+                papers.tag(lib, ids[n::4][:30], [f"t{n}"])
+            papers.append_note(lib, ids[0], "naïve café notes")
+        checked = 0
+        for _ in range(150):
+            q = _random_query(rng)
+            a = {h.paper_id for h in libs[0].search(q, limit=None)}
+            b = {h.paper_id for h in libs[1].search(q, limit=None)}
+            assert a == b, q
+            checked += bool(a)
+        assert checked > 50  # most queries find something: the comparison is not of empty sets
+    finally:
+        for lib in libs:
+            lib.close()
+
+
+def test_a_server_that_goes_away_mid_session_is_reported_and_the_session_recovers(tmp_path: Path) -> None:
+    """A cluster of this test's own: stopped under an open library, then started again."""
+    import shutil
+
+    pgbin = os.environ.get("READINGLIST_TEST_PGBIN")
+    if not pgbin or not os.environ.get("READINGLIST_TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL's binaries (run inside .ci/postgres.sh)")
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="readinglist-pg-test-"))  # pytest's tmp is root's alone
+    data = top / "pg"
+    data.mkdir()
+    if as_user:
+        top.chmod(0o755)
+        shutil.chown(data, "postgres")
+    port = _closed_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run(
+            [*as_user, f"{pgbin}/{args[0]}", *args[1:]], check=True, capture_output=True, timeout=120
+        )
+
+    pg("initdb", "-D", str(data), "-U", "lab", "-A", "trust")
+    start = (
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-w",
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {data}",
+        "-l",
+        str(data / "log"),
+        "start",
+    )
+    pg(*start)
+    try:
+        pg("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "lab", "lab")
+        lib = Library.open(tmp_path / "lib", database_url=f"postgresql+psycopg://lab@127.0.0.1:{port}/lab")
+        (pid,), _ = papers.upsert(lib, [meta(1)], save=True)
+        pg("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        with pytest.raises(StorageError, match="nothing was changed") as err:
+            papers.tag(lib, [pid], ["lost?"])
+        assert "\n" not in str(err.value)
+        pg(*start)
+        papers.tag(lib, [pid], ["after-restart"])  # the pool replaces the dead connections
+        assert lib.get(pid).tags == ("after-restart",)
+        lib.close()
+    finally:
+        subprocess.run(
+            [*as_user, f"{pgbin}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(top, ignore_errors=True)

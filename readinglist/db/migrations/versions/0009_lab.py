@@ -94,6 +94,8 @@ PG_SEARCH = (
          tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', rl_words(body))) STORED)""",
     "CREATE INDEX ix_pdf_fts_tsv ON pdf_fts USING gin (tsv)",
     "CREATE INDEX ix_pdf_fts_paper_id ON pdf_fts (paper_id)",
+    # Citation keys by prefix without case (services/ingest.py probes a range of them).
+    'CREATE INDEX ix_papers_citekey_fold ON papers ((lower(citekey) COLLATE "C"))',
 )
 
 
