@@ -214,7 +214,7 @@ def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None 
     base = f"FROM papers_fts JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{filters}"
     # The match runs once, newest first in the index's own rowid order (no sort step), and
     # stops after RANK_LIMIT + 1 hits. More than RANK_LIMIT are too many to rank cheaply, so they
-    # stay newest first; fewer are ranked by bm25 (ties by id), on just those rows.
+    # stay newest first; fewer are ranked by bm25 in a second, ranked query.
     sql = f"SELECT p.id {base} ORDER BY papers_fts.rowid DESC LIMIT {RANK_LIMIT + 1}"
     found = [int(i) for i in session.execute(text(sql), params).scalars()]
     if len(found) > RANK_LIMIT and not (limit and limit <= len(found)):
@@ -223,13 +223,10 @@ def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None 
         meta_ids = [int(i) for i in session.execute(text(sql), params).scalars()]
     elif len(found) > RANK_LIMIT:
         meta_ids = found[:limit]
-    elif found:
-        marks = ",".join(map(str, found))
-        sql = (
-            f"SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match AND rowid IN ({marks}) "
-            f"ORDER BY bm25(papers_fts, {BM25_WEIGHTS}), rowid" + (f" LIMIT {int(limit)}" if limit else "")
-        )
-        meta_ids = [int(i) for i in session.execute(text(sql), {"match": q.text}).scalars()]
+    elif found:  # few: rank them (no ``rowid IN (...)`` on FTS5: it re-runs the match per id)
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        sql = f"SELECT p.id {base} ORDER BY bm25(papers_fts, {BM25_WEIGHTS}){lim}"
+        meta_ids = [int(i) for i in session.execute(text(sql), params).scalars()]
     else:
         meta_ids = []
     hits = [SearchHit(pid) for pid in meta_ids]
