@@ -39,7 +39,7 @@ fi
 AS=()
 if [ "$(id -u)" = "0" ]; then
   if id postgres >/dev/null 2>&1; then RUNAS=postgres; else RUNAS=nobody; fi
-  AS=(runuser -u "$RUNAS" --)
+  AS=(runuser -u "$RUNAS" -- env -C /)  # its tools cannot enter a root-only cwd
 fi
 
 TMP="$(mktemp -d /tmp/readinglist-pg.XXXXXX)"

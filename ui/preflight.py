@@ -190,9 +190,24 @@ def problem(
     return missing_message(platform, missing) if missing else None
 
 
+def qt_installed() -> bool:
+    """PySide6 can be imported (a CLI-only install has no ``gui`` extra)."""
+    try:
+        return find_spec("PySide6") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def check_or_exit(argv: Sequence[str] = ()) -> None:
     """Exit 1 with a message instead of letting Qt abort. ``--screenshot`` without a display
     renders offscreen."""
+    if not qt_installed():
+        print(
+            "error: the desktop app cannot start: Qt (PySide6) is not installed; "
+            "install it with: pip install 'readinglist[gui]'",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
     screenshot = any(a == "--screenshot" or a.startswith("--screenshot=") for a in argv)
     if screenshot and platform_name(os.environ) is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,36 +84,54 @@ def test_every_command_on_a_damaged_library_says_so_and_restore_brings_it_back(
 
 
 def _as_reader(folder: Path, *args: str) -> tuple[int, str, str]:
-    """The CLI in a process that may read but not write ``folder`` (as nobody when we are root,
-    who ignores permissions; otherwise with the folder's write bits off)."""
+    """The CLI in a process that may read but not write ``folder``."""
     cmd = [sys.executable, "-m", "readinglist.cli.main", "--library", str(folder), *args]
-    if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=60)
     return done.returncode, done.stdout, done.stderr
 
 
-def test_a_read_only_library_folder_still_reads(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    if os.geteuid() == 0 and not shutil.which("setpriv"):
-        pytest.skip("needs setpriv to drop root")
-    _filled(cli, library_dir)
+@contextlib.contextmanager
+def _read_only_copy(library_dir: Path) -> Iterator[Path]:
+    """A copy of the library in a folder nobody can write: as root (who ignores permission bits)
+    a tmpfs remounted read-only, like a snapshot or a write-protected backup disk; otherwise a
+    folder with its write bits off."""
     folder = Path(tempfile.mkdtemp(prefix="rl-readonly-"))
+    mounted = False
     try:
-        shutil.copytree(library_dir, folder / "lib")
-        for p in [folder, *folder.rglob("*")]:
-            p.chmod(0o555 if p.is_dir() else 0o444)
-        code, out, err = _as_reader(folder / "lib", "list", "--format", "json")
+        if os.geteuid() == 0:
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=50m", "tmpfs", str(folder)], capture_output=True
+            )
+            if done.returncode != 0:
+                pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+            mounted = True
+            shutil.copytree(library_dir, folder / "lib")
+            subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        else:
+            shutil.copytree(library_dir, folder / "lib")
+            for p in [folder, *folder.rglob("*")]:
+                p.chmod(0o555 if p.is_dir() else 0o444)
+        yield folder / "lib"
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+        else:
+            for p in [folder, *folder.rglob("*")]:
+                p.chmod(0o755 if p.is_dir() else 0o644)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_read_only_library_folder_still_reads(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    _filled(cli, library_dir)
+    with _read_only_copy(library_dir) as lib:
+        code, out, err = _as_reader(lib, "list", "--format", "json")
         assert code == 0, err
         assert "ref001" in out and "read-only" in err
-        assert _as_reader(folder / "lib", "show", "ref001")[0] == 0
-        code, out, err = _as_reader(folder / "lib", "export", "--saved")
+        assert _as_reader(lib, "show", "ref001")[0] == 0
+        code, out, err = _as_reader(lib, "export", "--saved")
         assert code == 0 and "@misc{ref002" in out, err
-        code, _, err = _as_reader(folder / "lib", "tag", "ref001", "y")
+        code, _, err = _as_reader(lib, "tag", "ref001", "y")
         assert code == 1 and "read-only" in err and "Traceback" not in err, err
-    finally:
-        for p in [folder, *folder.rglob("*")]:
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        shutil.rmtree(folder)
 
 
 def test_a_change_reaches_the_main_file_not_only_the_wal(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
