@@ -9,6 +9,7 @@ command that only reads starts near the interpreter's own floor.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 import threading
@@ -89,16 +90,24 @@ class RawReader:
 
 
 class RawConnections:
-    """One ``sqlite3`` connection per thread for reads, opened on first use."""
+    """One ``sqlite3`` connection per thread for reads, opened on first use.
+
+    ``close()`` may come from another thread while a worker is still reading (the app closing a
+    library while a query is in flight): a connection in use is then closed by its own thread
+    when its read ends, never under it (closing it there crashes the interpreter)."""
 
     def __init__(self, db_path: Path, uri_flags: str | None = None) -> None:
         self.db_path = db_path
         self.uri_flags = uri_flags  # e.g. "mode=ro&immutable=1" for a read-only folder
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._busy: set[int] = set()  # id() of the connections inside a read
+        self._closed = False
+        self._lock = threading.RLock()  # connection() takes it again inside _using
 
     def connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError("the library is closed")
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is None:
             if self.uri_flags:
@@ -112,26 +121,42 @@ class RawConnections:
                 self._all.append(con)
         return con
 
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            con = self.connection()
+            self._busy.add(id(con))
+        try:
+            yield con
+        finally:
+            with self._lock:
+                self._busy.discard(id(con))
+                if self._closed and con in self._all:  # closed meanwhile: ours to close now
+                    self._all.remove(con)
+                    con.close()
+
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version`` on this thread's connection: it changes when any
         other connection commits (so: did anything change since I last looked?)."""
-        return int(self.connection().execute("PRAGMA data_version").fetchone()[0])
+        with self._using() as con:
+            return int(con.execute("PRAGMA data_version").fetchone()[0])
 
     def reader(self) -> Iterator[RawReader]:
         """A generator for ``contextlib.contextmanager``: BEGIN, the reads, then the end of the snapshot."""
-        con = self.connection()
-        con.execute("BEGIN")
-        try:
-            yield RawReader(con)
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"the library database failed: {exc}") from exc
-        finally:
-            if con.in_transaction:
-                con.execute("ROLLBACK")  # nothing was written: ends the snapshot
+        with self._using() as con:
+            con.execute("BEGIN")
+            try:
+                yield RawReader(con)
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the library database failed: {exc}") from exc
+            finally:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")  # nothing was written: ends the snapshot
 
     def close(self) -> None:
         with self._lock:
-            for con in self._all:
+            self._closed = True
+            for con in [c for c in self._all if id(c) not in self._busy]:
+                self._all.remove(con)
                 con.close()
-            self._all.clear()
         self._local = threading.local()
