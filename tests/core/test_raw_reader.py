@@ -17,7 +17,9 @@ from readinglist.services.library import Library
 
 def test_closing_while_a_worker_reads_waits_for_its_read(library_dir: Path) -> None:
     lib = Library.open(library_dir, Endpoints(arxiv_delay=0))
-    papers.upsert(lib, [PaperMeta(title=f"Paper {i}", arxiv_id=f"2401.{i:05d}") for i in range(20)], save=True)
+    papers.upsert(
+        lib, [PaperMeta(title=f"Paper {i}", arxiv_id=f"2401.{i:05d}") for i in range(20)], save=True
+    )
     inside = threading.Event()
     closed = threading.Event()
     seen: list[object] = []
