@@ -103,16 +103,9 @@ def _pdf_hits(session: Session, q: ParsedQuery, filters: str, params: dict[str, 
         f"WHERE pf.tsv @@ q.q{filters}{author} "
         "GROUP BY pf.paper_id ORDER BY max(ts_rank_cd(pf.tsv, q.q)) DESC, pf.paper_id"
     )
-    out: list[SearchHit] = []
-    for pid, pages in session.execute(text(sql), p):
-        if pid in exclude:
-            continue
-        out.append(
-            SearchHit(int(pid), tuple(sorted(int(x) for x in str(pages).split(","))), in_metadata=False)
-        )
-        if limit and len(out) >= limit:
-            break
-    return out
+    from readinglist.db.queries import pdf_hits_of
+
+    return pdf_hits_of(session.execute(text(sql), p), exclude, limit)
 
 
 def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:

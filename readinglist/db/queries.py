@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from readinglist.db.paperfields import META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
 from readinglist.db.raw import Reads, text
@@ -254,8 +254,13 @@ def _pdf_hits(
         f"WHERE pdf_fts MATCH :pmatch{filters}{author} "
         "GROUP BY pdf_fts.paper_id ORDER BY min(pdf_fts.rank)"
     )
+    return pdf_hits_of(session.execute(text(sql), p), exclude, limit)
+
+
+def pdf_hits_of(rows: Iterable[Any], exclude: set[int], limit: int | None) -> list[SearchHit]:
+    """Hits from ``(paper_id, "page,page,...")`` rows, best first, leaving out ``exclude``."""
     out: list[SearchHit] = []
-    for pid, pages in session.execute(text(sql), p):
+    for pid, pages in rows:
         if pid in exclude:
             continue
         out.append(

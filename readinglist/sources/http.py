@@ -27,7 +27,7 @@ import requests
 
 from readinglist import __version__
 from readinglist.errors import Cancelled, NetworkError
-from readinglist.sources.transport import Deadline, mount, not_http
+from readinglist.sources.transport import Deadline, error_chain, mount, not_http
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +39,12 @@ OFFLINE_RETRY_DELAY = 0.5  # seconds: one more try, in case the network was just
 
 
 def looks_offline(exc: BaseException) -> bool:
-    """True when a connection error says the machine has no network (no DNS, no route).
-
-    requests wraps urllib3's errors, which wrap the socket error, through ``args``, ``reason``
-    and exception chaining; any of these links may hold the cause.
-    """
-    seen: set[int] = set()
-    todo: list[object] = [exc]
-    while todo:
-        e = todo.pop()
-        if not isinstance(e, BaseException) or id(e) in seen:
-            continue
-        seen.add(id(e))
+    """True when a connection error says the machine has no network (no DNS, no route)."""
+    for e in error_chain(exc):
         if isinstance(e, socket.gaierror) or (isinstance(e, OSError) and e.errno in OFFLINE_ERRNOS):
             return True
         if type(e).__name__ == "NameResolutionError":  # urllib3 2; keeps the gaierror only as text
             return True
-        todo.extend([*e.args, getattr(e, "reason", None), e.__cause__, e.__context__])
     return False
 
 

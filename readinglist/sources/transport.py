@@ -117,7 +117,9 @@ def mount(session: requests.Session) -> None:
     session.mount("https://", adapter)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def error_chain(exc: BaseException) -> list[BaseException]:
+    """Every exception linked to ``exc``: requests wraps urllib3's errors, which wrap the socket
+    error, through ``args``, ``reason`` and exception chaining; any link may hold the cause."""
     seen: set[int] = set()
     out: list[BaseException] = []
     todo: list[object] = [exc]
@@ -133,7 +135,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def not_http(exc: BaseException) -> str | None:
     """When a failure means the server answered, but not in HTTP: a few words on what it sent."""
-    for e in _chain(exc):
+    for e in error_chain(exc):
         if isinstance(e, http.client.RemoteDisconnected):
             return None  # closed without a word: that is no answer, not a wrong one
         if isinstance(e, http.client.BadStatusLine):

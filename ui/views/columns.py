@@ -25,7 +25,27 @@ MIN_CHARS = {"authors": 9, "tags": 9, "upvotes": 7}
 TITLE_ROOMY = 640  # beyond this the title gains little; the rest is shared out
 
 
-class ColumnFit(QObject):
+class _FitOnResize(QObject):
+    """Calls ``fit()`` once per burst of resizes of the watched widget, after the widget's own
+    resize handling (a splitter resized from inside its resize event redistributes afterwards)."""
+
+    _queued = False
+
+    def fit(self) -> None:
+        raise NotImplementedError
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self._fit_queued)
+        return False
+
+    def _fit_queued(self) -> None:
+        self._queued = False
+        self.fit()
+
+
+class ColumnFit(_FitOnResize):
     def __init__(self, view: QTableView, natural: dict[str, int]) -> None:
         super().__init__(view)
         self.view = view
@@ -37,7 +57,6 @@ class ColumnFit(QObject):
         self.preferred["date"] = max(self.preferred.get("date", 0), self.minimum["date"])
         self.title_min = TITLE_MIN_CHARS * char
         self._fitting = False
-        self._queued = False
         self.header.sectionResized.connect(self._user_resized)
         view.viewport().installEventFilter(self)
 
@@ -55,16 +74,6 @@ class ColumnFit(QObject):
             if key != "title" and not self.header.isSectionHidden(n):
                 total += self.minimum.get(key, self.preferred.get(key, self.header.sectionSize(n)))
         return total + self.view.verticalScrollBar().sizeHint().width() + 2 * self.view.frameWidth()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and not self._queued:
-            self._queued = True  # after the widget's own resize handling, once per burst
-            QTimer.singleShot(0, self._fit_queued)
-        return False
-
-    def _fit_queued(self) -> None:
-        self._queued = False
-        self.fit()
 
     def _user_resized(self, section: int, _old: int, new: int) -> None:
         if self._fitting:
@@ -104,7 +113,7 @@ class ColumnFit(QObject):
             self._fitting = False
 
 
-class PaneFit(QObject):
+class PaneFit(_FitOnResize):
     """Shares the splitter's width: the sidebar and details keep the widths the user gave them
     while the list has ``want`` pixels; on a narrower window the details pane yields (down to
     ``details_min``), then the sidebar a little (down to ``sidebar_min``); on a wide one the details pane and
@@ -125,7 +134,6 @@ class PaneFit(QObject):
         self.details_min = details_min
         self.sidebar_min = sidebar_min
         self._fitting = False
-        self._queued = False
         self._adopt_later = False
         splitter.installEventFilter(self)
         splitter.splitterMoved.connect(lambda *_: self.adopt())
@@ -141,16 +149,6 @@ class PaneFit(QObject):
         sizes = self.splitter.sizes()
         if len(sizes) == 3 and sum(sizes) > 0:
             self.preferred = (sizes[0], sizes[2])
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and not self._queued:
-            self._queued = True  # after the widget's own resize handling, once per burst
-            QTimer.singleShot(0, self._fit_queued)
-        return False
-
-    def _fit_queued(self) -> None:
-        self._queued = False
-        self.fit()
 
     def fit(self) -> None:
         sizes = self.splitter.sizes()
