@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from readinglist.config import Endpoints
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -26,9 +30,16 @@ def library_dir(tmp_path: Path) -> Path:
     return tmp_path / "library"
 
 
+def _offline_endpoints() -> Endpoints:
+    from readinglist.config import Endpoints
+
+    # A port nothing listens on: a test that reaches for the network fails at once.
+    return Endpoints(hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9",
+                     arxiv_api="http://127.0.0.1:9/api/query", arxiv_delay=0)  # fmt: skip
+
+
 @pytest.fixture
 def lib(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from readinglist.config import Endpoints
     from readinglist.services.library import Library
 
     # READINGLIST_TEST_BACKEND=postgresql runs every test using `lib` on the test server.
@@ -42,12 +53,7 @@ def lib(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         monkeypatch.setenv("READINGLIST_DATABASE_URL", url)  # other opens and child processes too
     library = Library.open(
         library_dir,
-        Endpoints(
-            hf="http://127.0.0.1:9",
-            arxiv="http://127.0.0.1:9",
-            arxiv_api="http://127.0.0.1:9/api/query",
-            arxiv_delay=0,
-        ),
+        _offline_endpoints(),
         database_url=url,
     )
     yield library
@@ -72,17 +78,11 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
 @pytest.fixture
 def blib(library_dir: Path, backend: str | None) -> Iterator[object]:
     """``lib`` on each back end."""
-    from readinglist.config import Endpoints
     from readinglist.services.library import Library
 
     library = Library.open(
         library_dir,
-        Endpoints(
-            hf="http://127.0.0.1:9",
-            arxiv="http://127.0.0.1:9",
-            arxiv_api="http://127.0.0.1:9/api/query",
-            arxiv_delay=0,
-        ),
+        _offline_endpoints(),
         database_url=backend,
     )
     yield library
@@ -176,3 +176,22 @@ def served_lib(fixture_server: FixtureServer, library_dir: Path) -> Iterator[obj
     library = Library.open(library_dir, fixture_server.endpoints())  # type: ignore[arg-type]
     yield library
     library.close()
+
+
+@pytest.fixture
+def cli(
+    fixture_server: FixtureServer, library_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The CLI in this process on the test's library, the fixture server as its hosts:
+    ``cli(*args) -> (exit code, stdout, stderr)``."""
+    from readinglist.cli.main import main
+
+    fixture_server.env(monkeypatch)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--library", str(library_dir), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

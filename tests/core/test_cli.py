@@ -7,25 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from readinglist.cli.main import main
 from tests.conftest import FixtureServer
-
-
-@pytest.fixture
-def cli(
-    fixture_server: FixtureServer,
-    library_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-):  # type: ignore[no-untyped-def]
-    fixture_server.env(monkeypatch)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--library", str(library_dir), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_the_issue_walkthrough(cli) -> None:  # type: ignore[no-untyped-def]
