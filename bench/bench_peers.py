@@ -41,7 +41,8 @@ WORD = "diffusion"
 
 
 def timed(argv: Sequence[str], runs: int, *, env: dict[str, str] | None = None,
-          before: Callable[[], None] | None = None, stdout: Path | None = None) -> float:  # fmt: skip
+          before: Callable[[], None] | None = None, stdout: Path | None = None,
+          cwd: Path | None = None) -> float:  # fmt: skip
     """Median wall-clock seconds of a whole process (``before`` runs untimed ahead of each)."""
     times = []
     for _ in range(runs):
@@ -50,7 +51,7 @@ def timed(argv: Sequence[str], runs: int, *, env: dict[str, str] | None = None,
         out = stdout.open("w") if stdout else subprocess.DEVNULL
         t = time.perf_counter()
         res = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                             env={**os.environ, **(env or {})}, text=True)  # fmt: skip
+                             env={**os.environ, **(env or {})}, text=True, cwd=cwd)  # fmt: skip
         times.append(time.perf_counter() - t)
         if stdout:
             out.close()  # type: ignore[union-attr]
@@ -132,10 +133,13 @@ def bench_papis(work: Path, bindir: Path, bib: Path, runs: int) -> dict[str, flo
     lib, cfg = work / "papis-lib", work / "papis-config"
     cfg.mkdir(exist_ok=True)
     (cfg / "config").write_text(
-        f"[settings]\ndefault-library = bench\n\n[bench]\ndir = {lib}\n", encoding="utf-8"
+        f"[settings]\ndefault-library = peers-bench\n\n[peers-bench]\ndir = {lib}\n", encoding="utf-8"
     )
     env = {"XDG_CONFIG_HOME": str(work / "papis-xdg"), "XDG_CACHE_HOME": str(work / "papis-cache")}
-    base = [papis, "--config", str(cfg / "config"), "-l", "bench"]
+    # papis's ``-l`` takes a library name or a path, and a folder of that name in the working
+    # directory wins: with ``-l bench`` run from the checkout it filled ``bench/`` with entries.
+    # A name no folder has, and the scratch folder as the working directory, keep it in ``lib``.
+    base = [papis, "--config", str(cfg / "config"), "-l", "peers-bench"]
 
     def fresh() -> None:
         shutil.rmtree(lib, ignore_errors=True)
@@ -144,15 +148,20 @@ def bench_papis(work: Path, bindir: Path, bib: Path, runs: int) -> dict[str, flo
 
     out = {
         "import": timed(
-            [*base, "bibtex", "read", str(bib), "import", "--all", "--batch"], runs, env=env, before=fresh
+            [*base, "bibtex", "read", str(bib), "import", "--all", "--batch"],
+            runs,
+            env=env,
+            before=fresh,
+            cwd=work,
         )
     }
     out["export"] = timed(
         [*base, "export", "--all", "--batch", "--format", "bibtex", "--out", str(work / "papis-out.bib")],
         runs,
         env=env,
+        cwd=work,
     )
-    out["search"] = timed([*base, "list", "--all", WORD], runs, env=env)
+    out["search"] = timed([*base, "list", "--all", WORD], runs, env=env, cwd=work)
     return out
 
 
