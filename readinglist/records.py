@@ -229,6 +229,10 @@ class PaperFilter:
     tags: tuple[str, ...] = ()
     list_name: str | None = None
     feed_date: dt.date | None = None
+    # Papers listed in the feed on any day of [feed_since, feed_until] (both ends included; an
+    # open end is unbounded): the trending views of a week or a month.
+    feed_since: dt.date | None = None
+    feed_until: dt.date | None = None
     query: str | None = None
     has_pdf: bool | None = None
     needs_review: bool | None = None

@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         self._select_first = True
         if key == "feed:foryou":
             self.papers.set_query(f, sort=FOR_YOU, descending=True)
-        elif self.papers.query.sort == FOR_YOU:
+        elif key in ("feed:week", "feed:month") or self.papers.query.sort == FOR_YOU:
             self.papers.set_query(f, sort="upvotes", descending=True)
         else:
             self.papers.set_filter(f)

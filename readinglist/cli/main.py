@@ -18,7 +18,9 @@ COMMAND_MODULES = (
 # Which module registers a command: a command named here builds only its module's parser, so it
 # does not import every other command's dependencies (a command missing here builds them all).
 COMMAND_OWNERS = {
-    **dict.fromkeys(("add", "list", "search", "show", "save", "dismiss", "tag", "status", "note"), "papers"),
+    **dict.fromkeys(
+        ("add", "list", "trending", "search", "show", "save", "dismiss", "tag", "status", "note"), "papers"
+    ),
     **dict.fromkeys(("export", "autoexport", "rekey"), "citations"),
     **dict.fromkeys(("undo", "redo", "history"), "history"),
     "sync": "sync",

@@ -1,4 +1,4 @@
-"""Commands on papers: add, list, search, show, save, dismiss, tag, status, note."""
+"""Commands on papers: add, list, trending, search, show, save, dismiss, tag, status, note."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from readinglist.textutil import plural
 
 if TYPE_CHECKING:  # loaded when a command runs
     from readinglist.services import papers
+    from readinglist.services.trending import Window
 else:
     papers = lazy_module("readinglist.services.papers")
 
@@ -43,6 +44,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--date", type=_date, help="papers of this day's Daily Papers feed")
+    p.add_argument(
+        "--trending",
+        metavar="WINDOW",
+        help="papers of a week's or a month's feed, most upvoted first: 2026-W49, 2026-11, week or month",
+    )
     p.add_argument("--starred", action="store_true")
     p.add_argument("--dismissed", action="store_true", help="show dismissed papers (hidden otherwise)")
     p.add_argument("--sort", choices=("upvotes", "published", "title", "added", "feed", "author", "citekey"))
@@ -50,6 +56,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=int, default=None)
     add_format(p)
     p.set_defaults(func=cmd_list, readonly=True)
+
+    p = sub.add_parser("trending", help="this week's (or month's) feed papers, most upvoted first")
+    span = p.add_mutually_exclusive_group()
+    span.add_argument("--week", action="store_const", const="week", dest="span", help="the week (default)")
+    span.add_argument("--month", action="store_const", const="month", dest="span", help="the month")
+    span.add_argument("--window", metavar="WINDOW", help="a given week or month: 2026-W49 or 2026-11")
+    p.add_argument("--limit", type=int, default=30)
+    add_format(p)
+    p.set_defaults(func=cmd_trending, readonly=True, span="week")
 
     p = sub.add_parser("search", help='full-text search: words, "phrases", prefix*, tag:, author:, year:')
     p.add_argument("query", nargs="+")
@@ -116,11 +131,35 @@ def cmd_list(lib: Library, args: argparse.Namespace) -> int:
     )
     if args.dismissed:
         f = PaperFilter(**{**f.__dict__, "dismissed": True})
+    if args.trending:
+        f = _window(lib, args.trending).filter(f)
     rows = lib.list_papers(f, sort=args.sort, descending=not args.asc, limit=args.limit)
     if args.format == "json":
         emit_json([r.to_json() for r in rows])
     else:
         paper_table(rows)
+    return 0
+
+
+def _window(lib: Library, text: str) -> Window:
+    from readinglist.services import trending
+
+    if text in trending.SPANS:
+        return trending.current_window(lib, text)
+    return trending.parse_window(text)
+
+
+def cmd_trending(lib: Library, args: argparse.Namespace) -> int:
+    w = _window(lib, args.window or args.span)
+    rows = lib.list_papers(w.filter(), limit=args.limit)
+    if args.format == "json":
+        papers_json = [r.to_json() for r in rows]
+        emit_json(
+            {"window": w.label, "start": w.start.isoformat(), "end": w.end.isoformat(), "papers": papers_json}
+        )
+    else:
+        message(w.title)
+        paper_table(rows, {r.id: f"▲{r.upvotes}" for r in rows})
     return 0
 
 

@@ -99,6 +99,13 @@ def _apply_filters(w: _Where, f: PaperFilter, q: ParsedQuery | None) -> None:
             "EXISTS (SELECT 1 FROM feed_appearances fa WHERE fa.paper_id = p.id AND fa.feed_date = :feed_date)",
             feed_date=f.feed_date,
         )
+    if f.feed_since or f.feed_until:
+        w.add(
+            "EXISTS (SELECT 1 FROM feed_appearances fa WHERE fa.paper_id = p.id "
+            "AND fa.feed_date BETWEEN :feed_since AND :feed_until)",
+            feed_since=f.feed_since or dt.date.min,
+            feed_until=f.feed_until or dt.date.max,
+        )
     if f.alert:
         w.add(
             "EXISTS (SELECT 1 FROM alert_matches am JOIN saved_searches s ON s.id = am.search_id "
@@ -126,6 +133,8 @@ def _order_sql(f: PaperFilter, sort: str | None, descending: bool) -> str:
             )
         if f.list_name:
             return _order_sql(f, "position", False)
+        if f.feed_since or f.feed_until:  # a trending window: the most upvoted first
+            return "p.upvotes DESC, p.last_feed_date DESC, p.id DESC"
         return "p.last_feed_date DESC, p.upvotes DESC, p.id DESC"
     nulls = " NULLS LAST" if descending else " NULLS FIRST"
     return f"{SORTS[sort]} {direction}{nulls}, p.id {direction}"

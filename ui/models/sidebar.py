@@ -24,7 +24,9 @@ from PySide6.QtCore import (
 )
 
 from readinglist.records import PaperFilter
+from readinglist.services import trending
 from readinglist.services.library import FeedDayInfo, Library, ListInfo, SavedSearchInfo, TagInfo
+from readinglist.services.trending import Window
 
 PAPERS_MIME = "application/x-readinglist-papers"
 LIST_MIME = "application/x-readinglist-list"
@@ -62,19 +64,26 @@ class Snapshot:
     searches: tuple[SavedSearchInfo, ...]
     today: dt.date = field(default_factory=dt.date.today)
     for_you: bool = False  # the recommend extra is installed: the newest day also For you
+    trending: tuple[tuple[Window, int], ...] = ()  # this week and this month, with their counts
 
 
 def load_snapshot(lib: Library) -> Snapshot:
     """Everything the sidebar shows (runs in a worker: these are aggregate queries)."""
     from readinglist.recommend.digest import available
 
+    days = tuple(lib.feed_days(60))
+    today = dt.date.today()
+    newest = next((d.date for d in days if d.date <= today), None)
+    windows = [trending.window_of(span, newest) for span in trending.SPANS] if newest else []
     return Snapshot(
-        tuple(lib.feed_days(60)),
+        days,
         lib.counts(),
         tuple(lib.reading_lists()),
         tuple(lib.tags()),
         tuple(lib.saved_searches()),
+        today=today,
         for_you=available(),
+        trending=tuple((w, lib.count(w.filter())) for w in windows),
     )
 
 
@@ -115,6 +124,10 @@ def _children(section: str, snap: Snapshot) -> list[Node]:
                 Node("feed:foryou", "For you", "feed", d.date.isoformat(), d.count,
                      filter=PaperFilter(feed_date=d.date))
             )  # fmt: skip
+        for w, count in snap.trending:
+            out.append(
+                Node(f"feed:{w.span}", f"This {w.span}", "trending", w.label, count, filter=w.filter())
+            )
         for n, d in enumerate(snap.days):
             key = "feed:latest" if n == 0 else f"feed:{d.date.isoformat()}"
             out.append(
@@ -197,6 +210,9 @@ class SidebarModel(QAbstractItemModel):
                 return f"{n.label}: {n.value}"
             if n.kind == "feed":
                 return f"Daily Papers of {n.value}"
+            if n.kind == "trending" and n.filter and n.filter.feed_since and n.filter.feed_until:
+                a, b = n.filter.feed_since, n.filter.feed_until
+                return f"The feed of {n.value} ({a:%a %d %b} to {b:%a %d %b}), most upvoted first"
             return None
         if role == KeyRole:
             return n.key

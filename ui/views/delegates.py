@@ -231,7 +231,7 @@ class SidebarDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-_KIND_ICONS = {"feed": "feed", "list": "list", "search": "search"}
+_KIND_ICONS = {"feed": "feed", "trending": "feed", "list": "list", "search": "search"}
 _LIBRARY_ICONS = {
     "Library": "library",
     "Unread": "inbox",

@@ -99,6 +99,13 @@ def empty_for(v: View) -> Empty | None:
             f"No papers tagged “{name}”",
             "Press <b>T</b> on a paper to tag it, or drag papers onto the tag in the sidebar.",
         )
+    if v.key in ("feed:week", "feed:month"):
+        return Empty(
+            "feed",
+            f"No feed papers {v.label.lower()}",
+            "Sync the days of this week or month to see their papers, most upvoted first.",
+            ("sync",),
+        )
     if kind == "feed":
         return Empty(
             "feed",
