@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import text
 
@@ -33,9 +35,12 @@ class Doc:
     tags: tuple[str, ...] = ()
     feed_dates: tuple[dt.date, ...] = field(default=())
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        return hashlib.blake2b(self.text.encode("utf-8"), digest_size=8).hexdigest()
+        """Whether the text changed since its features were cached (per paper id): CRC-32 and
+        Adler-32 side by side, 64 bits, both in C (a cryptographic hash cost 0.27 s per 100k)."""
+        b = self.text.encode("utf-8")
+        return f"{zlib.crc32(b):08x}{zlib.adler32(b):08x}"
 
 
 def author_token(name: str) -> str:

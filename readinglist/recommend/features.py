@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 N_FEATURES = 2**20
 FILE = "features.npz"
-FORMAT = 1
+FORMAT = 2  # 2: text digests by CRC-32 + Adler-32
 
 
 def cache_dir(root: Path) -> Path:
@@ -103,6 +104,108 @@ def _save(path: Path, f: Features) -> None:
             os.unlink(tmp)
 
 
+# -- the store: a base file and append-only segments -------------------------------------------
+#
+# Rewriting 100k papers' features (about 170 MB) for one new paper took seconds, so new rows go
+# to a small segment file of their own (``features-0001.npz``, ...). The store is the base rows
+# followed by every segment's rows; a paper edited since keeps its old row until the store is
+# compacted (rewritten as one base file), which happens once the segments or the rows no paper
+# uses any more pass a share of the base. A process keeps the store it last read or wrote and
+# reuses it while the files on disk are the ones it knows.
+
+SEGMENT_GLOB = "features-*.npz"
+MAX_SEGMENTS = 32
+COMPACT_SHARE = 0.1  # compact when unused rows or segment rows pass this share of the store
+
+
+@dataclass
+class _Store:
+    features: Features
+    known: dict[tuple[int, str], int]  # (paper id, text digest) -> row in the store
+    stamp: tuple[tuple[str, int, int], ...]  # the files it was read from: name, size, mtime
+    segment_rows: int = 0
+
+
+_memo: dict[Path, _Store] = {}
+_lock = threading.Lock()  # one update at a time in a process (the GUI's lanes, the CLI)
+
+
+def _files(folder: Path) -> list[Path]:
+    base = folder / FILE
+    return ([base] if base.exists() else []) + sorted(folder.glob(SEGMENT_GLOB))
+
+
+def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((p.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _stack(parts: Sequence[Features]) -> Features:
+    import numpy as np
+    import scipy.sparse as sp
+
+    if len(parts) == 1:
+        return parts[0]
+    return Features(
+        np.concatenate([p.ids for p in parts]),
+        np.concatenate([p.digests for p in parts]),
+        sp.vstack([p.counts for p in parts], format="csr"),
+        np.vstack([p.vectors for p in parts]),
+    )
+
+
+def _keys(f: Features) -> dict[tuple[int, str], int]:
+    return {
+        (int(i), str(g)): n for n, (i, g) in enumerate(zip(f.ids.tolist(), f.digests.tolist(), strict=True))
+    }
+
+
+def _open_store(folder: Path, with_vectors: bool) -> _Store | None:
+    files = _files(folder)
+    stamp = _stamp(files)
+    memo = _memo.get(folder)
+    if memo is not None and memo.stamp == stamp and memo.features.has_vectors == with_vectors:
+        return memo
+    parts = [f for f in map(_load, files) if f is not None]
+    if len(parts) != len(files) or not parts or files[0].name != FILE:
+        return None  # a damaged or partial store is rebuilt
+    if any(p.has_vectors != with_vectors for p in parts):
+        return None
+    features = _stack(parts)
+    store = _Store(features, _keys(features), stamp, sum(len(p.ids) for p in parts[1:]))
+    _memo[folder] = store
+    return store
+
+
+def _write_base(folder: Path, f: Features) -> _Store:
+    _save(folder / FILE, f)
+    for seg in folder.glob(SEGMENT_GLOB):
+        seg.unlink(missing_ok=True)
+    store = _Store(f, _keys(f), _stamp(_files(folder)))
+    _memo[folder] = store
+    return store
+
+
+def _append(folder: Path, store: _Store, fresh: Features) -> _Store:
+    segments = sorted(folder.glob(SEGMENT_GLOB))
+    last = int(segments[-1].stem.rsplit("-", 1)[1]) if segments else 0
+    _save(folder / f"features-{last + 1:04d}.npz", fresh)
+    n = len(store.features.ids)
+    known = store.known
+    known.update({k: n + r for k, r in _keys(fresh).items()})
+    grown = _Store(
+        _stack([store.features, fresh]), known, _stamp(_files(folder)), store.segment_rows + len(fresh.ids)
+    )
+    _memo[folder] = grown
+    return grown
+
+
 def compute(docs: Sequence[Doc], *, with_vectors: bool) -> Features:
     import numpy as np
     import scipy.sparse as sp
@@ -122,23 +225,19 @@ def update(
     root: Path, docs: Sequence[Doc], *, progress: Callable[[int, int], None] | None = None
 ) -> Features:
     """The features of ``docs`` (in their order), computing only what the cache lacks."""
-    import numpy as np
-    import scipy.sparse as sp
+    with _lock:
+        return _update(root, docs, progress)
 
-    path = cache_dir(root) / FILE
+
+def _update(root: Path, docs: Sequence[Doc], progress: Callable[[int, int], None] | None) -> Features:
+    import numpy as np
+
+    folder = cache_dir(root)
     with_vectors = embed.available()
-    cached = _load(path)
-    if cached is not None and cached.has_vectors != with_vectors:
-        cached = None
-    known: dict[tuple[int, str], int] = {}
-    if cached is not None:
-        known = {(int(i), str(g)): n for n, (i, g) in enumerate(zip(cached.ids, cached.digests, strict=True))}
+    store = _open_store(folder, with_vectors)
+    known = store.known if store is not None else {}
     rows = [known.get((d.id, d.digest)) for d in docs]
     missing = [d for d, r in zip(docs, rows, strict=True) if r is None]
-    stale = cached is None or len(known) != len(docs) or bool(missing)
-    if not stale and cached is not None and [int(i) for i in cached.ids] == [d.id for d in docs]:
-        return cached
-    fresh: Features | None = None
     if missing:
         parts = []
         step = 2000
@@ -146,29 +245,28 @@ def update(
             parts.append(compute(missing[i : i + step], with_vectors=with_vectors))
             if progress:
                 progress(min(i + step, len(missing)), len(missing))
-        fresh = Features(
-            np.concatenate([p.ids for p in parts]),
-            np.concatenate([p.digests for p in parts]),
-            sp.vstack([p.counts for p in parts], format="csr"),
-            np.vstack([p.vectors for p in parts]),
+        fresh = _stack(parts)
+        n = 0 if store is None else len(store.features.ids)
+        at = {d.id: n + k for k, d in enumerate(missing)}
+        rows = [r if r is not None else at[d.id] for d, r in zip(docs, rows, strict=True)]
+        folder.mkdir(parents=True, exist_ok=True)
+        store = _write_base(folder, fresh) if store is None else _append(folder, store, fresh)
+    assert store is not None or not docs
+    if store is None:
+        return Features(
+            np.zeros(0, np.int64), np.zeros(0, "<U16"), _empty_counts(), np.zeros((0, 0), np.float16)
         )
-    # Assemble in the order of docs: cached rows first in the stack, fresh rows after them.
-    n_cached = 0 if cached is None else len(cached.ids)
-    fresh_at = {d.id: n for n, d in enumerate(missing)}
-    order = np.array(
-        [r if r is not None else n_cached + fresh_at[d.id] for d, r in zip(docs, rows, strict=True)],
-        dtype=np.int64,
-    )
-    stacks = [f for f in (cached, fresh) if f is not None]
-    counts = sp.vstack([f.counts for f in stacks], format="csr")[order] if stacks else _empty_counts()
-    vectors = np.vstack([f.vectors for f in stacks])[order] if stacks else np.zeros((0, 0), np.float16)
-    result = Features(
-        np.array([d.id for d in docs], dtype=np.int64),
-        np.array([d.digest for d in docs], dtype="<U16"),
-        counts,
-        vectors,
-    )
-    _save(path, result)
+    order = np.asarray(rows, dtype=np.int64)
+    whole = store.features
+    if len(order) == len(whole.ids) and np.array_equal(order, np.arange(len(order))):
+        result = whole  # the store is in the docs' order: no copy
+    else:
+        result = Features(whole.ids[order], whole.digests[order], whole.counts[order], whole.vectors[order])
+    unused = len(whole.ids) - len(set(rows))
+    if len(_files(folder)) - 1 > MAX_SEGMENTS or max(unused, store.segment_rows) > COMPACT_SHARE * max(
+        len(whole.ids), 1
+    ):
+        _write_base(folder, result)
     return result
 
 

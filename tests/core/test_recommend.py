@@ -207,3 +207,26 @@ def test_clusters_of_a_day_cover_each_paper_once_with_labels(
     )
     assert [len(g["papers"]) for g in groups] == sorted((len(g["papers"]) for g in groups), reverse=True)
     assert not any("au_" in g["label"] for g in groups)  # author tokens never label a topic
+
+
+def test_new_papers_append_a_segment_and_a_damaged_segment_is_rebuilt(lib2024: Library) -> None:
+    docs = corpus.load_docs(lib2024)
+    folder = features.cache_dir(lib2024.root)
+    features.update(lib2024.root, docs[:-1])
+    base = folder / features.FILE
+    stamp = base.stat().st_mtime_ns
+    grown = features.update(lib2024.root, docs)
+    segments = sorted(folder.glob(features.SEGMENT_GLOB))
+    assert [p.name for p in segments] == ["features-0001.npz"] and base.stat().st_mtime_ns == stamp
+    fresh = features.compute(docs[-1:], with_vectors=True)
+    assert (grown.counts[-1] != fresh.counts[0]).nnz == 0 and [int(i) for i in grown.ids] == [
+        d.id for d in docs
+    ]
+    features._memo.clear()  # another process: the store is read back from the files
+    again = features.update(lib2024.root, docs)
+    assert (again.counts != grown.counts).nnz == 0 and (again.vectors == grown.vectors).all()
+    segments[0].write_bytes(b"not a numpy file")
+    features._memo.clear()
+    rebuilt = features.update(lib2024.root, docs)
+    assert (rebuilt.counts != grown.counts).nnz == 0
+    assert not list(folder.glob(features.SEGMENT_GLOB))  # rebuilt as one base file
