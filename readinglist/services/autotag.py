@@ -172,3 +172,39 @@ def confirm(lib: Library, paper_id: int, tags: Sequence[str]) -> Changes:
         )
         tx.touched(papers=[paper_id], tags=True)
     return tx.changes
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How well the model suggests tags and ranks on this library (a held-out time split)."""
+
+    precision_at_1: float | None
+    precision_at_3: float | None
+    ndcg_at_10: float | None
+    n_test: int
+
+
+def accuracy(lib: Library) -> Accuracy:
+    """The model's own accuracy (``recommend/evaluate.py``). Slow: call it off the GUI thread."""
+    from readinglist.recommend import evaluate, features
+    from readinglist.recommend import model as mdl
+    from readinglist.recommend.corpus import load_docs
+    from readinglist.recommend.service import default_mode, require
+
+    require()
+    docs = load_docs(lib)
+    f = features.update(lib.root, docs)
+    result = evaluate.evaluate(docs, f, modes=[mdl.usable_mode(default_mode(), f)])  # the one in use
+    by: dict[str, dict[str, object]] = result["by_features"]  # type: ignore[assignment]
+    m = by[str(result["features"])]
+
+    def num(key: str) -> float | None:
+        v = m.get(key)
+        return float(v) if isinstance(v, (int, float)) else None
+
+    return Accuracy(
+        num("tag_precision_at_1"),
+        num("tag_precision_at_3"),
+        num("ndcg_at_10"),
+        int(result["n_test"]),  # type: ignore[call-overload]
+    )
