@@ -160,3 +160,28 @@ def test_migration_0011_up_and_down_on_a_real_file_keeps_every_row(lib: Library)
     assert dbengine.current_revision(lib.db_path) == dbengine.HEAD_REVISION == "0011_autotag"
     assert _counts(lib.db_path) == before
     assert all(auto == 0 for *_, auto in tag_rows(lib))
+
+
+@pytest.mark.backends
+def test_auto_tag_undo_and_confirm_on_each_back_end(blib: Library) -> None:
+    """The SQL of auto-tagging (booleans, the auto column) runs on SQLite and PostgreSQL. The
+    proposals are made by hand: For you itself reads with SQLite-only SQL (``total()``)."""
+    lib = blib
+    fx.ingest_days(lib)
+    ids = autotag.untagged_feed_ids(lib)
+    a, b = lib.resolve("2608.16230"), lib.resolve("2405.19107")
+    papers.tag(lib, [b], ["vision"])
+    assert a in ids and b in ids
+    assert b not in autotag.untagged_feed_ids(lib)  # it has a tag now
+    changes = autotag.apply(lib, [autotag.Proposal(a, (("vision", 0.9), ("new topic", 0.8)))])
+    assert a in changes.papers
+    assert lib.get(a).auto_tags == ("new topic", "vision") and lib.get(a).saved is False
+    assert lib.get(b).auto_tags == ()
+    assert history.history(lib)[0].label == "Auto-tag 1 paper"
+    autotag.confirm(lib, a, ["vision"])
+    assert lib.get(a).auto_tags == ("new topic",)
+    papers.tag(lib, [a], ["new topic"])
+    assert lib.get(a).auto_tags == ()
+    for _ in range(3):
+        history.undo(lib)
+    assert lib.get(a).tags == () and "new topic" not in {t.name for t in lib.tags()}

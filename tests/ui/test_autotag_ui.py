@@ -176,3 +176,19 @@ def test_the_mail_tab_sends_a_test_digest_and_says_so(
         "127.0.0.1", port, "me@example.org, you@example.org",
     )  # fmt: skip
     assert "SMTP" not in "".join(str(k) for k in window.ctx.settings.qs.allKeys() if "pass" in str(k).lower())
+
+
+def test_a_sync_that_auto_tagged_says_so_with_the_way_back(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from readinglist.records import DaySyncReport, SyncReport
+    from ui.views.sync import SyncResult
+
+    notes: list[tuple[str, str]] = []
+    window.ctx.bus.notify_topic.connect(lambda level, msg, _d, topic: notes.append((topic, msg)))
+    day = DaySyncReport(date=dt.date(2026, 8, 19), new=4)
+    window.sync._done(SyncResult(SyncReport((day,), auto_tagged=3), 0))
+    assert any(t == "autotag" and "Auto-tagged 3 new papers" in m and "Ctrl+Z" in m for t, m in notes)
+    notes.clear()
+    window.sync._done(SyncResult(SyncReport((day,)), 0))
+    assert not any(t == "autotag" for t, _ in notes)
