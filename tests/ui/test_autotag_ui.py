@@ -192,3 +192,36 @@ def test_a_sync_that_auto_tagged_says_so_with_the_way_back(qtbot, window) -> Non
     notes.clear()
     window.sync._done(SyncResult(SyncReport((day,)), 0))
     assert not any(t == "autotag" for t, _ in notes)
+
+
+def test_the_password_goes_to_the_keyring_when_there_is_one(
+    qtbot, window, demo_lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import importlib.machinery
+    import sys
+    import types
+
+    from ui.dialogs.settings import SettingsDialog
+
+    stored: dict[tuple[str, str], str] = {}
+    fake = types.ModuleType("keyring")
+    fake.__spec__ = importlib.machinery.ModuleSpec("keyring", None)
+    fake.set_password = lambda service, user, pw: stored.__setitem__((service, user), pw)  # type: ignore[attr-defined]
+    fake.get_password = lambda service, user: stored.get((service, user))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    dlg = SettingsDialog(window.ctx, [], [], window)
+    qtbot.addWidget(dlg)
+    tab = dlg.mail
+    assert tab.has_keyring and "system keyring" in tab.password.placeholderText()
+    tab.host.setText("smtp.example.org")
+    tab.user.setText("me")
+    tab.password.setText("s3cret")
+    dlg.apply()
+    qtbot.waitUntil(lambda: stored == {("readinglist-smtp", "me"): "s3cret"}, timeout=10000)
+    ini = Path(window.ctx.settings.qs.fileName()).read_text()
+    assert "s3cret" not in ini and "smtp.example.org" in ini
+    for f in demo_lib.root.glob("library.sqlite3*"):  # nor into the library (its WAL included)
+        assert b"s3cret" not in f.read_bytes()
+    from readinglist.services.digest_out import smtp_password
+
+    assert smtp_password("me") == "s3cret"  # what the digest command then uses

@@ -58,7 +58,6 @@ class ForYouTab(QWidget):
         self.enabled.toggled.connect(self.threshold.setEnabled)
         form.addRow("When the model is at least this sure:", self.threshold)
         form.addRow(
-            "",
             _hint(
                 "A suggested tag at or above this confidence is added, drawn dashed with a small "
                 "mark until you confirm it (one click on the chip). Each run is one undo step. "
@@ -158,7 +157,7 @@ class MailTab(QWidget):
                 "(pip install keyring). It never goes into the library."
             )
         form.addRow("Password:", self.password)
-        form.addRow("", _hint(where))
+        form.addRow(_hint(where))
         self.mail_from = QLineEdit(s.get(keys.MAIL_FROM))
         self.mail_from.setAccessibleName("From address")
         form.addRow("From:", self.mail_from)
@@ -175,7 +174,6 @@ class MailTab(QWidget):
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.test_btn, self.result)
         form.addRow(
-            "",
             _hint(
                 "The command line sends the same digest: readinglist digest --email --smtp HOST:PORT "
                 "--mail-from … --mail-to …"
