@@ -185,3 +185,16 @@ def test_auto_tag_undo_and_confirm_on_each_back_end(blib: Library) -> None:
     for _ in range(3):
         history.undo(lib)
     assert lib.get(a).tags == () and "new topic" not in {t.name for t in lib.tags()}
+
+
+def test_cli_sync_auto_tags_once_the_threshold_is_stored(cli, served_lib: Library) -> None:  # type: ignore[no-untyped-def]
+    lib = served_lib
+    judged_early(lib)
+    code, _, err = cli("auto-tag", "--set-threshold", str(CUTOFF))
+    assert code == 0 and "after sync at 0.41" in err
+    code, _, err = cli("sync", "--date", "2026-08-19")
+    assert code == 0, err
+    assert "auto-tagged" in err and "readinglist undo" in err
+    assert ("2608.16230", "vision", 1) in tag_rows(lib)
+    code, out, _ = cli("show", "2608.16230", "--format", "json")
+    assert "vision" in json.loads(out)["auto_tags"]
