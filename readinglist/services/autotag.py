@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from readinglist.errors import ReadingListError
 from readinglist.records import Changes
 from readinglist.services.library import Library
 from readinglist.textutil import plural
@@ -147,6 +148,9 @@ def after_sync(lib: Library, days: Iterable[dt.date]) -> int:
     ids = [i for i in untagged_feed_ids(lib) if i in new]
     try:
         found, _ = auto_tag(lib, ids, cutoff)
+    except ReadingListError as exc:  # e.g. the recommend extra is not installed
+        log.warning("no auto-tagging after the sync: %s", exc)
+        return 0
     except Exception:
         log.exception("auto-tagging after the sync failed; the feed is saved")
         return 0
