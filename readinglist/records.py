@@ -88,6 +88,7 @@ class PaperRow(PaperMeta):
     # Derived from other tables
     feed_dates: tuple[dt.date, ...] = ()
     tags: tuple[str, ...] = ()
+    auto_tags: tuple[str, ...] = ()  # those of ``tags`` that auto-tagging put there
     lists: tuple[str, ...] = ()
     pdf: str | None = None  # absolute path of the stored PDF, or None
 
@@ -133,6 +134,7 @@ class DaySyncReport:
 @dataclass(frozen=True)
 class SyncReport:
     days: tuple[DaySyncReport, ...]
+    auto_tagged: int = 0  # new papers auto-tagging gave tags to (one undo step)
 
     @property
     def ok(self) -> bool:

@@ -33,6 +33,9 @@ class ActionId(enum.Enum):
     SAVE = enum.auto()
     DISMISS = enum.auto()
     TAG = enum.auto()
+    ACCEPT_TAG_1 = enum.auto()
+    ACCEPT_TAG_2 = enum.auto()
+    ACCEPT_TAG_3 = enum.auto()
     CYCLE_STATUS = enum.auto()
     STAR = enum.auto()
     OPEN_PDF = enum.auto()
@@ -90,6 +93,10 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.SAVE: Spec("Save to library", ("S",), "save", "Keep the selected papers in the library", Scope.TRIAGE, "Triage"),
     ActionId.DISMISS: Spec("Dismiss", ("D",), "dismiss", "Hide the selected papers from the feed and move on", Scope.TRIAGE, "Triage"),
     ActionId.TAG: Spec("Tag…", ("T",), "tag", "Edit the tags of the selected papers", Scope.TRIAGE, "Triage"),
+    **{
+        aid: Spec(f"Accept suggested tag {n}", (f"Alt+{n}",), None, f"Add the {nth} tag For you suggests for this paper", Scope.WINDOW, "Triage")
+        for n, nth, aid in ((1, "first", ActionId.ACCEPT_TAG_1), (2, "second", ActionId.ACCEPT_TAG_2), (3, "third", ActionId.ACCEPT_TAG_3))
+    },
     ActionId.CYCLE_STATUS: Spec("Cycle reading status", ("R",), None, "Unread → Reading → Read", Scope.TRIAGE, "Triage"),
     ActionId.STAR: Spec("Star", ("*",), "star", "Star or unstar the selected papers", Scope.TRIAGE, "Triage"),
     ActionId.OPEN_PDF: Spec("Open PDF", ("O",), "pdf", "Open the PDF, downloading it first if needed", Scope.TRIAGE, "Papers"),

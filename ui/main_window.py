@@ -63,7 +63,7 @@ MENUS = (
                None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
     ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
-                None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
+                A.ACCEPT_TAG_1, A.ACCEPT_TAG_2, A.ACCEPT_TAG_3, None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
                 None, A.DELETE)),
     ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
     ("&View", (A.DIGEST, A.SHOW_DOWNLOADS)),
@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         d.list_toggled.connect(t.toggle_list)
         d.tags_added.connect(t.add_tags)
         d.tag_removed.connect(t.remove_tag)
+        d.tag_confirmed.connect(t.confirm_tag)
         d.tags.finished.connect(lambda: self.list.setFocus())
         d.open_pdf.connect(self.pdfs.open_current)
         d.note_edited.connect(lambda pid, text: c.write(papers.set_note, c.lib, pid, text, name="note"))
@@ -251,6 +252,8 @@ class MainWindow(QMainWindow):
             (A.NEXT, lambda: self.list.move(1)), (A.PREV, lambda: self.list.move(-1)),
             (A.PAGE_ABSTRACT, d.page_abstract), (A.SAVE, t.save), (A.DISMISS, t.dismiss),
             (A.TAG, d.tags.focus), (A.CYCLE_STATUS, t.cycle_status), (A.STAR, t.star),
+            (A.ACCEPT_TAG_1, lambda: d.accept_suggestion(0)), (A.ACCEPT_TAG_2, lambda: d.accept_suggestion(1)),
+            (A.ACCEPT_TAG_3, lambda: d.accept_suggestion(2)),
             (A.OPEN_PDF, self.pdfs.open_current), (A.DOWNLOAD_PDF, self.pdfs.download_selected),
             (A.OPEN_IN_BROWSER, self.pdfs.open_in_browser), (A.FOCUS_SEARCH, self._focus_search),
             (A.SAVE_SEARCH, self.save_search), (A.COPY_BIBTEX, t.copy_bibtex),

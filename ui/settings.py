@@ -39,11 +39,19 @@ CITE_SERVER_ON: Key[bool] = Key("cite/server_on", bool, False)  # answer editor 
 CITE_SERVER_PORT: Key[int] = Key("cite/server_port", int, 23120)  # 23119 is Zotero's own
 CITATION_STYLE: Key[str] = Key("cite/style", str, "apa")  # apa | ieee | acm
 OFFLINE_NOTICE_SHOWN: Key[bool] = Key("sync/offline_notice", bool, False)
+# The digest by e-mail: this user's mail server (the password is in the system keyring).
+MAIL_HOST: Key[str] = Key("mail/host", str, "")
+MAIL_PORT: Key[int] = Key("mail/port", int, 587)
+MAIL_SECURITY: Key[str] = Key("mail/security", str, "starttls")  # none | starttls | ssl
+MAIL_USER: Key[str] = Key("mail/user", str, "")
+MAIL_FROM: Key[str] = Key("mail/from", str, "")
+MAIL_TO: Key[str] = Key("mail/to", str, "")  # addresses, comma-separated (lists round-trip badly)
 
 ALL_KEYS: tuple[Key[Any], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
-    CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE,
+    CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE, MAIL_HOST, MAIL_PORT, MAIL_SECURITY, MAIL_USER,
+    MAIL_FROM, MAIL_TO,
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ COMMAND_OWNERS = {
     **dict.fromkeys(("export", "autoexport", "rekey"), "citations"),
     **dict.fromkeys(("undo", "redo", "history"), "history"),
     "sync": "sync",
+    "auto-tag": "recommend",
 }
 
 

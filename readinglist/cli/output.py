@@ -71,7 +71,8 @@ def paper_detail(r: PaperRow) -> None:
         f"starred: {'yes' if r.starred else 'no'}   upvotes: {r.upvotes}"
     )
     if r.tags:
-        print("tags: " + ", ".join(r.tags))
+        auto = set(r.auto_tags)
+        print("tags: " + ", ".join(f"{t} (auto)" if t in auto else t for t in r.tags))
     if r.lists:
         print("lists: " + ", ".join(r.lists))
     if r.feed_dates:

@@ -10,6 +10,7 @@ import shutil
 
 from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import _date, add_format
+from readinglist.errors import ReadingListError
 from readinglist.services.library import Library
 
 FEATURES = ("tfidf", "embed", "both")
@@ -57,6 +58,78 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--limit", type=_limit, default=3, help="how many (default 3)")
     add_format(p)
     p.set_defaults(func=cmd_suggest_tags, readonly=True)
+    register_autotag(sub)
+
+
+def _confidence(text: str) -> float | None:
+    if text.lower() in ("off", "none"):
+        return None
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence between 0 and 1 (or off)") from None
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError("a confidence is between 0 and 1")
+    return x
+
+
+def register_autotag(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "auto-tag", help="give untagged feed papers the tags For you is confident about (one undo step)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=_confidence,
+        metavar="X",
+        help="the confidence (0-1) a suggested tag needs (default: the library's autotag_threshold)",
+    )
+    p.add_argument("--days", type=_limit, help="only feed papers of the last N days (default: every day)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be tagged, change nothing")
+    p.add_argument(
+        "--set-threshold",
+        type=_confidence,
+        metavar="X|off",
+        default=argparse.SUPPRESS,
+        help="store X as the library's threshold (new papers are auto-tagged after each sync), or turn it off",
+    )
+    add_format(p)
+    p.set_defaults(func=cmd_auto_tag)
+
+
+def cmd_auto_tag(lib: Library, args: argparse.Namespace) -> int:
+    from readinglist.services import autotag, library_settings
+
+    if hasattr(args, "set_threshold"):
+        library_settings.set_setting(lib, autotag.SETTING, args.set_threshold)
+        t = args.set_threshold
+        message("auto-tagging after sync is off" if t is None else f"auto-tagging after sync at {t:.2f}")
+        if args.threshold is None and not args.dry_run and args.days is None:
+            return 0
+    cutoff = args.threshold if args.threshold is not None else autotag.threshold(lib)
+    if cutoff is None:
+        raise ReadingListError(
+            "auto-tagging is off for this library: pass --threshold X (0-1), or turn it on with --set-threshold X"
+        )
+    ids = autotag.untagged_feed_ids(lib, days=args.days)
+    found, _ = autotag.auto_tag(lib, ids, cutoff, dry_run=args.dry_run)
+    if args.format == "json":
+        emit_json(
+            [
+                {"id": p.paper_id, "tags": [{"tag": t, "confidence": round(c, 4)} for t, c in p.tags]}
+                for p in found
+            ]
+        )
+    else:
+        rows = {r.id: r for r in lib.get_many([p.paper_id for p in found])}
+        title_w = _title_width(40)
+        for p in found:
+            r = rows[p.paper_id]
+            tags = ", ".join(f"{t} {c:.2f}" for t, c in p.tags)
+            print(f"{(r.arxiv_id or '#' + str(r.id)):<12}  {_clip(r.title, title_w)}  [{tags}]")
+    verb = "would tag" if args.dry_run else "auto-tagged"
+    tail = "" if args.dry_run or not found else " (take them back with: readinglist undo)"
+    message(f"{verb} {len(found)} of {len(ids)} untagged feed papers at confidence {cutoff:.2f}{tail}")
+    return 0
 
 
 def _title_width(fixed: int) -> int:

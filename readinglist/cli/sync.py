@@ -60,6 +60,8 @@ def cmd_sync(lib: Library, args: argparse.Namespace) -> int:
         message(line)
         for reason in d.skipped:
             message(f"  skipped: {reason}")
+    if report.auto_tagged:
+        message(f"auto-tagged {report.auto_tagged} new papers (take them back with: readinglist undo)")
     if not report.ok:
         message(
             "error: the sync did not finish; the days listed without an error were saved, the rest are unchanged"

@@ -25,7 +25,7 @@ _SPACE_SEPARATED = frozenset({"categories"})
 _NOT_FROM_SOURCES = frozenset({"arxiv_id", "citekey"})
 # PaperRow fields derived from other tables (every other field is a column of ``papers``; a test
 # checks this against the schema, which is not imported here: it costs SQLAlchemy's start-up).
-DERIVED_FIELDS = frozenset({"feed_dates", "tags", "lists", "pdf"})
+DERIVED_FIELDS = frozenset({"feed_dates", "tags", "auto_tags", "lists", "pdf"})
 
 Decode = Callable[[Any], Any]
 Encode = Callable[[Any], Any]

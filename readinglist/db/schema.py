@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -143,6 +144,8 @@ class PaperTag(Base):
     tag_id: Mapped[int] = mapped_column(
         ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # Put there by auto-tagging (For you's guess), not by the user; tagging by hand clears it.
+    auto: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReadingList(Base):

@@ -68,7 +68,7 @@ SELECT p.id, p.title, p.abstract, p.authors, p.upvotes, p.saved, p.dismissed, p.
        p.added_at,
        (SELECT group_concat(fa.feed_date, ' ') FROM feed_appearances fa WHERE fa.paper_id = p.id),
        (SELECT group_concat(t.name, char(31)) FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
-         WHERE pt.paper_id = p.id),
+         WHERE pt.paper_id = p.id AND NOT pt.auto),
        EXISTS (SELECT 1 FROM list_items li WHERE li.paper_id = p.id)
 FROM papers p ORDER BY p.id
 """
@@ -104,7 +104,7 @@ def load_docs(lib: Library) -> list[Doc]:
 _STATE_SQL = (
     "SELECT count(*), max(id), max(modified_at), "
     "total(id * (saved + 2 * dismissed + 4 * starred + 8 * (status != 'unread'))) FROM papers",
-    "SELECT count(*), total(paper_id * 7919 + tag_id) FROM paper_tags",
+    "SELECT count(*), total(paper_id * 7919 + tag_id) FROM paper_tags WHERE NOT auto",
     "SELECT count(*), total(paper_id * 7919 + list_id) FROM list_items",
     "SELECT count(*), max(feed_date), total(upvotes) FROM feed_appearances",
     "SELECT group_concat(id || ':' || name, ',') FROM tags",

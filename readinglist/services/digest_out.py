@@ -121,6 +121,25 @@ def smtp_password(user: str | None) -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 
 
+def keyring_available() -> bool:
+    """Whether the ``keyring`` package is installed (its backend may still refuse)."""
+    import importlib.util
+
+    return importlib.util.find_spec("keyring") is not None
+
+
+def store_password(user: str, password: str) -> None:
+    """Put ``user``'s SMTP password in the system keyring (never in the library)."""
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, user, password)
+    except Exception as exc:  # no package, or no usable backend on this desktop
+        raise ReadingListError(
+            f"the system keyring did not take the password ({exc}); set {PASSWORD_ENV} instead"
+        ) from exc
+
+
 def build_message(d: Digest, m: MailSettings) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = f"Reading digest: {d.label}"
@@ -133,14 +152,17 @@ def build_message(d: Digest, m: MailSettings) -> EmailMessage:
     return msg
 
 
-def send(d: Digest, m: MailSettings, *, timeout: float = 30.0) -> EmailMessage:
-    """Mail the digest as one multipart/alternative message (Markdown text and HTML)."""
+def send(d: Digest, m: MailSettings, *, timeout: float = 30.0, password: str | None = None) -> EmailMessage:
+    """Mail the digest as one multipart/alternative message (Markdown text and HTML).
+
+    ``password``: the one just typed (the settings' test send); else the keyring's or the
+    environment's."""
     if not m.to:
         raise ReadingListError("say who gets the digest: --mail-to ADDRESS")
     if not m.sender:
         raise ReadingListError("say who sends the digest: --mail-from ADDRESS")
     msg = build_message(d, m)
-    password = smtp_password(m.user)
+    password = password or smtp_password(m.user)
     if m.user and password is None:
         raise ReadingListError(
             f"no SMTP password for {m.user}: store it in the system keyring (service {KEYRING_SERVICE!r}) "

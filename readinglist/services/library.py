@@ -10,6 +10,7 @@ and runs inside ``lib.change(...)``. Each thread may call it; every call opens i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -50,6 +51,7 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "last_sync": None,  # ISO date of the newest day synced successfully
     "last_daily_backup": None,
     "write_annotations_to_pdf": False,
+    "autotag_threshold": None,  # None: off; else the confidence (0..1) a suggested tag needs
 }
 
 
@@ -352,7 +354,12 @@ class Library:
 
     def get_many(self, ids: Sequence[int]) -> list[PaperRow]:
         with self._reads() as s:
-            return queries.rows(s, list(ids), self.root)
+            rows = queries.rows(s, list(ids), self.root)
+            tagged = [r.id for r in rows if r.tags]
+            auto = _auto_tags(s, tagged) if tagged else {}
+        if not auto:
+            return rows
+        return [dataclasses.replace(r, auto_tags=auto[r.id]) if r.id in auto else r for r in rows]
 
     def paper_ids(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None
@@ -503,3 +510,20 @@ class Library:
             # Copy inside the claim: the backup API reads a consistent snapshot from its own
             # connection, and a failure rolls the claim back, so tomorrow is not skipped.
             return self.backup("daily")
+
+
+def _auto_tags(s: Reads, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Which tags of ``ids`` auto-tagging put there (``PaperRow.auto_tags``)."""
+    out: dict[int, list[str]] = {}
+    for n in range(0, len(ids), 500):
+        marks = ", ".join(str(int(i)) for i in ids[n : n + 500])
+        res = s.execute(
+            text(
+                "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
+                f"WHERE pt.auto AND pt.paper_id IN ({marks}) ORDER BY t.name"
+            ),
+            {},
+        )
+        for pid, name in res:
+            out.setdefault(int(pid), []).append(str(name))
+    return {k: tuple(v) for k, v in out.items()}

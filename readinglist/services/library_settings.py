@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 
 from readinglist.db.schema import Setting
+from readinglist.errors import ReadingListError
 from readinglist.services.library import SETTINGS_DEFAULTS, Library
 from readinglist.services.unit import Transaction
 
@@ -32,6 +33,13 @@ def set_setting(lib: Library, key: str, value: object) -> None:
         from readinglist.bibtex.citekeys import validate_pattern
 
         validate_pattern(str(value))
+    if key == "autotag_threshold":
+        from readinglist.services.autotag import check_threshold
+
+        try:
+            value = check_threshold(value)
+        except ValueError as exc:
+            raise ReadingListError(str(exc)) from None
     with lib.change(f"Change setting {key}", undoable=key not in INTERNAL) as tx:
         write(tx, key, value)
     if key == "citekey_pattern":

@@ -200,6 +200,12 @@ def add_tags(tx: Transaction, ids: Sequence[int], names: Sequence[str], *, remov
             text("INSERT INTO paper_tags(paper_id, tag_id) VALUES (:p, :t) ON CONFLICT DO NOTHING"),
             [{"p": p, "t": t} for p in ids for t in tag_ids],
         )
+        # Tagging by hand what auto-tagging guessed makes the tag the user's own.
+        s.execute(
+            update(PaperTag)
+            .where(PaperTag.paper_id.in_(ids), PaperTag.tag_id.in_(tag_ids), PaperTag.auto.is_(True))
+            .values(auto=False)
+        )
     s.execute(update(Paper).where(Paper.id.in_(ids)).values(modified_at=utcnow()))
     tx.touched(papers=ids, tags=True)
 

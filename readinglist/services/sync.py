@@ -103,6 +103,12 @@ def sync_days(
             newest_ok = day
     if newest_ok is not None:
         _advance_last_sync(lib, newest_ok)
+    auto = 0
+    fresh = [r.date for r in reports if r.error is None and r.new]
+    if fresh:
+        from readinglist.services import autotag
+
+        auto = autotag.after_sync(lib, fresh)  # one undo step; a no-op unless the setting is on
     if progress:
         synced = sum(r.error is None for r in reports)
         ok = synced == len(reports)
@@ -110,7 +116,7 @@ def sync_days(
         progress(
             Progress(synced if not ok else len(days), len(days), "Sync finished" if ok else "Sync stopped")
         )
-    return SyncReport(tuple(reports))
+    return SyncReport(tuple(reports), auto_tagged=auto)
 
 
 def _advance_last_sync(lib: Library, day: dt.date) -> None:

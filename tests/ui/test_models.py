@@ -20,7 +20,7 @@ def test_paper_model_contract(qtbot, qtmodeltester, window, demo_lib) -> None:
     row = demo_lib.get(model.ids[0])
     assert model.index(0, COL["title"]).data() == row.title
     assert model.index(0, COL["tags"]).data(TagsRole) == [
-        (t, tag_color(t, model.tag_colors.get(t))) for t in row.tags
+        (t, tag_color(t, model.tag_colors.get(t)), t in row.auto_tags) for t in row.tags
     ]
     with_pdf = demo_lib.paper_ids(PaperFilter(has_pdf=True, dismissed=None))
     model.set_filter(PaperFilter(has_pdf=True, dismissed=None))

@@ -1,4 +1,5 @@
-"""Settings: library folder, sync, PDFs, citation keys and auto-export, appearance.
+"""Settings: library folder, sync, PDFs, citation keys and auto-export, For you (auto-tagging),
+the digest by e-mail, appearance.
 
 Window and UI preferences go to QSettings (:mod:`ui.settings`); library-level ones (back-fill
 days, citation-key pattern) to the library. The dialog reads them on open and writes on OK.
@@ -66,6 +67,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._general(), "General")
         self.tabs.addTab(self._sync(), "Sync and PDFs")
         self.tabs.addTab(self._citations(), "Citations")
+        from ui.dialogs.settings_tabs import ForYouTab, MailTab
+
+        self.for_you = ForYouTab(ctx)
+        self.tabs.addTab(self.for_you, "For you")
+        self.mail = MailTab(ctx)
+        self.tabs.addTab(self.mail, "Digest by e-mail")
         lay.addWidget(self.tabs)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -314,12 +321,14 @@ class SettingsDialog(QDialog):
         s.set(keys.CITATION_STYLE, self.cite_style.currentData())
         s.set(keys.CITE_SERVER_ON, self.server_on.isChecked())
         s.set(keys.CITE_SERVER_PORT, self.server_port.value())
+        self.mail.apply()
         s.sync()
         lib = self.ctx.lib
         self.ctx.write(library_settings.set_setting, lib, "sync_backfill_days", self.backfill.value())
         self.ctx.write(
             library_settings.set_setting, lib, "write_annotations_to_pdf", self.write_pdf.isChecked()
         )
+        self.for_you.apply()
         pattern = self.pattern.text().strip()
         if pattern and pattern != lib.setting("citekey_pattern"):
             self.ctx.write(library_settings.set_setting, lib, "citekey_pattern", pattern)

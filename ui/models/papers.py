@@ -377,7 +377,8 @@ class PaperTableModel(QAbstractTableModel):
                 return ", ".join(row.tags)
             return None
         if role == TagsRole:
-            return [(t, tag_color(t, self.tag_colors.get(t))) for t in row.tags]
+            auto = set(row.auto_tags)
+            return [(t, tag_color(t, self.tag_colors.get(t)), t in auto) for t in row.tags]
         if role == PdfRole:
             if row.id in self.downloading:
                 return "downloading"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from readinglist.search import MARK_CLOSE, MARK_OPEN
@@ -42,8 +42,36 @@ def _background(painter: QPainter, option: QStyleOptionViewItem, index: ModelInd
     style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
 
 
+AUTO_MARK = 8  # room for the dot that marks an auto tag
+
+
+def auto_font(font: QFont) -> QFont:
+    f = QFont(font)
+    f.setItalic(True)
+    return f
+
+
+def paint_auto_chip(painter: QPainter, rect: QRectF, color: QColor, name: str, pal: QPalette) -> None:
+    """An auto tag (For you's guess, not yet confirmed): a dashed outline in the tag's colour
+    on a pale fill, italic text, and a small dot before the name."""
+    h = rect.height()
+    fill = QColor(color)
+    fill.setAlpha(50)
+    pen = QPen(color.darker(115), 1.2, Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(fill)
+    painter.drawRoundedRect(rect.adjusted(0.6, 0.6, -0.6, -0.6), h / 2, h / 2)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color.darker(115))
+    d = 4.0
+    painter.drawEllipse(QRectF(rect.left() + 6, rect.center().y() - d / 2, d, d))
+    painter.setPen(pal.color(QPalette.ColorRole.Text))
+    painter.drawText(rect.adjusted(AUTO_MARK, 0, 0, 0), Qt.AlignmentFlag.AlignCenter, name)
+
+
 class TagChipsDelegate(QStyledItemDelegate):
-    """Tags as small rounded chips in their colours, as many as fit (then "+N")."""
+    """Tags as small rounded chips in their colours, as many as fit (then "+N"); auto tags
+    dashed and italic with a dot (:func:`paint_auto_chip`)."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         _background(painter, option, index)
@@ -60,8 +88,12 @@ class TagChipsDelegate(QStyledItemDelegate):
         h = min(r.height() - 6, fm.height() + 4)
         y = r.top() + (r.height() - h) / 2
         x = float(r.left())
-        for n, (name, color) in enumerate(tags):
-            w = fm.horizontalAdvance(name) + 12
+        plain_font = font
+        for n, (name, color, *flags) in enumerate(tags):
+            auto = bool(flags and flags[0])
+            painter.setFont(auto_font(plain_font) if auto else plain_font)
+            fm = QFontMetrics(painter.font())
+            w = fm.horizontalAdvance(name) + 12 + (AUTO_MARK if auto else 0)
             rest = len(tags) - n
             more = f"+{rest}"
             if n == 0 and x + w > r.right():  # not even one fits: the first, elided
@@ -72,11 +104,14 @@ class TagChipsDelegate(QStyledItemDelegate):
                 painter.drawText(QRectF(x, y, r.right() - x, h), Qt.AlignmentFlag.AlignVCenter, more)
                 break
             bg = QColor(color)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
-            painter.drawRoundedRect(QRectF(x, y, w, h), h / 2, h / 2)
-            painter.setPen(readable_on(bg))
-            painter.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, name)
+            if auto:
+                paint_auto_chip(painter, QRectF(x, y, w, h), bg, name, option.palette)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(bg)
+                painter.drawRoundedRect(QRectF(x, y, w, h), h / 2, h / 2)
+                painter.setPen(readable_on(bg))
+                painter.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, name)
             x += w + 4
         painter.restore()
 

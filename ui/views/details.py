@@ -57,6 +57,7 @@ class DetailsPane(QWidget):
     open_pdf = Signal()
     tags_added = Signal(list)
     tag_removed = Signal(str)
+    tag_confirmed = Signal(str)  # an auto tag clicked: it becomes the user's own
     note_edited = Signal(int, str)
 
     def __init__(self, arxiv_endpoint: str, parent: QWidget | None = None) -> None:
@@ -97,6 +98,7 @@ class DetailsPane(QWidget):
         self.tags = TagEditor()
         self.tags.add_requested.connect(self.tags_added)
         self.tags.remove_requested.connect(self.tag_removed)
+        self.tags.confirm_requested.connect(self.tag_confirmed)
         lay.addWidget(self.tags)
         from ui.views.for_you import ForYouPanel
 
@@ -226,7 +228,7 @@ class DetailsPane(QWidget):
         self.pdf_btn.setToolTip(
             "Open the PDF (O)" if row.pdf else "Download the PDF from arXiv and open it (O)"
         )
-        self.tags.set_tags(row.tags, self.tag_colors)
+        self.tags.set_tags(row.tags, self.tag_colors, row.auto_tags)
         if same:
             self.notes.refresh(row.note)
             return
@@ -292,7 +294,15 @@ class DetailsPane(QWidget):
         self.tag_colors = colors
         if self.row is not None:
             self.tags.tags = ()
-            self.tags.set_tags(self.row.tags, colors)
+            self.tags.set_tags(self.row.tags, colors, self.row.auto_tags)
+
+    def accept_suggestion(self, n: int) -> bool:
+        """Alt+1..Alt+3: add the n-th tag For you suggests for the shown paper (if shown)."""
+        chips = self.for_you.chip_buttons() if self.for_you.isVisible() else []
+        if self.row is None or n >= len(chips):
+            return False
+        chips[n].click()
+        return True
 
     def page_abstract(self) -> None:
         """Space: the next page of the abstract (back to the top after the end)."""

@@ -153,6 +153,12 @@ class SyncController(QObject):
                 )
             else:
                 self.ctx.bus.resolve("sync")
+        if report.auto_tagged:
+            n = report.auto_tagged
+            self.ctx.bus.info(
+                f"Auto-tagged {n} new paper{'s' if n != 1 else ''} (dashed tags; Ctrl+Z takes them all back).",
+                topic="autotag",
+            )
         self.finished.emit(report)
         if report.new and not is_offline(report):
             fresh = [d.date for d in report.days if d.new]

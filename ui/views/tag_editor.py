@@ -1,7 +1,8 @@
 """Tags of the current paper as removable chips, and a line edit that completes existing tags.
 
 Enter adds the typed tag(s) (commas separate several), Backspace in the empty field removes
-the last chip, and every chip's × button is reachable with Tab.
+the last chip, and every chip's × button is reachable with Tab. An auto tag (added by
+auto-tagging) is drawn dashed and italic with a dot; one click on it makes it the user's own.
 """
 
 from __future__ import annotations
@@ -18,20 +19,44 @@ from ui.views.icons import icon
 
 class Chip(QFrame):
     remove = Signal(str)
+    confirm = Signal(str)  # an auto tag clicked: keep it as the user's own
 
-    def __init__(self, name: str, color: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, color: str, parent: QWidget | None = None, *, auto: bool = False) -> None:
         super().__init__(parent)
         self.name = name
+        self.auto = auto
         self.setObjectName("tagChip")
         fg = readable_on(QColor(color)).name()
-        self.setStyleSheet(
-            f"#tagChip {{ background: {color}; border-radius: 9px; }} #tagChip QLabel {{ color: {fg}; }}"
-            f" #tagChip QToolButton {{ border: none; background: transparent; padding: 0; }}"
-        )
+        if auto:  # For you's guess: dashed, pale, italic, a dot before the name
+            pale = QColor(color)
+            pale.setAlpha(50)
+            bg = f"rgba({pale.red()}, {pale.green()}, {pale.blue()}, {pale.alpha()})"
+            self.setStyleSheet(
+                f"#tagChip {{ background: {bg}; border: 1px dashed {QColor(color).darker(115).name()};"
+                f" border-radius: 9px; }} #tagChip QToolButton {{ border: none; background: transparent;"
+                f" padding: 0; }} #tagChip QToolButton#autoTag {{ font-style: italic; }}"
+            )
+        else:
+            self.setStyleSheet(
+                f"#tagChip {{ background: {color}; border-radius: 9px; }} #tagChip QLabel {{ color: {fg}; }}"
+                f" #tagChip QToolButton {{ border: none; background: transparent; padding: 0; }}"
+            )
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 1, 3, 1)
         lay.setSpacing(2)
-        lay.addWidget(QLabel(name))
+        if auto:
+            fg = self.palette().color(self.foregroundRole()).name()
+            label = QToolButton()
+            label.setObjectName("autoTag")
+            label.setText(f"• {name}")
+            label.setToolTip(f"“{name}” was added by auto-tagging: click to keep it as your own tag")
+            label.setAccessibleName(f"Confirm auto tag {name}")
+            label.setCursor(Qt.CursorShape.PointingHandCursor)
+            label.clicked.connect(lambda: self.confirm.emit(self.name))
+            self.confirm_button = label
+            lay.addWidget(label)
+        else:
+            lay.addWidget(QLabel(name))
         x = QToolButton()
         x.setIcon(icon("close", fg))
         x.setToolTip(f"Remove the tag “{name}”")
@@ -45,6 +70,7 @@ class Chip(QFrame):
 class TagEditor(QWidget):
     add_requested = Signal(list)  # tag names
     remove_requested = Signal(str)
+    confirm_requested = Signal(str)  # an auto tag's chip clicked
     finished = Signal()  # Escape: hand the focus back to the list
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -65,24 +91,29 @@ class TagEditor(QWidget):
         self.edit.installEventFilter(self)
         self.flow.addWidget(self.edit)
         self.tags: tuple[str, ...] = ()
+        self.auto: tuple[str, ...] = ()  # those of ``tags`` auto-tagging added
         self._chips: list[Chip] = []
 
     def set_completions(self, names: list[str]) -> None:
         if names != self._names.stringList():
             self._names.setStringList(names)
 
-    def set_tags(self, tags: tuple[str, ...], colors: dict[str, str | None]) -> None:
-        if tags == self.tags and self._chips:
+    def set_tags(
+        self, tags: tuple[str, ...], colors: dict[str, str | None], auto: tuple[str, ...] = ()
+    ) -> None:
+        if tags == self.tags and tuple(auto) == self.auto and self._chips:
             return
         self.tags = tuple(tags)
+        self.auto = tuple(auto)
         for chip in self._chips:
             self.flow.removeWidget(chip)
             chip.deleteLater()
         self._chips = []
         self.flow.removeWidget(self.edit)
         for name in tags:
-            chip = Chip(name, tag_color(name, colors.get(name)), self)
+            chip = Chip(name, tag_color(name, colors.get(name)), self, auto=name in self.auto)
             chip.remove.connect(self.remove_requested)
+            chip.confirm.connect(self.confirm_requested)
             self.flow.addWidget(chip)
             self._chips.append(chip)
         self.flow.addWidget(self.edit)

@@ -154,6 +154,14 @@ class Triage(QObject):
         if ids:
             self.ctx.write(papers.tag, self.ctx.lib, ids, [name], remove=True, name="untag")
 
+    def confirm_tag(self, name: str) -> None:
+        """An auto tag of the shown paper becomes the user's own (one click on its chip)."""
+        from readinglist.services import autotag
+
+        ids = self.view.selected_ids()
+        if len(ids) == 1:
+            self.ctx.write(autotag.confirm, self.ctx.lib, ids[0], [name], name="confirm tag")
+
     def toggle_list(self, name: str, on: bool) -> None:
         ids = self.view.selected_ids()
         if ids:
