@@ -39,11 +39,14 @@ CITE_SERVER_ON: Key[bool] = Key("cite/server_on", bool, False)  # answer editor 
 CITE_SERVER_PORT: Key[int] = Key("cite/server_port", int, 23120)  # 23119 is Zotero's own
 CITATION_STYLE: Key[str] = Key("cite/style", str, "apa")  # apa | ieee | acm
 OFFLINE_NOTICE_SHOWN: Key[bool] = Key("sync/offline_notice", bool, False)
+# A lab library's server (postgresql+psycopg://...); "" = the SQLite file in the library folder.
+# Read at start; READINGLIST_DATABASE_URL, when set, wins over it.
+DATABASE_URL: Key[str] = Key("library/database_url", str, "")
 
 ALL_KEYS: tuple[Key[Any], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
-    CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE,
+    CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE, DATABASE_URL,
 )  # fmt: skip
 
 
