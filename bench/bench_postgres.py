@@ -1,5 +1,9 @@
 """A lab library on PostgreSQL beside SQLite (issue 14): list, search, sort, export and edit
-times over 100,000 papers, and a load test of several member processes editing the same papers.
+times over 100,000 papers, and a load test of several member processes editing the same papers
+(tags, notes, note rewrites with their version, status, list reorders, annotations and their
+comments): every tag, note line and last comment a member wrote must be in the final library,
+each annotation's recorded author must be the member who last wrote it, and every member's
+final view must be the same.
 
 Needs a server: run it inside a throwaway cluster,
     .ci/postgres.sh run -- python bench/bench_postgres.py [--papers 100000] [--members 8] [--edits 250]
@@ -30,8 +34,8 @@ from bench_core import build_big_library
 
 from readinglist.config import Endpoints
 from readinglist.errors import StaleWriteError
-from readinglist.records import PaperFilter
-from readinglist.services import citations, papers, reading_lists
+from readinglist.records import AnnotationRecord, PaperFilter
+from readinglist.services import annotations, citations, papers, reading_lists
 from readinglist.services.library import Library
 
 SEARCHES = [
@@ -120,9 +124,10 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
     rng = random.Random(who)
     lat: list[float] = []
     refused = 0
-    kinds = {"tag": 0, "note": 0, "replace": 0, "status": 0, "list": 0}
+    kinds = {"tag": 0, "note": 0, "replace": 0, "status": 0, "list": 0, "annotate": 0, "comment": 0}
     my_tags: list[tuple[int, str]] = []
     my_lines: list[tuple[int, str]] = []
+    my_comments: dict[int, str] = {}  # annotation id -> the last comment this member wrote on it
     for n in range(edits):
         pid = rng.choice(pids)
         kind = rng.choice(list(kinds))
@@ -143,6 +148,20 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
                 my_lines.append((pid, line))
             except StaleWriteError:
                 refused += 1
+        elif kind == "annotate" or (kind == "comment" and not my_comments):
+            kind = "annotate"
+            comment = f"m{who} says {n}"
+            rec = annotations.add_annotation(
+                lib,
+                pid,
+                AnnotationRecord(None, 0, "note", rects=((10.0, 10.0 + n, 12.0, 12.0 + n),), comment=comment),
+            )
+            my_comments[rec.id or 0] = comment
+        elif kind == "comment":  # rewrite one of this member's annotations on the shared papers
+            aid = rng.choice(sorted(my_comments))
+            comment = f"m{who} rewrote {n}"
+            annotations.update_annotation(lib, aid, comment=comment)
+            my_comments[aid] = comment
         elif kind == "status":
             papers.set_status(lib, [pid], rng.choice(("unread", "reading", "read")))
         else:
@@ -157,7 +176,8 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
         lat.append((time.perf_counter() - t) * 1000)
         kinds[kind] += 1
     lib.close()
-    q.put({"lat": lat, "refused": refused, "tags": my_tags, "lines": my_lines, "kinds": kinds})
+    q.put({"lat": lat, "refused": refused, "tags": my_tags, "lines": my_lines, "kinds": kinds,
+           "who": f"member{who}", "comments": my_comments})  # fmt: skip
 
 
 def bench_load(members: int, edits: int) -> dict[str, object]:
@@ -188,11 +208,26 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
         lost_lines = sum(
             1 for r in results for pid, line in r["lines"] if line not in rows[pid].note.splitlines()
         )
+        # An annotation's last comment is its writer's, and so is its recorded author.
+        notes = {a.id: a for pid in pids for a in annotations.list_annotations(lib, pid)}
+        lost_comments = sum(
+            1
+            for r in results
+            for aid, c in r["comments"].items()
+            if aid not in notes or notes[aid].comment != c
+        )
+        wrong_authors = sum(
+            1 for r in results for aid in r["comments"] if aid in notes and notes[aid].author != r["who"]
+        )
         # Every member's final view is the same: read the library from a fresh session per member.
         views = set()
         for _member_view in range(members):
             other = Library.open(tmp, Endpoints(arxiv_delay=0), database_url=url)
-            views.add(json.dumps([(r.id, r.tags, r.note, r.status) for r in other.get_many(pids)]))
+            rows_seen = [(r.id, r.tags, r.note, r.note_author, r.status) for r in other.get_many(pids)]
+            ann_seen = [
+                (a.id, a.comment, a.author) for pid in pids for a in annotations.list_annotations(other, pid)
+            ]
+            views.add(json.dumps([rows_seen, ann_seen]))
             other.close()
         lib.close()
     total = len(lat)
@@ -201,7 +236,8 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
         "edits_per_s": round(total / wall, 1),
         "p50_ms": round(lat[total // 2], 1), "p95_ms": round(lat[int(total * 0.95)], 1), "max_ms": round(lat[-1], 1),
         "stale_writes_refused": sum(r["refused"] for r in results),
-        "lost_updates": lost_tags + lost_lines, "identical_final_views": len(views) == 1,
+        "lost_updates": lost_tags + lost_lines + lost_comments, "wrong_authors": wrong_authors,
+        "identical_final_views": len(views) == 1,
         "mix": {k: sum(r["kinds"][k] for r in results) for k in results[0]["kinds"]},
     }  # fmt: skip
 

@@ -120,6 +120,7 @@ def annotations_json(annotations: Sequence[AnnotationRecord]) -> list[dict[str, 
             "color": a.color.lower(),
             "text": a.text,
             "comment": a.comment,
+            "author": a.author,
             "rects": [[round(v, 2) for v in r] for r in a.rects],
         }
         if a.kind == "ink":

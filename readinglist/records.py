@@ -83,6 +83,7 @@ class PaperRow(PaperMeta):
     status: str = "unread"  # unread | reading | read
     rating: int = 0
     note: str = ""
+    note_author: str = ""  # the member who last wrote the note ("" when unknown)
     needs_review: bool = False
     added_at: dt.datetime | None = None
     # Derived from other tables
@@ -313,3 +314,4 @@ class AnnotationRecord:
     modified: dt.datetime | None = None
     fingerprint: str | None = None
     tags: tuple[str, ...] = ()
+    author: str = ""  # the member who wrote it ("" when unknown)

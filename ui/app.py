@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -126,16 +127,23 @@ def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-u
     QTimer.singleShot(20_000, grab)
 
 
-def open_or_restore(root: Path | None) -> Library:
-    """Open the library; when its file is damaged, offer to put back the newest good backup
-    (the damaged file is kept aside) and say which date came back."""
+def database_url(settings: Settings) -> str | None:
+    """Where the library's data lives: ``READINGLIST_DATABASE_URL``, else the URL chosen in
+    Settings (Lab), else None (the SQLite file in the library folder)."""
+    return os.environ.get("READINGLIST_DATABASE_URL", "").strip() or settings.get(keys.DATABASE_URL) or None
+
+
+def open_or_restore(root: Path | None, url: str | None = None) -> Library:
+    """Open the library (its data on the server at ``url``, if given); when its file is damaged,
+    offer to put back the newest good backup (the damaged file is kept aside) and say which
+    date came back."""
     from PySide6.QtWidgets import QMessageBox
 
     from readinglist.errors import DamagedLibrary
     from readinglist.services.recovery import restore_backup
 
     try:
-        return Library.open(root)
+        return Library.open(root, database_url=url)
     except DamagedLibrary as exc:
         answer = QMessageBox.question(
             None,
@@ -182,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     try:
-        lib = _demo_library() if args.demo else open_or_restore(library_root(args.library, settings))
+        lib = (
+            _demo_library()
+            if args.demo
+            else open_or_restore(library_root(args.library, settings), database_url(settings))
+        )
     except ReadingListError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -198,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal ctx, win
         old = ctx
         try:
-            new_lib = Library.open(Path(path))
+            new_lib = Library.open(Path(path), database_url=None if throwaway else database_url(settings))
         except ReadingListError as exc:
             old.bus.error(str(exc))
             return

@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.papers = PaperTableModel(ctx, self)
         self.sidebar = SidebarView(ctx)
         self.list = PaperListView(self.papers)
-        self.details = DetailsPane(ctx.lib.endpoints.arxiv)
+        self.details = DetailsPane(ctx.lib.endpoints.arxiv, member=ctx.lib.member)
         self.for_you = ForYou(ctx, self.details.for_you)
         self.details.for_you.paper_opened.connect(self._open_similar)
         ctx.bus.changed.connect(self._for_you_changed)

@@ -46,12 +46,15 @@ MAIL_SECURITY: Key[str] = Key("mail/security", str, "starttls")  # none | startt
 MAIL_USER: Key[str] = Key("mail/user", str, "")
 MAIL_FROM: Key[str] = Key("mail/from", str, "")
 MAIL_TO: Key[str] = Key("mail/to", str, "")  # addresses, comma-separated (lists round-trip badly)
+# A lab library's server (postgresql+psycopg://...); "" = the SQLite file in the library folder.
+# Read at start; READINGLIST_DATABASE_URL, when set, wins over it.
+DATABASE_URL: Key[str] = Key("library/database_url", str, "")
 
 ALL_KEYS: tuple[Key[Any], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
     CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE, MAIL_HOST, MAIL_PORT, MAIL_SECURITY, MAIL_USER,
-    MAIL_FROM, MAIL_TO,
+    MAIL_FROM, MAIL_TO, DATABASE_URL,
 )  # fmt: skip
 
 

@@ -7,12 +7,16 @@ import json
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from readinglist.cli.output import message
 from readinglist.errors import ReadingListError
 from readinglist.records import Changes
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:
+    from readinglist.services.migrate import Progress
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -20,7 +24,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "migrate",
         help="copy this library into an empty database (postgresql+psycopg://... or sqlite:///FILE)",
     )
-    p.add_argument("--to", required=True, metavar="URL", help="the empty target database")
+    p.add_argument(
+        "--to", required=True, metavar="URL",
+        help="the empty target database (run again after an interruption: the copy continues)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_migrate, readonly=True)
     p = sub.add_parser("watch", help="print other members' changes as they happen (a library on a server)")
     p.add_argument("--seconds", type=float, default=0, help="stop after this long (default: until Ctrl-C)")
@@ -30,9 +37,24 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def cmd_migrate(lib: Library, args: argparse.Namespace) -> int:
     from readinglist.services.migrate import migrate_to
 
-    counts = migrate_to(lib, args.to, progress=message)
+    counts = migrate_to(lib, args.to, progress=_progress_printer())
+    message("verified: every table's row count and every row's checksum match the source")
     message(f"copied {counts.get('papers', 0)} papers into {_safe(args.to)}")
     return 0
+
+
+def _progress_printer() -> Callable[[Progress], None]:
+    """A line on stderr per table copied, and at most one a second while a big one is."""
+    last = [0.0]
+
+    def show(p: Progress) -> None:
+        now = time.monotonic()
+        if p.total and (p.done == p.total or now - last[0] >= 1.0):
+            last[0] = now
+            resumed = f", {p.resumed} already there from an interrupted run" if p.resumed else ""
+            message(f"{p.table}: {p.done} of {p.total} rows{resumed}")
+
+    return show
 
 
 def _safe(url: str) -> str:

@@ -69,11 +69,61 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# What libpq says (its messages are stable across versions), and what the user can do about it.
+_CAUSES = (
+    ("connection refused", "nothing answers there: is PostgreSQL running on that host and port, "
+     "and listening on that address (listen_addresses)?"),
+    ("password authentication failed", "the server refused the password for this user"),
+    ("no password supplied", "the server wants a password: put it in the URL (user:password@host) "
+     "or in ~/.pgpass"),
+    ("does not exist", None),  # role or database "x" does not exist: libpq's words say it best
+    ("no pg_hba.conf entry", "the server does not let this user connect from this machine "
+     "(pg_hba.conf)"),
+    ("could not translate host name", "the host name is unknown (a typo, or no network?)"),
+    ("timeout expired", f"the server did not answer within {CONNECT_TIMEOUT} s"),
+)  # fmt: skip
+
+
 def connection_error(url: str, exc: BaseException) -> StorageError:
     """One clear sentence for a server that cannot be reached or refuses us."""
     orig = getattr(exc, "orig", exc)
+    text_ = " ".join(str(orig).split())
     first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    return StorageError(f"cannot reach the PostgreSQL library at {describe(url)}: {first}")
+    reason = first
+    for needle, said in _CAUSES:
+        if needle in text_.lower():
+            if said is None:  # libpq puts its own reason after "FATAL:"
+                said = text_.split("FATAL:")[-1].strip()
+            reason = said
+            break
+    return StorageError(f"cannot reach the PostgreSQL library at {describe(url)}: {reason}")
+
+
+def probe(url: str) -> str:
+    """Connect to ``url`` once and say what is there (the server's version, and whether it
+    holds a library yet); :class:`StorageError` with the reason when it cannot."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise StorageError("a PostgreSQL library needs psycopg: pip install 'readinglist[postgres]'") from exc
+    try:
+        with psycopg.connect(
+            libpq_url(url), connect_timeout=CONNECT_TIMEOUT, application_name="readinglist"
+        ) as con:
+            version = str(con.info.server_version // 10000)
+            has = con.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+            papers = None
+            if has and has[0]:
+                row = con.execute("SELECT count(*) FROM papers").fetchone()
+                papers = int(row[0]) if row else 0
+    except psycopg.Error as exc:
+        raise connection_error(url, exc) from exc
+    held = (
+        "an empty database: the library is created there"
+        if papers is None
+        else f"a library of {papers} papers"
+    )
+    return f"connected to PostgreSQL {version} at {describe(url)}: {held}"
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -87,6 +87,8 @@ class Paper(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # Bumped by every note write: a write based on an older version is refused (services/papers.py).
     note_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The member who last wrote the note (READINGLIST_USER); "" for notes from before 0013.
+    note_author: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # Keys differing only in case are one key to biber and pybtex: unique without case.
     citekey: Mapped[str | None] = mapped_column(String(200, collation="NOCASE"), unique=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -198,6 +200,8 @@ class Annotation(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # JSON list of names
+    # The member who wrote it (made it, or last changed its text or comment); "" before 0013.
+    author: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

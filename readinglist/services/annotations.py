@@ -58,6 +58,7 @@ def _to_record(row: Annotation) -> AnnotationRecord:
         modified=row.modified,
         fingerprint=row.fingerprint,
         tags=tuple(json.loads(row.tags or "[]")),
+        author=row.author or "",
     )
 
 
@@ -215,6 +216,8 @@ def _insert(tx: Transaction, paper_id: int, record: AnnotationRecord, *, keep_id
         comment=record.comment,
         fingerprint=record.fingerprint,
         tags=json.dumps(list(record.tags), ensure_ascii=False),
+        # A restored one (undo, redo) keeps who wrote it; a new one is the current member's.
+        author=(record.author if keep_id else "") or tx.member,
         created=record.created or now,
         modified=record.modified or now,
     )
@@ -277,10 +280,12 @@ def update_annotation(
             row.color = color
         if comment is not None:
             row.comment = comment
+            row.author = tx.member
         if rects is not None:
             row.rects = _rects_json(rects)
         if text is not None:
             row.text = text
+            row.author = tx.member
         if ink is not None:
             row.ink = _ink_json(ink)
         if (rects is not None or ink is not None) and not json.loads(row.rects) and not json.loads(row.ink):

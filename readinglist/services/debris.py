@@ -55,13 +55,20 @@ def find_debris(lib: Library) -> Debris:
             for (p,) in s.execute(text("SELECT path FROM attachments"))
         }
         targets = [Path(p) for (p,) in s.execute(text("SELECT path FROM auto_exports"))]
+        # A database an interrupted ``migrate`` is filling (services/migrate.py, COPYING) lacks
+        # attachments it will get: its "orphans" are the source's PDFs. Leave them be.
+        copying = s.execute(text("SELECT 1 FROM settings WHERE key = 'migrate/copying'")).first()
     if lib.pdf_dir.is_dir():
         for p in sorted(lib.pdf_dir.iterdir()):
             if not p.is_file():
                 continue
             if p.name.endswith((".part", ".part.json")):
                 found.parts.append(p)
-            elif p.suffix.lower() == ".pdf" and os.path.normcase(str(p.resolve())) not in known:
+            elif (
+                copying is None
+                and p.suffix.lower() == ".pdf"
+                and os.path.normcase(str(p.resolve())) not in known
+            ):
                 found.orphans.append(p)
     for target in targets:
         folder = target.expanduser().parent

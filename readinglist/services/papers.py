@@ -150,7 +150,7 @@ def _write_note(
     tx.session.execute(
         update(Paper)
         .where(Paper.id == paper_id)
-        .values(note=new, note_version=version + 1, modified_at=utcnow())
+        .values(note=new, note_version=version + 1, note_author=tx.member, modified_at=utcnow())
     )
 
 

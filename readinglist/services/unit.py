@@ -78,6 +78,11 @@ class Transaction:
         self._depth = 1  # changes nested in this one (they join it)
         self.diff: rowdiff.Diff | None = None
 
+    @property
+    def member(self) -> str:
+        """Who is making this change (``READINGLIST_USER``): the author of what it writes."""
+        return self.unit.lib.member
+
     # -- what moved ----------------------------------------------------------------------------
     def touched(
         self,

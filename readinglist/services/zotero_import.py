@@ -143,10 +143,10 @@ class _Writer:
         if body:  # in SQL: loading each paper through the ORM cost 7 ms a note
             self.s.execute(
                 text(
-                    "UPDATE papers SET modified_at = :now, note = CASE WHEN trim(coalesce(note, '')) = '' "
+                    "UPDATE papers SET modified_at = :now, note_author = :who, note = CASE WHEN trim(coalesce(note, '')) = '' "
                     "THEN :body ELSE rtrim(note, :nl) || :nl || :nl || :body END WHERE id = :id"
                 ),
-                {"now": utcnow(), "body": body + "\n", "id": pid, "nl": "\n"},
+                {"now": utcnow(), "body": body + "\n", "id": pid, "nl": "\n", "who": self.tx.member},
             )
 
     def append_note(self, pid: int, note: ZNote, library_id: int) -> bool:
@@ -234,7 +234,7 @@ def _import_notes(lib: Library, notes: Sequence[ZNote], library_id: int, colors:
                 continue
             now = utcnow()
             paper = Paper(title=note.title or "Untitled note", title_norm="", entry_type="note",
-                          note=note_markdown(note.html) + "\n", saved=True, added_at=now, modified_at=now)  # fmt: skip
+                          note=note_markdown(note.html) + "\n", note_author=tx.member, saved=True, added_at=now, modified_at=now)  # fmt: skip
             s.add(paper)
             s.flush()
             tx.created_papers([paper.id])

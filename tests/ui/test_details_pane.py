@@ -99,3 +99,18 @@ def test_no_selection_shows_an_empty_state_not_the_last_papers_buttons(qtbot, wi
     assert not d.save_btn.isVisible() and not d.star_btn.isVisible() and not d.status.isVisible()
     assert not d.save_btn.isChecked()
     assert "No paper selected" in d.empty.title.text()
+
+
+def test_a_note_by_another_member_says_whose_it_is(qtbot, make_window, lib) -> None:  # type: ignore[no-untyped-def]
+    pid = _tex_paper(lib)
+    me = lib.member
+    lib.member = "bea"
+    papers.set_note(lib, pid, "Bea's reading of it.")
+    lib.member = me
+    win = make_window(lib)
+    notes = win.details.notes
+    assert notes.paper_id == pid and notes.byline.isVisibleTo(notes)
+    assert notes.byline.text() == "note by bea"
+    papers.set_note(lib, pid, "My own reading now.")  # the user's write: no byline
+    qtbot.waitUntil(lambda: notes.edit.toPlainText() == "My own reading now.", timeout=5000)
+    assert not notes.byline.isVisibleTo(notes)

@@ -451,3 +451,19 @@ def test_high_dpi_renders_at_device_resolution(qtbot, lib, paper, reader, monkey
     from ui.reader import overlay
 
     assert overlay.bounds(rec, view.page_transform(0)).width() == pytest.approx(100 * view.zoom, abs=0.5)
+
+
+def test_the_panel_names_the_author_of_another_members_annotations(qtbot, lib, paper, reader) -> None:
+    pid, path = paper
+    hit = _hit(path, 0, "encoder maps")
+    rects = ((hit.x0, hit.y0, hit.x1, hit.y1),)
+    me = lib.member
+    lib.member = "bea"  # a lab colleague's annotation ...
+    service.add_annotation(lib, pid, AnnotationRecord(None, 0, "highlight", rects=rects, comment="bea's"))
+    lib.member = me  # ... and one of the user's own
+    service.add_annotation(lib, pid, AnnotationRecord(None, 1, "underline", rects=rects, comment="mine"))
+    w = reader()
+    texts = [w.panel.list.item(i).text() for i in range(w.panel.list.count())]
+    assert len(texts) == 2
+    assert "by bea" in texts[0].splitlines()[0] and "bea's" in texts[0]
+    assert " by " not in texts[1]

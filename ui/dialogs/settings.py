@@ -1,5 +1,5 @@
 """Settings: library folder, sync, PDFs, citation keys and auto-export, For you (auto-tagging),
-the digest by e-mail, appearance.
+the digest by e-mail, appearance, and the database server of a lab library.
 
 Window and UI preferences go to QSettings (:mod:`ui.settings`); library-level ones (back-fill
 days, citation-key pattern) to the library. The dialog reads them on open and writes on OK.
@@ -8,6 +8,7 @@ days, citation-key pattern) to the library. The dialog reads them on open and wr
 from __future__ import annotations
 
 import html
+import os
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -73,6 +74,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.for_you, "For you")
         self.mail = MailTab(ctx)
         self.tabs.addTab(self.mail, "Digest by e-mail")
+        self.tabs.addTab(self._lab(), "Lab")
         lay.addWidget(self.tabs)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -223,6 +225,67 @@ class SettingsDialog(QDialog):
         lay.addLayout(row)
         return w
 
+    def _lab(self) -> QWidget:
+        """The database server a lab shares (stored in QSettings, used from the next start)."""
+        w = QWidget()
+        form = QFormLayout(w)
+        intro = QLabel(
+            "A lab shares one library on a PostgreSQL server: papers, tags, lists, notes and "
+            "annotations; each member keeps their own triage and undo history. Leave the URL empty "
+            "to keep the library in its folder's SQLite file."
+        )
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        self.db_url = QLineEdit(self.ctx.settings.get(keys.DATABASE_URL))
+        self.db_url.setPlaceholderText("postgresql+psycopg://user@host/database")
+        self.db_url.setAccessibleName("Database URL")
+        self.db_url.setClearButtonEnabled(True)
+        self.db_test = QPushButton("Test connection")
+        self.db_test.clicked.connect(self._test_connection)
+        row = QHBoxLayout()
+        row.addWidget(self.db_url, 1)
+        row.addWidget(self.db_test)
+        form.addRow("Database URL:", row)
+        self.db_result = QLabel()
+        self.db_result.setObjectName("dbTestResult")
+        self.db_result.setWordWrap(True)
+        self.db_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("", self.db_result)
+        env = os.environ.get("READINGLIST_DATABASE_URL", "").strip()
+        if env:
+            from readinglist.services.migrate import describe_url
+
+            said = f"READINGLIST_DATABASE_URL is set ({describe_url(env)}): it wins over this field."
+        else:
+            said = "Takes effect when the app starts again. To bring this library along, run "
+            said += "readinglist migrate --to URL first."
+        self.db_note = QLabel(said)
+        self.db_note.setObjectName("hintLabel")
+        self.db_note.setWordWrap(True)
+        form.addRow("", self.db_note)
+        who = QLabel(f"You are <b>{html.escape(self.ctx.lib.member)}</b> in the lab (READINGLIST_USER).")
+        who.setObjectName("hintLabel")
+        form.addRow("Member:", who)
+        return w
+
+    def _test_connection(self) -> None:
+        from readinglist.services.server import check_database_url
+
+        self.db_test.setEnabled(False)
+        self.db_result.setObjectName("hintLabel")
+        self.db_result.setText("Connecting…")
+        self.ctx.tasks.run(
+            check_database_url, self.db_url.text(), name="test connection", owner=self,
+            on_done=lambda said: self._tested(str(said), ok=True),
+            on_error=lambda exc: self._tested(str(exc), ok=False),
+        )  # fmt: skip
+
+    def _tested(self, said: str, *, ok: bool) -> None:
+        self.db_test.setEnabled(True)
+        self.db_result.setObjectName("hintLabel" if ok else "errorLabel")
+        self.db_result.setStyleSheet("")  # the object name picks the theme's colour
+        self.db_result.setText(("✓ " if ok else "✗ ") + said[:1].upper() + said[1:])
+
     # -- behaviour ---------------------------------------------------------------------------
     def _sample_paper(self) -> PaperRow | None:
         """A paper of this library to show the pattern on: a saved one, else any."""
@@ -322,6 +385,10 @@ class SettingsDialog(QDialog):
         s.set(keys.CITE_SERVER_ON, self.server_on.isChecked())
         s.set(keys.CITE_SERVER_PORT, self.server_port.value())
         self.mail.apply()
+        url = self.db_url.text().strip()
+        if url != s.get(keys.DATABASE_URL):
+            s.set(keys.DATABASE_URL, url)
+            self.ctx.bus.info("The database URL takes effect when the app starts again.")
         s.sync()
         lib = self.ctx.lib
         self.ctx.write(library_settings.set_setting, lib, "sync_backfill_days", self.backfill.value())

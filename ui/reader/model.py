@@ -197,7 +197,10 @@ class AnnotationModel(QObject):
         what = (
             "colour" if set(after) == {"color"} else "comment" if set(after) == {"comment"} else "annotation"
         )
-        self._records[key] = replace(rec, **after)
+        rec = replace(rec, **after)
+        if {"comment", "text"} & set(after):  # whoever writes its text is its author
+            rec = replace(rec, author=self.lib.member)
+        self._records[key] = rec
         self._queue(self._job_update, key, after, label or f"Change {what}")
         self.changed.emit()
 
@@ -281,7 +284,9 @@ class AnnotationModel(QObject):
                 local = self._records.get(key)
                 if out is not None and local is not None:
                     # Keep local fields (a later edit may be queued); take what only the database knows.
-                    self._records[key] = replace(local, id=out.id, created=out.created, modified=out.modified)
+                    self._records[key] = replace(
+                        local, id=out.id, created=out.created, modified=out.modified, author=out.author
+                    )
         self._history(labels)
         self.saved.emit()
 

@@ -135,6 +135,8 @@ class AnnotationsPanel(QWidget):
         self.list.clear()
         for key, rec in shown:
             head = f"p. {rec.page + 1} · {self.tr(KIND_LABELS.get(rec.kind, rec.kind))}"
+            if rec.author and rec.author != self.model.lib.member:  # another member's (a lab library)
+                head += " · " + self.tr("by %1").replace("%1", rec.author)
             lines = [head]
             if rec.text:
                 lines.append(f"“{_clip(rec.text, 160)}”")

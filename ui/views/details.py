@@ -60,7 +60,7 @@ class DetailsPane(QWidget):
     tag_confirmed = Signal(str)  # an auto tag clicked: it becomes the user's own
     note_edited = Signal(int, str)
 
-    def __init__(self, arxiv_endpoint: str, parent: QWidget | None = None) -> None:
+    def __init__(self, arxiv_endpoint: str, parent: QWidget | None = None, *, member: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("details")
         self.arxiv = arxiv_endpoint
@@ -117,7 +117,7 @@ class DetailsPane(QWidget):
         lay.addWidget(self.abstract, 1)
         self.splitter.addWidget(top)
 
-        self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text))
+        self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text), member=member)
         notes_layout = self.notes.layout()
         assert notes_layout is not None  # NotesEditor lays itself out
         notes_layout.setContentsMargins(16, 6, 16, 12)
@@ -230,12 +230,12 @@ class DetailsPane(QWidget):
         )
         self.tags.set_tags(row.tags, self.tag_colors, row.auto_tags)
         if same:
-            self.notes.refresh(row.note)
+            self.notes.refresh(row.note, row.note_author)
             return
         self.why.hide()
         self._show_abstract(row)
         self.abstract.verticalScrollBar().setValue(0)
-        self.notes.set_paper(row.id, row.note)
+        self.notes.set_paper(row.id, row.note, row.note_author)
 
     def _show_abstract(self, row: PaperRow, abstract: str | None = None) -> None:
         meta = row.meta

@@ -18,7 +18,15 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from readinglist.texdisplay import tex_to_unicode
 
@@ -61,18 +69,29 @@ def open_link(url: QUrl) -> None:
 class NotesEditor(QWidget):
     saved = Signal(int)  # paper id, after a write was queued
 
-    def __init__(self, save: Callable[[int, str], object], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, save: Callable[[int, str], object], parent: QWidget | None = None, *, member: str = ""
+    ) -> None:
         super().__init__(parent)
         self._save = save
+        self.member = member  # who is working: a note by anybody else says whose it is
         self.paper_id: int | None = None
         self._dirty = False
         self._loaded_text = ""
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
+        heading = QHBoxLayout()
         head = QLabel("Notes")
         head.setObjectName("sectionLabel")
-        lay.addWidget(head)
+        heading.addWidget(head)
+        self.byline = QLabel()
+        self.byline.setObjectName("noteAuthor")
+        self.byline.setEnabled(False)  # drawn in the muted colour of the theme
+        self.byline.hide()
+        heading.addWidget(self.byline)
+        heading.addStretch(1)
+        lay.addLayout(heading)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("notesEdit")
@@ -101,28 +120,39 @@ class NotesEditor(QWidget):
         self.edit.textChanged.connect(self._edited)
         self.setEnabled(False)
 
-    def set_paper(self, paper_id: int | None, note: str) -> None:
-        """Show another paper's note, saving the current one first."""
+    def set_paper(self, paper_id: int | None, note: str, author: str = "") -> None:
+        """Show another paper's note (``author``: who last wrote it), saving the current one first."""
         self.flush()
         self.paper_id = paper_id
-        self._load(note)
+        self._load(note, author)
         self.setEnabled(paper_id is not None)
 
-    def refresh(self, note: str) -> None:
+    def refresh(self, note: str, author: str = "") -> None:
         """The same paper changed elsewhere: take its note unless the user is editing it."""
-        if not self._dirty and not self.edit.hasFocus() and note != self._loaded_text:
-            self._load(note)
+        if self._dirty or self.edit.hasFocus():
+            return
+        if note != self._loaded_text:
+            self._load(note, author)
+        else:
+            self._show_author(author if note.strip() else "")
 
-    def _load(self, note: str) -> None:
+    def _load(self, note: str, author: str = "") -> None:
         self.edit.blockSignals(True)
         self.edit.setPlainText(note)
         self.edit.blockSignals(False)
         self._loaded_text = note
         self._dirty = False
+        self._show_author(author if note.strip() else "")
         self._render()
+
+    def _show_author(self, author: str) -> None:
+        other = bool(author) and author != self.member
+        self.byline.setText(f"note by {author}" if other else "")
+        self.byline.setVisible(other)
 
     def _edited(self) -> None:
         self._dirty = True
+        self._show_author("")  # saved, it is the user's own
         self._timer.start()
         self._preview_timer.start()
 
