@@ -212,6 +212,9 @@ def test_clusters_of_a_day_cover_each_paper_once_with_labels(
 def test_new_papers_append_a_segment_and_a_damaged_segment_is_rebuilt(lib2024: Library) -> None:
     docs = corpus.load_docs(lib2024)
     folder = features.cache_dir(lib2024.root)
+    for old in folder.glob("features*.npz"):  # the library is shared by this module's tests
+        old.unlink()
+    features._memo.clear()
     features.update(lib2024.root, docs[:-1])
     base = folder / features.FILE
     stamp = base.stat().st_mtime_ns
