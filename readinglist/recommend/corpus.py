@@ -8,6 +8,7 @@ import json
 import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import text
 
@@ -66,21 +67,38 @@ def _d(v: object) -> dt.date | None:
 _DOCS_SQL = """
 SELECT p.id, p.title, p.abstract, p.authors, p.upvotes, p.saved, p.dismissed, p.starred, p.status,
        p.added_at,
-       (SELECT group_concat(fa.feed_date, ' ') FROM feed_appearances fa WHERE fa.paper_id = p.id),
-       (SELECT group_concat(t.name, char(31)) FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
+       (SELECT {dates} FROM feed_appearances fa WHERE fa.paper_id = p.id),
+       (SELECT {tags} FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
          WHERE pt.paper_id = p.id AND NOT pt.auto),
        EXISTS (SELECT 1 FROM list_items li WHERE li.paper_id = p.id)
 FROM papers p ORDER BY p.id
 """
+# The one difference between the engines here: SQLite (3.40) has group_concat, PostgreSQL string_agg.
+_AGG = {
+    "sqlite": {"dates": "group_concat(fa.feed_date, ' ')", "tags": "group_concat(t.name, char(31))",
+               "names": "group_concat(id || ':' || name, ',')"},
+    "postgresql": {"dates": "string_agg(CAST(fa.feed_date AS TEXT), ' ')", "tags": "string_agg(t.name, chr(31))",
+                   "names": "string_agg(CAST(id AS TEXT) || ':' || name, ',' ORDER BY id)"},
+}  # fmt: skip
+
+
+def _agg(s: Any) -> dict[str, str]:
+    return _AGG["postgresql" if s.get_bind().dialect.name == "postgresql" else "sqlite"]
+
+
+def _authors(v: object) -> list[str]:
+    if isinstance(v, list):  # a JSON column on PostgreSQL comes back decoded
+        return [str(a) for a in v]
+    return list(json.loads(str(v or "[]")))
 
 
 def load_docs(lib: Library) -> list[Doc]:
     docs: list[Doc] = []
     with lib.read() as s:
-        for row in s.execute(text(_DOCS_SQL)):
+        for row in s.execute(text(_DOCS_SQL.format(**_agg(s)))):
             pid, title, abstract, authors, upvotes, saved, dismissed, starred, status, added = row[:10]
             dates_raw, tags_raw, in_list = row[10:]
-            dates = tuple(sorted(dt.date.fromisoformat(x) for x in (dates_raw or "").split()))
+            dates = tuple(sorted(dt.date.fromisoformat(x[:10]) for x in (dates_raw or "").split()))
             tags = tuple(sorted(tags_raw.split("\x1f"))) if tags_raw else ()
             kept = bool(saved or starred or status in ("reading", "read") or tags or in_list)
             first = dates[0] if dates else (_d(added) or dt.date.today())
@@ -88,7 +106,7 @@ def load_docs(lib: Library) -> list[Doc]:
                 Doc(
                     id=int(pid),
                     title=title or "",
-                    text=doc_text(title or "", abstract or "", json.loads(authors or "[]")),
+                    text=doc_text(title or "", abstract or "", _authors(authors)),
                     first_date=first,
                     upvotes=int(upvotes or 0),
                     kept=kept,
@@ -101,13 +119,15 @@ def load_docs(lib: Library) -> list[Doc]:
     return docs
 
 
+# Written for both engines: booleans cast to integers, sums that are 0 on an empty table.
 _STATE_SQL = (
-    "SELECT count(*), max(id), max(modified_at), "
-    "total(id * (saved + 2 * dismissed + 4 * starred + 8 * (status != 'unread'))) FROM papers",
-    "SELECT count(*), total(paper_id * 7919 + tag_id) FROM paper_tags WHERE NOT auto",
-    "SELECT count(*), total(paper_id * 7919 + list_id) FROM list_items",
-    "SELECT count(*), max(feed_date), total(upvotes) FROM feed_appearances",
-    "SELECT group_concat(id || ':' || name, ',') FROM tags",
+    "SELECT count(*), max(id), max(modified_at), coalesce(sum(CAST(id AS BIGINT) * (CAST(saved AS INTEGER) "
+    "+ 2 * CAST(dismissed AS INTEGER) + 4 * CAST(starred AS INTEGER) + 8 * CAST(status != 'unread' AS INTEGER))), 0) "
+    "FROM papers",
+    "SELECT count(*), coalesce(sum(CAST(paper_id AS BIGINT) * 7919 + tag_id), 0) FROM paper_tags WHERE NOT auto",
+    "SELECT count(*), coalesce(sum(CAST(paper_id AS BIGINT) * 7919 + list_id), 0) FROM list_items",
+    "SELECT count(*), max(feed_date), coalesce(sum(upvotes), 0) FROM feed_appearances",
+    "SELECT {names} FROM tags",
 )
 
 
@@ -116,5 +136,5 @@ def library_state(lib: Library) -> str:
     h = hashlib.blake2b(digest_size=10)
     with lib.read() as s:
         for sql in _STATE_SQL:
-            h.update(repr(tuple(s.execute(text(sql)).one())).encode())
+            h.update(repr(tuple(s.execute(text(sql.format(**_agg(s)))).one())).encode())
     return h.hexdigest()

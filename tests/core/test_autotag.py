@@ -165,7 +165,8 @@ def test_migration_0011_up_and_down_on_a_real_file_keeps_every_row(lib: Library)
 @pytest.mark.backends
 def test_auto_tag_undo_and_confirm_on_each_back_end(blib: Library) -> None:
     """The SQL of auto-tagging (booleans, the auto column) runs on SQLite and PostgreSQL. The
-    proposals are made by hand: For you itself reads with SQLite-only SQL (``total()``)."""
+    proposals are made by hand, so this tests the writes alone (test_recommend covers the
+    model's reads on both engines)."""
     lib = blib
     fx.ingest_days(lib)
     ids = autotag.untagged_feed_ids(lib)

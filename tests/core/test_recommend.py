@@ -15,6 +15,7 @@ from readinglist.cli.main import main
 from readinglist.config import Endpoints
 from readinglist.recommend import corpus, embed, evaluate, features
 from readinglist.recommend.service import Recommender
+from readinglist.records import PaperFilter
 from readinglist.services import papers
 from readinglist.services.library import Library
 from tests import recommend_fixture as fx
@@ -233,3 +234,22 @@ def test_new_papers_append_a_segment_and_a_damaged_segment_is_rebuilt(lib2024: L
     rebuilt = features.update(lib2024.root, docs)
     assert (rebuilt.counts != grown.counts).nnz == 0
     assert not list(folder.glob(features.SEGMENT_GLOB))  # rebuilt as one base file
+
+
+@pytest.mark.backends
+def test_for_you_reads_the_library_on_each_back_end(blib: Library) -> None:
+    """The recommender's reads (its documents and the fingerprint that says when to retrain)
+    mean the same on SQLite and PostgreSQL, so a lab library gets For you too."""
+    fx.build(blib, later=False)
+    docs = corpus.load_docs(blib)
+    assert len(docs) == blib.count(PaperFilter(dismissed=None))
+    kept = {d.id for d in docs if d.kept}
+    assert blib.resolve("2608.16230") not in kept and len(kept) >= 5
+    tagged = next(d for d in docs if d.tags)
+    assert all(isinstance(t, str) and t for t in tagged.tags) and all(d.text for d in docs)
+    state = corpus.library_state(blib)
+    assert corpus.library_state(blib) == state
+    papers.tag(blib, [blib.resolve("2608.16230")], ["agents"])
+    assert corpus.library_state(blib) != state
+    ranking = Recommender.build(blib).rank([blib.resolve(a) for a in ("2608.17765", "2608.15502")])
+    assert ranking.personal and len(ranking.items) == 2
