@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from readinglist.services.library import Library
 
@@ -71,7 +72,7 @@ SELECT p.id, p.title, p.abstract, p.authors, p.upvotes, p.saved, p.dismissed, p.
        (SELECT {tags} FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id
          WHERE pt.paper_id = p.id AND NOT pt.auto),
        EXISTS (SELECT 1 FROM list_items li WHERE li.paper_id = p.id)
-FROM papers p ORDER BY p.id
+FROM papers p {where} ORDER BY p.id
 """
 # The one difference between the engines here: SQLite (3.40) has group_concat, PostgreSQL string_agg.
 _AGG = {
@@ -92,10 +93,16 @@ def _authors(v: object) -> list[str]:
     return list(json.loads(str(v or "[]")))
 
 
-def load_docs(lib: Library) -> list[Doc]:
+def load_docs(lib: Library, ids: Collection[int] | None = None) -> list[Doc]:
+    """Every paper (by id), or only those of ``ids`` that still exist."""
     docs: list[Doc] = []
     with lib.read() as s:
-        for row in s.execute(text(_DOCS_SQL.format(**_agg(s)))):
+        if ids is None:
+            rows = s.execute(text(_DOCS_SQL.format(where="", **_agg(s))))
+        else:
+            sql = text(_DOCS_SQL.format(where="WHERE p.id IN :ids", **_agg(s)))
+            rows = s.execute(sql.bindparams(bindparam("ids", expanding=True)), {"ids": sorted(ids)})
+        for row in rows:
             pid, title, abstract, authors, upvotes, saved, dismissed, starred, status, added = row[:10]
             dates_raw, tags_raw, in_list = row[10:]
             dates = tuple(sorted(dt.date.fromisoformat(x[:10]) for x in (dates_raw or "").split()))

@@ -9,7 +9,7 @@ thread.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,15 +60,30 @@ def _clip(title: str, n: int = 60) -> str:
 
 
 class Recommender:
-    def __init__(self, docs: Sequence[Doc], f: feat.Features, models: mdl.Models) -> None:
+    def __init__(
+        self,
+        docs: Sequence[Doc],
+        f: feat.Features,
+        models: mdl.Models,
+        *,
+        at: dict[int, int] | None = None,
+        kept_rows: npt.NDArray[np.int64] | None = None,
+    ) -> None:
         import numpy as np
 
         self.docs = list(docs)
         self.f = f
         self.models = models
-        self.at = {d.id: n for n, d in enumerate(self.docs)}
-        self.kept_rows = np.array([n for n, d in enumerate(self.docs) if d.kept], dtype=np.int64)
-        self._sides: dict[str, tuple[Any, Any]] = {}  # computed on first use, then kept
+        self.at = at if at is not None else {d.id: n for n, d in enumerate(self.docs)}
+        self.kept_rows = (
+            kept_rows
+            if kept_rows is not None
+            else np.array([n for n, d in enumerate(self.docs) if d.kept], dtype=np.int64)
+        )
+        self._all: tuple[Any, Any] | None = None  # every row's side of a similarity, on first use
+        # The kept papers' side, for the rows it was made for; papers kept or let go since are
+        # added or masked at each use (rebuilt once they are more than a tenth of it).
+        self._kept: tuple[npt.NDArray[np.int64], Any, Any] | None = None
         self._tag_cols = [models.names.index(t) for t in models.tags]
 
     @classmethod
@@ -89,6 +104,63 @@ class Recommender:
             mdl.save(path, models)
         return cls(docs, f, models)
 
+    def updated(self, lib: Library, ids: Collection[int]) -> Recommender | None:
+        """This recommender after the papers ``ids`` changed (saved, dismissed, tagged, edited,
+        added), without reading or training on the rest of the library: their rows are read
+        again, their features brought up to date, and each model they are now an example for
+        takes one passive-aggressive step (:func:`model.nudged`). None when only a full build
+        is right: a paper was deleted, a tag renamed or deleted, or a first keep model is due.
+
+        The nudged models are an approximation kept in memory only; ``live`` trains again in
+        the background and replaces them."""
+        import numpy as np
+        from sqlalchemy import text
+
+        fresh = {d.id: d for d in load_docs(lib, ids)}
+        if any(i not in fresh for i in ids):
+            return None  # deleted
+        with lib.read() as s:
+            names = {str(r[0]) for r in s.execute(text("SELECT name FROM tags"))}
+        docs = list(self.docs)
+        steps: list[tuple[int, str, float]] = []
+        same_rows = True
+        for pid in sorted(fresh):
+            new = fresh[pid]
+            n = self.at.get(pid)
+            if n is None:
+                n = len(docs)
+                docs.append(new)
+                same_rows = False
+            else:
+                old = docs[n]
+                docs[n] = new
+                if old.digest != new.digest:
+                    same_rows = False
+                if any(t not in names for t in old.tags):
+                    return None  # a tag was renamed or deleted: its model's name is gone
+            was = self.docs[self.at[pid]] if pid in self.at else None
+            if new.kept and not (was and was.kept):
+                steps.append((n, mdl.KEEP, 1.0))
+            elif new.dismissed and not (was and was.dismissed):
+                steps.append((n, mdl.KEEP, -1.0))
+            before = set(was.tags) if was else set()
+            steps += [(n, t, 1.0) for t in sorted(set(new.tags) - before)]
+            steps += [(n, t, -1.0) for t in sorted(before - set(new.tags))]
+        if not self.personal and sum(d.kept for d in docs) >= mdl.MIN_KEPT:
+            return None  # the first keep model: train it
+        if same_rows:  # only judgements moved: the features, the index and the sides stay
+            f = self.f
+            at = [self.at[i] for i in fresh]
+            kept_now = np.array([n for n in at if docs[n].kept], dtype=np.int64)
+            kept_before = np.array([n for n in at if self.docs[n].kept], dtype=np.int64)
+            kept_rows = np.union1d(np.setdiff1d(self.kept_rows, kept_before), kept_now)
+            rec = Recommender(docs, f, mdl.nudged(self.models, f, steps), at=self.at, kept_rows=kept_rows)
+            rec._all, rec._kept = self._all, self._kept
+        else:
+            f = feat.update(lib.root, docs)
+            rec = Recommender(docs, f, mdl.nudged(self.models, f, steps))
+        return rec
+
     # -- scores ----------------------------------------------------------------------------
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.int64]:
         import numpy as np
@@ -102,26 +174,22 @@ class Recommender:
         return self.models.probability(self.f.counts[rows], self.f.vectors[rows])
 
     def _side(self, rows: npt.NDArray[np.int64] | None) -> tuple[Any, Any]:
-        """TF-IDF rows (transposed, for the right of a product) and float32 vectors (transposed)."""
+        """TF-IDF rows (transposed, for the right of a product) and float32 vectors (transposed)
+        of ``rows`` (None: every paper)."""
         import numpy as np
 
-        key = "all" if rows is None else "kept"
-        if key not in self._sides:
-            counts = self.f.counts if rows is None else self.f.counts[rows]
-            vectors = self.f.vectors if rows is None else self.f.vectors[rows]
-            t = feat.tfidf(counts, self.models.idf)[0].T.tocsr() if self.models.mode != "embed" else None
-            v = vectors.astype(np.float32).T.copy() if self.models.mode != "tfidf" else None
-            self._sides[key] = (t, v)
-        return self._sides[key]
+        counts = self.f.counts if rows is None else self.f.counts[rows]
+        vectors = self.f.vectors if rows is None else self.f.vectors[rows]
+        t = feat.tfidf(counts, self.models.idf)[0].T.tocsr() if self.models.mode != "embed" else None
+        v = vectors.astype(np.float32).T.copy() if self.models.mode != "tfidf" else None
+        return t, v
 
-    def _similarity(
-        self, rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64] | None
-    ) -> npt.NDArray[np.float32]:
-        """Cosine similarity of ``rows`` to the kept papers (``other``) or to every paper (None),
-        by the model's features (the mean of TF-IDF and vector cosines when both are used)."""
+    def _cosines(self, rows: npt.NDArray[np.int64], side: tuple[Any, Any]) -> npt.NDArray[np.float32]:
+        """Cosine similarity of ``rows`` to a side's papers by the model's features (the mean of
+        the TF-IDF and vector cosines when both are used)."""
         import numpy as np
 
-        t, v = self._side(other)
+        t, v = side
         parts = []
         if t is not None:
             a, _ = feat.tfidf(self.f.counts[rows], self.models.idf)
@@ -130,6 +198,36 @@ class Recommender:
             parts.append(self.f.vectors[rows].astype(np.float32) @ v)
         out: npt.NDArray[np.float32] = (sum(parts[1:], parts[0]) / len(parts)).astype(np.float32)
         return out
+
+    def _similarity(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """Cosine similarity of ``rows`` to every paper."""
+        if self._all is None:
+            self._all = self._side(None)
+        return self._cosines(rows, self._all)
+
+    def _kept_similarity(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The kept papers' rows (in some order) and the similarity of ``rows`` to each; papers
+        no longer kept are still there, at -inf."""
+        import numpy as np
+
+        if self._kept is not None:
+            base = self._kept[0]
+            added = np.setdiff1d(self.kept_rows, base, assume_unique=True)
+            gone = ~np.isin(base, self.kept_rows, assume_unique=True)
+            if len(added) + int(gone.sum()) > max(16, len(base) // 10):
+                self._kept = None
+        if self._kept is None:
+            self._kept = (self.kept_rows, *self._side(self.kept_rows))
+            added, gone = self.kept_rows[:0], np.zeros(len(self.kept_rows), bool)
+        base, t, v = self._kept
+        sims = self._cosines(rows, (t, v))
+        if gone.any():
+            sims[:, gone] = -np.inf
+        if len(added):
+            return np.concatenate([base, added]), np.hstack([sims, self._cosines(rows, self._side(added))])
+        return base, sims
 
     @property
     def personal(self) -> bool:
@@ -152,28 +250,34 @@ class Recommender:
             )
         probs = self._probs(rows)
         keep = probs[:, self.models.names.index(mdl.KEEP)]
-        sims = self._similarity(rows, self.kept_rows) if len(self.kept_rows) else None
+        cols, sims = self._kept_similarity(rows) if len(self.kept_rows) else (self.kept_rows, None)
         items = []
         for k in np.argsort(-keep, kind="stable"):
-            reasons = self._reasons(int(rows[k]), probs[k], None if sims is None else sims[k])
+            reasons = self._reasons(int(rows[k]), probs[k], cols, None if sims is None else sims[k])
             items.append(Ranked(ids[int(k)], float(keep[k]), reasons))
         return Ranking(tuple(items), True)
 
     def _reasons(
-        self, row: int, probs: npt.NDArray[np.float32], sims: npt.NDArray[np.float32] | None
+        self,
+        row: int,
+        probs: npt.NDArray[np.float32],
+        cols: npt.NDArray[np.int64],
+        sims: npt.NDArray[np.float32] | None,
     ) -> tuple[str, ...]:
+        """Why ``row`` ranks where it does: ``sims`` are its similarities to the kept papers
+        ``cols`` (-inf for papers no longer kept)."""
         import numpy as np
 
         if sims is None or not len(sims):
             return ()
-        sims = np.where(self.kept_rows == row, -np.inf, sims)
+        sims = np.where(cols == row, -np.inf, sims)
         k = min(NEIGHBOURS, len(sims))
         head = np.argpartition(-sims, k - 1)[:k] if len(sims) > k else np.arange(len(sims))
         order = head[np.argsort(-sims[head], kind="stable")]
         reasons: list[str] = []
         # The tag: the tag model's best guess if one of the nearest kept papers has it, else
         # the tag most of the nearest have.
-        near = [int(self.kept_rows[k]) for k in order[:NEIGHBOURS] if np.isfinite(sims[k])]
+        near = [int(cols[k]) for k in order[:NEIGHBOURS] if np.isfinite(sims[k])]
         counts: dict[str, int] = {}
         for r in near:
             for t in self.docs[r].tags:
@@ -193,7 +297,7 @@ class Recommender:
             reasons.append(f"like {n} paper{'s' if n != 1 else ''} you tagged {tag}: {titles}")
         top_sim = float(sims[order[0]])
         if np.isfinite(top_sim) and top_sim > 0:
-            top = int(self.kept_rows[order[0]])
+            top = int(cols[order[0]])
             close = int(np.count_nonzero(sims >= 0.9 * top_sim)) - 1
             verb = "saved" if self.docs[top].saved else "kept"
             more = f" and {close} more" if close else ""
@@ -204,7 +308,7 @@ class Recommender:
         import numpy as np
 
         row = self._rows([paper_id])
-        sims = self._similarity(row, None)[0]
+        sims = self._similarity(row)[0]
         sims[row[0]] = -np.inf
         if len(sims) < 2:
             return []
