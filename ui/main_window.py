@@ -367,6 +367,9 @@ class MainWindow(QMainWindow):
                 library_empty=snap is not None and snap.counts.get("all", 0) == 0,
                 syncing=self.sync.running,
                 offline=self.ctx.offline,
+                note=self.papers.for_you_note
+                if self.papers.query.sort == FOR_YOU and not self._searching
+                else "",
             )
         )
 
@@ -679,6 +682,7 @@ class MainWindow(QMainWindow):
             self.details.splitter.restoreState(s.get(keys.DETAILS_SPLITTER))
         if not s.get(keys.HEADER_STATE).isEmpty():
             self.list.horizontalHeader().restoreState(s.get(keys.HEADER_STATE))
+            self.list.show_for_you_columns(False)  # the first load shows them if For you is open
         self.list.apply_header_sort()
         self.sidebar.wanted_key = s.get(keys.SIDEBAR_ITEM)
 
