@@ -19,7 +19,6 @@ from readinglist.db.schema import FeedAppearance, Paper, utcnow
 from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.records import Changes
 from readinglist.services.library import Library
-from readinglist.services.papers import check_papers
 from readinglist.textutil import plural
 
 if TYPE_CHECKING:
@@ -129,8 +128,10 @@ def topic_number(lib: Library, number: int, day: dt.date | None = None, k: int |
 
 def dismiss_cluster(lib: Library, topic: Topic) -> Dismissed:
     """Dismiss every paper of ``topic`` not dismissed yet, as one undo step."""
+    # Read under the write lock (the change holds it). A paper deleted since the topics were
+    # computed is simply not there any more: the rest of the topic still goes.
     with lib.change(f"Dismiss topic “{topic.name}”") as tx:
-        ids = check_papers(tx, topic.paper_ids)
+        ids = list(topic.paper_ids)
         todo = list(
             tx.session.execute(
                 select(Paper.id).where(Paper.id.in_(ids), Paper.dismissed.is_(False)).order_by(Paper.id)
