@@ -155,3 +155,14 @@ def test_without_the_recommend_extra_the_topic_commands_say_what_to_install(
     for argv in (("dismiss", "--topic", "1"), ("clusters",)):
         code, _, err = cli(root, capsys, *argv)
         assert code == 1 and "pip install 'readinglist[recommend]'" in err, argv
+
+
+def test_a_paper_deleted_after_the_topics_were_computed_leaves_the_rest_to_dismiss(lib: Library) -> None:
+    from readinglist.services import papers
+
+    topic = topics.topic_of(lib, lib.resolve(tf.PROTEIN_IDS[0]), tf.DAY, K)
+    gone = lib.resolve(tf.PROTEIN_IDS[1])
+    papers.delete_papers(lib, [gone])
+    done = topics.dismiss_cluster(lib, topic)
+    assert gone not in done.paper_ids and len(done.paper_ids) == len(tf.PROTEIN_IDS) - 1
+    assert history.history(lib, 1)[0].label.endswith("(4 papers)")
