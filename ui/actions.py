@@ -32,6 +32,7 @@ class ActionId(enum.Enum):
     PAGE_ABSTRACT = enum.auto()
     SAVE = enum.auto()
     DISMISS = enum.auto()
+    DISMISS_TOPIC = enum.auto()
     TAG = enum.auto()
     ACCEPT_TAG_1 = enum.auto()
     ACCEPT_TAG_2 = enum.auto()
@@ -92,6 +93,7 @@ SPECS: dict[ActionId, Spec] = {
     ActionId.PAGE_ABSTRACT: Spec("Page the abstract", ("Space",), None, "Scroll the details down a page", Scope.LIST, "Triage"),
     ActionId.SAVE: Spec("Save to library", ("S",), "save", "Keep the selected papers in the library", Scope.TRIAGE, "Triage"),
     ActionId.DISMISS: Spec("Dismiss", ("D",), "dismiss", "Hide the selected papers from the feed and move on", Scope.TRIAGE, "Triage"),
+    ActionId.DISMISS_TOPIC: Spec("Dismiss topic", ("Shift+D",), "dismiss", "Dismiss every paper of this paper's topic of the day (For you's clusters; Ctrl+Z undoes)", Scope.TRIAGE, "Triage"),
     ActionId.TAG: Spec("Tag…", ("T",), "tag", "Edit the tags of the selected papers", Scope.TRIAGE, "Triage"),
     **{
         aid: Spec(f"Accept suggested tag {n}", (f"Alt+{n}",), None, f"Add the {nth} tag For you suggests for this paper", Scope.WINDOW, "Triage")

@@ -51,6 +51,7 @@ from ui.views.pdfs import PdfActions
 from ui.views.search import SearchBox, SourceCombo
 from ui.views.sidebar import SidebarView
 from ui.views.sync import SyncController
+from ui.views.topic_dismiss import TopicDismisser
 from ui.views.triage import Triage
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ MENUS = (
     ("&Edit", (A.UNDO, A.REDO, None, A.COPY_BIBTEX, A.COPY_CITEKEY, A.COPY_CITATION, A.COPY_LINK, A.REKEY,
                None, A.FOCUS_SEARCH, A.SAVE_SEARCH,
                None, A.DISCOVER, A.DISCOVER_ADD, A.DISCOVER_MORE)),
-    ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.STAR, A.CYCLE_STATUS, A.TAG,
+    ("&Paper", (A.NEXT, A.PREV, A.PAGE_ABSTRACT, None, A.SAVE, A.DISMISS, A.DISMISS_TOPIC, A.STAR, A.CYCLE_STATUS, A.TAG,
                 A.ACCEPT_TAG_1, A.ACCEPT_TAG_2, A.ACCEPT_TAG_3, None, A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER, A.OPEN_IN_BROWSER, A.OPEN_ON_HF,
                 None, A.DELETE)),
     ("&Library", (A.SYNC_NOW, A.NEW_LIST)),
@@ -112,6 +113,13 @@ class MainWindow(QMainWindow):
             lambda: [t.name for t in self.sidebar.sidebar.snapshot.tags] if self.sidebar.sidebar.snapshot else [],
             self,
         )  # fmt: skip
+        self.topic = TopicDismisser(
+            ctx,
+            self.list,
+            self.actions_[A.DISMISS_TOPIC],
+            self.statusBar().showMessage,
+            self.triage.move_past,
+        )
         self.digests = Digests(ctx, self.notice, self)
         self.autoexport = self._autoexporter()
         from ui.citeserver import CitationServerController
@@ -250,7 +258,7 @@ class MainWindow(QMainWindow):
         p.open_btn.clicked.connect(open_selected)
         for aid, slot in (
             (A.NEXT, lambda: self.list.move(1)), (A.PREV, lambda: self.list.move(-1)),
-            (A.PAGE_ABSTRACT, d.page_abstract), (A.SAVE, t.save), (A.DISMISS, t.dismiss),
+            (A.PAGE_ABSTRACT, d.page_abstract), (A.SAVE, t.save), (A.DISMISS, t.dismiss), (A.DISMISS_TOPIC, self.topic.run),
             (A.TAG, d.tags.focus), (A.CYCLE_STATUS, t.cycle_status), (A.STAR, t.star),
             (A.ACCEPT_TAG_1, lambda: d.accept_suggestion(0)), (A.ACCEPT_TAG_2, lambda: d.accept_suggestion(1)),
             (A.ACCEPT_TAG_3, lambda: d.accept_suggestion(2)),
@@ -359,6 +367,9 @@ class MainWindow(QMainWindow):
                 library_empty=snap is not None and snap.counts.get("all", 0) == 0,
                 syncing=self.sync.running,
                 offline=self.ctx.offline,
+                note=self.papers.for_you_note
+                if self.papers.query.sort == FOR_YOU and not self._searching
+                else "",
             )
         )
 
@@ -395,6 +406,7 @@ class MainWindow(QMainWindow):
 
     def _show_paper(self, pid: int | None) -> None:
         self.ctx.bus.current_paper.emit(pid)
+        self.topic.update()
         self.for_you.request(pid)
         row = self.papers.cached(pid) if pid is not None else None
         if pid is None or row is not None:
@@ -423,6 +435,7 @@ class MainWindow(QMainWindow):
             self.for_you.refresh()
 
     def _fetched(self, row: PaperRow) -> None:
+        self.topic.update()
         if row.id == self.list.current_id():
             self.details.show_row(row)
             self._why(row.id)
@@ -442,6 +455,7 @@ class MainWindow(QMainWindow):
         )
 
     def _rows_refreshed(self, ids: list[int]) -> None:
+        self.topic.update()
         cur = self.list.current_id()
         if cur is not None and cur in ids:
             self.details.show_row(self.papers.cached(cur))
@@ -668,6 +682,7 @@ class MainWindow(QMainWindow):
             self.details.splitter.restoreState(s.get(keys.DETAILS_SPLITTER))
         if not s.get(keys.HEADER_STATE).isEmpty():
             self.list.horizontalHeader().restoreState(s.get(keys.HEADER_STATE))
+            self.list.show_for_you_columns(False)  # the first load shows them if For you is open
         self.list.apply_header_sort()
         self.sidebar.wanted_key = s.get(keys.SIDEBAR_ITEM)
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 
 T = TypeVar("T")
-VERSION = 1  # bump, and upgrade in Settings.__init__, when a key changes meaning
+VERSION = 2  # bump, and upgrade in Settings.__init__, when a key changes meaning
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,10 @@ GEOMETRY: Key[QByteArray] = Key("window/geometry", QByteArray, QByteArray())
 WINDOW_STATE: Key[QByteArray] = Key("window/state", QByteArray, QByteArray())
 MAIN_SPLITTER: Key[QByteArray] = Key("window/main_splitter", QByteArray, QByteArray())
 DETAILS_SPLITTER: Key[QByteArray] = Key("window/details_splitter", QByteArray, QByteArray())
-HEADER_STATE: Key[QByteArray] = Key("papers/header", QByteArray, QByteArray())
+# v2: the Score and Why columns (For you). A v1 state knows 7 sections; restored over 9 it
+# would hide or reorder the new ones, so it is dropped (see Settings.__init__).
+HEADER_STATE: Key[QByteArray] = Key("papers/header-v2", QByteArray, QByteArray())
+OLD_HEADER_STATE = "papers/header"
 SIDEBAR_ITEM: Key[str] = Key("sidebar/selected", str, "feed:latest")
 LAST_LIBRARY: Key[str] = Key("library/last", str, "")
 THEME: Key[str] = Key("ui/theme", str, "system")  # light | dark | system
@@ -67,6 +70,7 @@ class Settings:
         else:
             self.qs = QSettings(str(path), QSettings.Format.IniFormat)
         if int(self.qs.value("meta/version", 0) or 0) < VERSION:  # type: ignore[call-overload]
+            self.qs.remove(OLD_HEADER_STATE)
             self.qs.setValue("meta/version", VERSION)
 
     def get(self, key: Key[T]) -> T:

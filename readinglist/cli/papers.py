@@ -1,4 +1,5 @@
-"""Commands on papers: add, list, trending, search, show, save, dismiss, tag, status, note."""
+"""Commands on papers: add, list, trending, search, show, save, dismiss (papers or a topic), tag,
+status, note."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("numbers start at 1")
+    return n
 
 
 def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
@@ -77,11 +88,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_format(p)
     p.set_defaults(func=cmd_show, readonly=True)
 
-    for name, helptext in (("save", "keep papers in the library"), ("dismiss", "hide papers from the feed")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("ids", nargs="+", metavar="ID")
-        p.add_argument("--undo", action="store_true", help=f"un-{name}")
-        p.set_defaults(func=cmd_save if name == "save" else cmd_dismiss)
+    p = sub.add_parser("save", help="keep papers in the library")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--undo", action="store_true", help="un-save")
+    p.set_defaults(func=cmd_save)
+
+    p = sub.add_parser(
+        "dismiss", help="hide papers from the feed, or a whole topic of a day (--topic N, one undo step)"
+    )
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--undo", action="store_true", help="un-dismiss")
+    p.add_argument(
+        "--topic",
+        type=_count,
+        metavar="N",
+        help="dismiss topic N of the day, numbered as `readinglist clusters` prints them",
+    )
+    p.add_argument("--date", type=_date, help="with --topic: the feed day (default: the newest synced day)")
+    p.add_argument(
+        "-k", "--clusters", type=_count, dest="k", help="with --topic: the -k given to `readinglist clusters`"
+    )
+    p.set_defaults(func=cmd_dismiss, usage=p.error)
 
     p = sub.add_parser("tag", help="add or remove tags")
     p.add_argument("id", metavar="ID")
@@ -196,9 +223,31 @@ def cmd_save(lib: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_dismiss(lib: Library, args: argparse.Namespace) -> int:
+    if args.topic is not None:
+        return _dismiss_topic(lib, args)
+    if not args.ids:
+        args.usage("give the papers to dismiss (ID...), or a topic of the day with --topic N")
+    if args.date is not None or args.k is not None:
+        args.usage("--date and -k go with --topic N")
     ids = lib.resolve_many(args.ids)
     papers.dismiss(lib, ids, dismissed=not args.undo)
     message(f"{'un' if args.undo else ''}dismissed {plural(len(ids), 'paper')}")
+    return 0
+
+
+def _dismiss_topic(lib: Library, args: argparse.Namespace) -> int:
+    from readinglist.services import topics
+
+    if args.ids or args.undo:
+        args.usage("--topic N takes no IDs and no --undo (take a topic back with: readinglist undo)")
+    topic = topics.topic_number(lib, args.topic, args.date, args.k)
+    done = topics.dismiss_cluster(lib, topic)
+    where = f"topic {topic.number} of {topic.day.isoformat()}, “{topic.name}”"
+    if not done.paper_ids:
+        message(f"every paper of {where} was dismissed already; nothing changed")
+    else:
+        n = plural(len(done.paper_ids), "paper")
+        message(f"dismissed {n} of {where} (take them back with: readinglist undo)")
     return 0
 
 

@@ -246,27 +246,36 @@ def cmd_suggest_tags(lib: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_clusters(lib: Library, args: argparse.Namespace) -> int:
-    from readinglist.recommend.clusters import clusters
-    from readinglist.recommend.service import Recommender, feed_ids
+    from readinglist.services.topics import day_topics
 
-    ids, label = feed_ids(lib, date=args.date)
-    if not ids:
+    found = day_topics(lib, args.date, args.k)
+    if not found.topics:
+        label = found.day.isoformat() if found.day else "no feed day synced yet (run: readinglist sync)"
         message(f"no feed papers for {label}")
         if args.format == "json":
             emit_json([])
         return 0
-    groups = clusters(Recommender.build(lib), ids, args.k)
-    rows = {r.id: r for r in lib.get_many(ids)}
+    rows = {r.id: r for r in lib.get_many(list(found.paper_ids))}
     if args.format == "json":
-        emit_json([{"label": g.label, "papers": [rows[i].to_json() for i in g.paper_ids]} for g in groups])
+        emit_json(
+            [
+                {"topic": t.number, "label": t.label, "papers": [rows[i].to_json() for i in t.paper_ids]}
+                for t in found.topics
+            ]
+        )
         return 0
     title_w = _title_width(18)
-    for g in groups:
-        print(f"{g.label} ({len(g.paper_ids)})")
-        for i in g.paper_ids:
+    for t in found.topics:
+        print(f"{t.number}. {t.label} ({len(t.paper_ids)})")
+        for i in t.paper_ids:
             r = rows[i]
-            print(f"  {(r.arxiv_id or '#' + str(r.id)):<12}  {_clip(r.title, title_w)}")
+            mark = "  (dismissed)" if r.dismissed else ""
+            print(f"  {(r.arxiv_id or '#' + str(r.id)):<12}  {_clip(r.title, title_w)}{mark}")
+    day = found.day.isoformat() if found.day else ""
+    date = "" if args.date is None else f" --date {day}"
+    k = "" if args.k is None else f" -k {args.k}"
     message(
-        f"{len(groups)} topics among {len(ids)} papers of {label}; dismiss one with: readinglist dismiss ID..."
+        f"{len(found.topics)} topics among {len(found.paper_ids)} papers of {day}; "
+        f"dismiss one with: readinglist dismiss --topic N{date}{k}"
     )
     return 0

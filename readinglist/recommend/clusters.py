@@ -24,7 +24,8 @@ def default_k(n: int) -> int:
 
 
 def clusters(rec: Recommender, ids: Sequence[int], k: int | None = None, *, seed: int = 0) -> list[Cluster]:
-    """``ids`` in ``k`` groups (default about sqrt(n/2), at most 8), biggest first."""
+    """``ids`` in ``k`` groups (default about sqrt(n/2), at most 8), biggest first. Deterministic:
+    the same ids, features, k and ``seed`` give the same groups in the same order."""
     import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -61,5 +62,7 @@ def clusters(rec: Recommender, ids: Sequence[int], k: int | None = None, *, seed
             if not any(term in t or t in term for t in top):
                 top.append(term)
         out.append(Cluster(" · ".join(top) or "misc", tuple(ids[m] for m in members)))
-    out.sort(key=lambda c: (-len(c.paper_ids), c.label))
+    # Biggest first; ties by label, then by their first paper, so the numbering
+    # ``readinglist clusters`` prints (and ``dismiss --topic N`` reads) is the same on every run.
+    out.sort(key=lambda c: (-len(c.paper_ids), c.label, min(c.paper_ids)))
     return out

@@ -182,7 +182,23 @@ def advice(lib: Library, paper_id: int, *, n_tags: int = 3, n_similar: int = 5) 
     )
 
 
-def order(lib: Library, ids: list[int]) -> tuple[list[int], dict[int, tuple[str, ...]]]:
-    """``ids`` in For you order, and why for each (by upvotes when too little is kept)."""
+@dataclass(frozen=True)
+class Order:
+    """A For you order for the paper list: the ids, and for each its score and why."""
+
+    ids: list[int]
+    reasons: dict[int, tuple[str, ...]]
+    scores: dict[int, float]  # how likely the user keeps it (0-1); empty when by upvotes
+    note: str = ""  # why the order is by upvotes (too little kept to learn from), else ""
+
+
+def order(lib: Library, ids: list[int]) -> Order:
+    """``ids`` in For you order, with score and why for each (by upvotes when too little is kept)."""
     ranking = current(lib).rank(ids)
-    return [it.paper_id for it in ranking.items], {it.paper_id: it.reasons for it in ranking.items}
+    scores = {it.paper_id: it.score for it in ranking.items} if ranking.personal else {}
+    return Order(
+        [it.paper_id for it in ranking.items],
+        {it.paper_id: it.reasons for it in ranking.items},
+        scores,
+        ranking.note,
+    )

@@ -63,7 +63,12 @@ COLUMNS = (
     Column("tags", "Tags", None, 19),
     Column("status", "Status", "status", 11),
     Column("pdf", "PDF", None, 7),
+    # For you only (the list view hides them in every other view); last, so older logical
+    # indices stay what they were.
+    Column("score", "Score", None, 7),
+    Column("why", "Why", None, 40),
 )
+FOR_YOU_COLUMNS = ("score", "why")
 COL = {c.key: n for n, c in enumerate(COLUMNS)}
 STATUS_LABELS = {"unread": "Unread", "reading": "Reading", "read": "Read"}
 CHIP_COLORS = ("#64748b", "#0ea5e9", "#8b5cf6", "#14b8a6", "#f97316", "#ec4899", "#84cc16", "#6366f1")
@@ -100,6 +105,8 @@ class Loaded:
     rows: list[PaperRow]
     matches: dict[int, MatchInfo]
     reasons: dict[int, tuple[str, ...]] = field(default_factory=dict)  # For you: why each ranks there
+    scores: dict[int, float] = field(default_factory=dict)  # For you: how likely each is kept
+    note: str = ""  # For you: why the order is by upvotes instead
 
 
 FOR_YOU = "for_you"  # an order the recommender gives (readinglist.recommend), not the query layer
@@ -114,15 +121,19 @@ def load(lib: Library, q: Query, want: list[int]) -> Loaded:
     (with why each matched, for a search)."""
     limit = SEARCH_LIMIT if q.filter.query else None
     reasons: dict[int, tuple[str, ...]] = {}
+    scores: dict[int, float] = {}
+    note = ""
     if q.sort == FOR_YOU:
         from readinglist.recommend.live import order
 
-        ids, reasons = order(lib, lib.paper_ids(q.filter, sort="upvotes", descending=True, limit=limit))
+        o = order(lib, lib.paper_ids(q.filter, sort="upvotes", descending=True, limit=limit))
+        ids, reasons, scores, note = o.ids, o.reasons, o.scores, o.note
     else:
         ids = lib.paper_ids(q.filter, sort=q.sort, descending=q.descending, limit=limit)
     row_of = {pid: n for n, pid in enumerate(ids)}
     fetch = list(dict.fromkeys([*ids[:PAGE], *(i for i in want if i in row_of)]))
-    return Loaded(ids, row_of, lib.get_many(fetch), _matches(lib, q.filter.query, fetch), reasons)
+    matches = _matches(lib, q.filter.query, fetch)
+    return Loaded(ids, row_of, lib.get_many(fetch), matches, reasons, scores, note)
 
 
 def load_page(lib: Library, ids: list[int], query: str | None) -> tuple[list[PaperRow], dict[int, MatchInfo]]:
@@ -155,6 +166,8 @@ class PaperTableModel(QAbstractTableModel):
         self.new_ids: set[int] = set()
         self.matches_for: str | None = None
         self.reasons: dict[int, tuple[str, ...]] = {}
+        self.scores: dict[int, float] = {}
+        self.for_you_note = ""  # For you is by upvotes: why (too little kept to learn from)
         self.started = False  # no query runs before the window says what to show
         ctx.bus.changed.connect(self.on_changes)
 
@@ -207,12 +220,18 @@ class PaperTableModel(QAbstractTableModel):
         else:
             self.matches.update(res.matches)
         self.matches_for = self.query.filter.query
-        self.reasons = res.reasons
+        advice_moved = (res.reasons, res.scores) != (self.reasons, self.scores)
+        if advice_moved:
+            self._cells.clear()  # the Why and Score cells are kept per row: they moved
+        self.reasons, self.scores, self.for_you_note = res.reasons, res.scores, res.note
         for row in res.rows:
             self._cache[row.id] = row
             self._stale.discard(row.id)
         if res.ids == self.ids:
             self._emit_rows([r.id for r in res.rows])
+            if advice_moved and self.ids:
+                first, last = COL["score"], COL["why"]
+                self.dataChanged.emit(self.index(0, first), self.index(len(self.ids) - 1, last))
         else:
             self.beginResetModel()
             for h in self._pages.values():
@@ -375,6 +394,10 @@ class PaperTableModel(QAbstractTableModel):
                 return ", ".join(row.authors)
             if col == "tags":
                 return ", ".join(row.tags)
+            if col == "why" and self.reasons.get(row.id):
+                return "\n".join(self.reasons[row.id])
+            if col == "score" and row.id in self.scores:
+                return "How likely you keep this paper, as For you learned from what you kept"
             return None
         if role == TagsRole:
             auto = set(row.auto_tags)
@@ -383,7 +406,7 @@ class PaperTableModel(QAbstractTableModel):
             if row.id in self.downloading:
                 return "downloading"
             return "present" if row.pdf else "none"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("upvotes", "date"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("upvotes", "date", "score"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and row.dismissed:
             return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
@@ -417,8 +440,12 @@ class PaperTableModel(QAbstractTableModel):
                 tip += " ".join(m.pdf_snippet.translate(plain).split())
         return tip
 
-    @staticmethod
-    def _display(row: PaperRow, col: str) -> object:
+    def _display(self, row: PaperRow, col: str) -> object:
+        if col == "score":
+            score = self.scores.get(row.id)
+            return f"{score:.2f}" if score is not None else ""
+        if col == "why":
+            return "; ".join(self.reasons.get(row.id, ()))
         if col == "title":
             return tex_to_unicode(row.title)
         if col == "authors":

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView
 from ui.models.papers import COL
 
 SHRINK_ORDER = (
+    "why",
     "authors",
     "tags",
     "upvotes",
@@ -21,7 +22,7 @@ SHRINK_ORDER = (
 )  # who gives width first when the title is at its minimum
 GROW = {"authors": 1.8, "tags": 1.5}  # at most this many times the preferred width, on wide windows
 TITLE_MIN_CHARS = 24
-MIN_CHARS = {"authors": 9, "tags": 9, "upvotes": 7}
+MIN_CHARS = {"authors": 9, "tags": 9, "upvotes": 7, "why": 12}
 TITLE_ROOMY = 640  # beyond this the title gains little; the rest is shared out
 
 

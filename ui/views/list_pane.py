@@ -30,6 +30,7 @@ class View:
     library_empty: bool = False
     syncing: bool = False
     offline: bool = False
+    note: str = ""  # a line above the list, e.g. why For you is ordered by upvotes
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,10 @@ class ListPane(QWidget):
         self.search_error.setObjectName("searchError")
         self.search_error.setWordWrap(True)
         self.search_error.hide()
+        self.note = QLabel()
+        self.note.setObjectName("listNote")
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.empty = EmptyState()
         self.stack = QStackedWidget()
         self.stack.addWidget(table)
@@ -164,12 +169,15 @@ class ListPane(QWidget):
         lay.setSpacing(0)
         lay.addWidget(self.search_error)
         lay.addWidget(self.title)
+        lay.addWidget(self.note)
         lay.addWidget(self.stack, 1)
         self.view: View | None = None
 
     def show_view(self, v: View) -> None:
         self.view = v
         self.title.setText(header(v))
+        self.note.setText(v.note)
+        self.note.setVisible(bool(v.note))
         e = empty_for(v)
         if e is None:
             self.stack.setCurrentWidget(self.table)

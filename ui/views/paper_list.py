@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from ui.models.papers import COL, COLUMNS, IdRole, PaperTableModel
+from ui.models.papers import COL, COLUMNS, FOR_YOU, FOR_YOU_COLUMNS, IdRole, PaperTableModel
 from ui.views.columns import ColumnFit
 from ui.views.delegates import PdfDelegate, TagChipsDelegate, TitleDelegate
 
@@ -56,7 +56,13 @@ class PaperListView(QTableView):
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fm = self.fontMetrics()
         char = fm.averageCharWidth()
-        samples = {"date": "Published ▼", "upvotes": "Upvotes ▼", "status": "Reading", "pdf": "PDF"}
+        samples = {
+            "date": "Published ▼",
+            "upvotes": "Upvotes ▼",
+            "status": "Reading",
+            "pdf": "PDF",
+            "score": "Score 0.00",
+        }
         for n, c in enumerate(COLUMNS):
             hh.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
             sample = samples.get(c.key)
@@ -77,6 +83,8 @@ class PaperListView(QTableView):
         model.modelAboutToBeReset.connect(self._remember)
         model.modelReset.connect(self._restore)
         model.loaded.connect(self._report_visible)
+        model.loaded.connect(lambda: self.show_for_you_columns(model.query.sort == FOR_YOU))
+        self.show_for_you_columns(False)
         self.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
         self.verticalScrollBar().valueChanged.connect(self._report_visible)
@@ -107,6 +115,17 @@ class PaperListView(QTableView):
         else:
             hh.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
         self.columns.adopt()  # the restored widths are the preferred ones
+
+    def show_for_you_columns(self, on: bool) -> None:
+        """Score and Why belong to For you: shown while its order is, hidden in every other view."""
+        hh = self.horizontalHeader()
+        changed = False
+        for key in FOR_YOU_COLUMNS:
+            if hh.isSectionHidden(COL[key]) == on:
+                hh.setSectionHidden(COL[key], not on)
+                changed = True
+        if changed:
+            self.columns.fit()
 
     # -- selection across resets -------------------------------------------------------------
     def current_id(self) -> int | None:

@@ -59,13 +59,13 @@ class Triage(QObject):
         ids = [r.id for r in rows]
         undismiss = all(r.dismissed for r in rows)
         if not undismiss:
-            self._move_past(ids)
+            self.move_past(ids)
         self.ctx.write(papers.dismiss, self.ctx.lib, ids, not undismiss, name="dismiss")
         verb = "Restored" if undismiss else "Dismissed"
         where = " to the feed" if undismiss else ""
         self.ctx.bus.info(f"{verb} {self._plural(rows)}{where} — Ctrl+Z undoes")
 
-    def _move_past(self, ids: list[int]) -> None:
+    def move_past(self, ids: list[int]) -> None:
         """Select the paper after the last dismissed one (or before, at the end of the list)."""
         m = self.view.papers
         gone = set(ids)
@@ -139,7 +139,7 @@ class Triage(QObject):
         if not prompt.confirm(self.view, "Delete papers", text, "Delete"):
             return
         ids = [r.id for r in rows]
-        self._move_past(ids)
+        self.move_past(ids)
         self.ctx.write(papers.delete_papers, self.ctx.lib, ids, name="delete")
         self.ctx.bus.info(f"Deleted {self._plural(rows)} — Ctrl+Z undoes")
 
