@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self.pane_fit = PaneFit(
             self.splitter, lambda: self.list.columns.comfortable_width() + 180, (222, 410)
         )
+        self.list.columns_changed.connect(self.pane_fit.fit)
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)

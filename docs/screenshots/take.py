@@ -23,8 +23,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCENES = {  # what each size shows
-    "1400x900": ("feed", "details", "search", "search-none", "digest", "reader"),
-    "1024x700": ("feed", "search"),
+    "1400x900": ("feed", "foryou", "details", "search", "search-none", "digest", "reader"),
+    "1024x700": ("feed", "foryou", "search"),
     "2560x1440": ("feed", "reader"),
 }
 SCALE = {"2560x1440": 0.6}
@@ -82,6 +82,12 @@ def shoot(size: str, theme: str, out: Path) -> None:
     for scene in SCENES[size]:
         if scene == "feed":
             save(win, "feed")
+        elif scene == "foryou":  # ranked in a worker: the first build trains the models
+            win.sidebar.select_key("feed:foryou")
+            _settle(app, 6.0)
+            save(win, "foryou")
+            win.sidebar.select_key("feed:latest")
+            _settle(app, 1.0)
         elif scene == "details":
             if not noted:
                 row = lib.list_papers(PaperFilter(saved=True), limit=1)[0]

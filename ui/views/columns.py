@@ -15,6 +15,7 @@ from ui.models.papers import COL
 
 SHRINK_ORDER = (
     "why",
+    "score",
     "authors",
     "tags",
     "upvotes",
@@ -22,7 +23,7 @@ SHRINK_ORDER = (
 )  # who gives width first when the title is at its minimum
 GROW = {"authors": 1.8, "tags": 1.5}  # at most this many times the preferred width, on wide windows
 TITLE_MIN_CHARS = 24
-MIN_CHARS = {"authors": 9, "tags": 9, "upvotes": 7, "why": 12}
+MIN_CHARS = {"authors": 9, "tags": 9, "upvotes": 7}
 TITLE_ROOMY = 640  # beyond this the title gains little; the rest is shared out
 
 
@@ -54,6 +55,10 @@ class ColumnFit(_FitOnResize):
         char = view.fontMetrics().averageCharWidth()
         self.preferred = dict(natural)
         self.minimum = {k: max(40, n * char) for k, n in MIN_CHARS.items()}
+        # For you's Why column gives way entirely before the title does: the reasons are also in
+        # each row's tooltip and under the paper in the details pane.
+        self.minimum["why"] = 0
+        self.minimum["score"] = view.fontMetrics().horizontalAdvance("0.00") + 26  # never elided
         self.minimum["date"] = view.fontMetrics().horizontalAdvance("30 Sep 2026") + 30  # never elided
         self.preferred["date"] = max(self.preferred.get("date", 0), self.minimum["date"])
         self.title_min = TITLE_MIN_CHARS * char

@@ -18,6 +18,7 @@ from ui.views.delegates import PdfDelegate, TagChipsDelegate, TitleDelegate
 class PaperListView(QTableView):
     current_changed = Signal(object)  # paper id or None
     selection_changed = Signal()
+    columns_changed = Signal()  # a column was shown or hidden: the panes may share out again
 
     def __init__(self, model: PaperTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,7 +62,7 @@ class PaperListView(QTableView):
             "upvotes": "Upvotes ▼",
             "status": "Reading",
             "pdf": "PDF",
-            "score": "Score 0.00",
+            "score": "Score",
         }
         for n, c in enumerate(COLUMNS):
             hh.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
@@ -126,6 +127,7 @@ class PaperListView(QTableView):
                 changed = True
         if changed:
             self.columns.fit()
+            self.columns_changed.emit()
 
     # -- selection across resets -------------------------------------------------------------
     def current_id(self) -> int | None:
