@@ -61,6 +61,7 @@ def check_at_open(path: Path) -> None:
     if head != b"SQLite format 3\x00":
         raise DamagedLibrary(damaged_message(path, ["the file does not start like a SQLite database"]))
     stamp = path.parent / "logs" / "quick_check.day"
+    unchanged = path.parent / "logs" / "quick_check.ok"
     today = dt.date.today().isoformat()
     if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
         try:
@@ -68,12 +69,37 @@ def check_at_open(path: Path) -> None:
                 return
         except OSError:
             pass
+    else:
+        try:
+            if unchanged.read_text(encoding="utf-8") == _file_stamp(path, today):
+                return  # checked today, and not written since by anything
+        except OSError:
+            pass
+    before = _file_stamp(path, today)
     found = problems_of(path)
     if found:
         raise DamagedLibrary(damaged_message(path, found))
-    if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
             stamp.write_text(today, encoding="utf-8")
+        elif _file_stamp(path, today) == before:  # nothing wrote while it was checked
+            unchanged.parent.mkdir(parents=True, exist_ok=True)
+            unchanged.write_text(before, encoding="utf-8")
+
+
+def _file_stamp(path: Path, day: str) -> str:
+    """What any write to the database changes: size, modification time and inode of the file
+    and of its write-ahead log (absent or empty: "-"); with the day, so a check runs at least
+    daily."""
+    parts = [day]
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            st = None
+        # An empty log holds nothing (a read-only connection, the check's own, may leave one).
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}" if st and st.st_size else "-")
+    return " ".join(parts)
 
 
 def damaged_message(path: Path, found: list[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -148,3 +149,42 @@ def test_a_write_lock_held_too_long_is_named_as_another_writer(cli, library_dir:
     assert code == 1 and "Traceback" not in err
     assert "another program (most likely another readinglist" in err and "more than 10 s" in err, err
     assert "damaged" not in err
+
+
+def test_the_quick_check_is_skipped_only_while_nothing_wrote_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.db import health
+
+    db = tmp_path / "library.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE t(x)")
+    con.executemany("INSERT INTO t VALUES (?)", [(os.urandom(200),) for _ in range(2000)])
+    con.commit()
+    con.close()
+    checks: list[Path] = []
+    real = health.problems_of
+
+    def counted(path: Path, **kw: object) -> list[str]:
+        checks.append(path)
+        return real(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(health, "problems_of", counted)
+    health.check_at_open(db)
+    health.check_at_open(db)
+    assert len(checks) == 1  # the second open found the file as the first check left it
+
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO t VALUES (1)")
+    con.commit()
+    con.close()
+    health.check_at_open(db)
+    assert len(checks) == 2  # written since: checked again
+
+    _damage(db)
+    with pytest.raises(health.DamagedLibrary):
+        health.check_at_open(db)
+    today = dt.date.today().isoformat()
+    assert (tmp_path / "logs" / "quick_check.ok").read_text() != health._file_stamp(db, today)
+    with pytest.raises(health.DamagedLibrary):
+        health.check_at_open(db)  # and still refused on the next open
