@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView
 from ui.models.papers import COL
 
 SHRINK_ORDER = (
-    "why",
-    "score",
     "authors",
     "tags",
+    "why",  # For you only: after authors and tags, so the reasons show where there is room
+    "score",
     "upvotes",
     "date",
 )  # who gives width first when the title is at its minimum
