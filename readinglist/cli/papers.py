@@ -33,7 +33,7 @@ def _count(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if n < 1:
-        raise argparse.ArgumentTypeError("numbers start at 1")
+        raise argparse.ArgumentTypeError(f"{text} is below 1")
     return n
 
 

@@ -9,32 +9,22 @@ import argparse
 import shutil
 
 from readinglist.cli.output import emit_json, message
-from readinglist.cli.papers import _date, add_format
+from readinglist.cli.papers import _count, _date, add_format
 from readinglist.errors import ReadingListError
 from readinglist.services.library import Library
 
 FEATURES = ("tfidf", "embed", "both")
 
 
-def _limit(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("the limit is at least 1")
-    return n
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("recommend", help="feed papers ranked For you, with why (or --evaluate)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--date", type=_date, help="one feed day (default: the newest synced day)")
-    g.add_argument("--days", type=_limit, help="the feed of the last N days up to today")
+    g.add_argument("--days", type=_count, help="the feed of the last N days up to today")
     g.add_argument(
         "--evaluate", action="store_true", help="measure For you and tag suggestions on your library"
     )
-    p.add_argument("--limit", type=_limit, help="at most N papers")
+    p.add_argument("--limit", type=_count, help="at most N papers")
     p.add_argument("--features", choices=FEATURES, help="what the models read (default: both when installed)")
     add_format(p)
     p.set_defaults(func=cmd_recommend, readonly=True)
@@ -42,20 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("clusters", help="a feed day's papers grouped into topics (k-means)")
     p.add_argument("--date", type=_date, help="one feed day (default: the newest synced day)")
     p.add_argument(
-        "-k", "--clusters", type=_limit, dest="k", help="how many topics (default: about sqrt(n/2))"
+        "-k", "--clusters", type=_count, dest="k", help="how many topics (default: about sqrt(n/2))"
     )
     add_format(p)
     p.set_defaults(func=cmd_clusters, readonly=True)
 
     p = sub.add_parser("similar", help="the papers most like one paper, in the library and the feed")
     p.add_argument("id", metavar="ID", help="arXiv id, citation key or #id")
-    p.add_argument("--limit", type=_limit, default=10, help="how many (default 10)")
+    p.add_argument("--limit", type=_count, default=10, help="how many (default 10)")
     add_format(p)
     p.set_defaults(func=cmd_similar, readonly=True)
 
     p = sub.add_parser("suggest-tags", help="tags a paper probably belongs under, with confidence")
     p.add_argument("id", metavar="ID", help="arXiv id, citation key or #id")
-    p.add_argument("--limit", type=_limit, default=3, help="how many (default 3)")
+    p.add_argument("--limit", type=_count, default=3, help="how many (default 3)")
     add_format(p)
     p.set_defaults(func=cmd_suggest_tags, readonly=True)
     register_autotag(sub)
@@ -83,7 +73,7 @@ def register_autotag(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
         metavar="X",
         help="the confidence (0-1) a suggested tag needs (default: the library's autotag_threshold)",
     )
-    p.add_argument("--days", type=_limit, help="only feed papers of the last N days (default: every day)")
+    p.add_argument("--days", type=_count, help="only feed papers of the last N days (default: every day)")
     p.add_argument("--dry-run", action="store_true", help="say what would be tagged, change nothing")
     p.add_argument(
         "--set-threshold",

@@ -64,8 +64,14 @@ def _set(lib: Library, label: str, ids: Sequence[int], *, touch: bool = False, *
         tx.capture_papers(ids)
         if touch:
             keep(tx, ids)
-        tx.session.execute(update(Paper).where(Paper.id.in_(ids)).values(**values, modified_at=utcnow()))
+        set_fields(tx, ids, **values)
     return tx.changes
+
+
+def set_fields(tx: Transaction, ids: Sequence[int], **values: object) -> None:
+    """Set the papers' columns inside a change (captured for undo first; no-op if captured)."""
+    tx.capture_papers(ids)
+    tx.session.execute(update(Paper).where(Paper.id.in_(list(ids))).values(**values, modified_at=utcnow()))
 
 
 def save(lib: Library, ids: Sequence[int], saved: bool = True) -> Changes:

@@ -13,11 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from readinglist.db.schema import FeedAppearance, Paper, utcnow
+from readinglist.db.schema import FeedAppearance, Paper
 from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.records import Changes
+from readinglist.services import papers
 from readinglist.services.library import Library
 from readinglist.textutil import plural
 
@@ -139,10 +140,7 @@ def dismiss_cluster(lib: Library, topic: Topic) -> Dismissed:
         )
         if todo:
             tx.relabel(f"Dismiss topic “{topic.name}” ({plural(len(todo), 'paper')})")
-            tx.capture_papers(todo)
-            tx.session.execute(
-                update(Paper).where(Paper.id.in_(todo)).values(dismissed=True, modified_at=utcnow())
-            )
+            papers.set_fields(tx, todo, dismissed=True)
     return Dismissed(topic, tuple(todo), tx.changes)
 
 
