@@ -7,13 +7,39 @@ audio. The topics of the later days are the truth an evaluation holds out.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 
+import pytest
+
+from readinglist.cli.main import main
+from readinglist.config import Endpoints
 from readinglist.services import ingest, papers
 from readinglist.services.library import Library
 from readinglist.sources.huggingface import parse_daily
 
 DAYS = Path(__file__).parent / "fixtures" / "hf" / "daily_papers"
+# Every host a library could reach, on a port where nothing listens.
+DEAD = Endpoints(
+    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/x", arxiv_delay=0
+)
+
+
+def refuse_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing may open a connection (WordLlama's own loader would try the Hub)."""
+
+    def refuse(self: socket.socket, address: object) -> None:
+        raise OSError(f"a test tried to connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The command line in process on the library at ``root``: exit code, stdout, stderr."""
+    code = main(["--library", str(root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
 
 TOPICS = {
     # 2024: what the user learned from

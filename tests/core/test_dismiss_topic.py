@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 
 from readinglist.cli.main import main
-from readinglist.config import Endpoints
 from readinglist.services import history, topics
 from readinglist.services.library import Library
 from tests import recommend_fixture as fx
 from tests import topic_fixture as tf
 
-DEAD = Endpoints(
-    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/x", arxiv_delay=0
-)
+DEAD = fx.DEAD
 K = 2
 
 
@@ -50,10 +47,7 @@ def lib(root: Path) -> Iterator[Library]:
     lib.close()
 
 
-def cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--library", str(root), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+cli = fx.cli
 
 
 def _dismissed(lib: Library, arxiv_ids: list[str]) -> list[bool]:

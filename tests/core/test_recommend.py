@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from readinglist.cli.main import main
-from readinglist.config import Endpoints
 from readinglist.recommend import corpus, embed, evaluate, features
 from readinglist.recommend.service import Recommender
 from readinglist.records import PaperFilter
@@ -20,19 +17,12 @@ from readinglist.services import papers
 from readinglist.services.library import Library
 from tests import recommend_fixture as fx
 
-DEAD = Endpoints(
-    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/x", arxiv_delay=0
-)
+DEAD = fx.DEAD
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing here may open a connection (WordLlama's own loader would try the Hub)."""
-
-    def refuse(self: socket.socket, address: object) -> None:
-        raise OSError(f"a test tried to connect to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    fx.refuse_connections(monkeypatch)
 
 
 def _built(root: Path, *, later: bool) -> Path:
@@ -65,10 +55,7 @@ def lib2024(judged_2024: Path, tmp_path: Path) -> Iterator[Library]:
     lib.close()
 
 
-def cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["--library", str(root), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+cli = fx.cli
 
 
 def test_the_embedding_model_is_in_the_wheel_and_loads_offline() -> None:

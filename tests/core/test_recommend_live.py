@@ -5,14 +5,12 @@ paper (made by another process, a deleted paper, a renamed tag) get a full build
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from readinglist.config import Endpoints
 from readinglist.recommend import live
 from readinglist.recommend import model as mdl
 from readinglist.recommend.service import Recommender
@@ -20,17 +18,12 @@ from readinglist.services import papers, tagging
 from readinglist.services.library import Library
 from tests import recommend_fixture as fx
 
-DEAD = Endpoints(
-    hf="http://127.0.0.1:9", arxiv="http://127.0.0.1:9", arxiv_api="http://127.0.0.1:9/x", arxiv_delay=0
-)
+DEAD = fx.DEAD
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(self: socket.socket, address: object) -> None:
-        raise OSError(f"a test tried to connect to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    fx.refuse_connections(monkeypatch)
 
 
 @pytest.fixture(scope="module")
