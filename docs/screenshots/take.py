@@ -25,7 +25,7 @@ ROOT = HERE.parents[1]
 SCENES = {  # what each size shows
     "1400x900": ("feed", "foryou", "details", "search", "search-none", "digest", "reader"),
     "1024x700": ("feed", "foryou", "search"),
-    "2560x1440": ("feed", "reader"),
+    "2560x1440": ("feed", "foryou", "reader"),
 }
 SCALE = {"2560x1440": 0.6}
 
