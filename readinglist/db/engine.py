@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0013_authors"
+HEAD_REVISION = "0014_members"
 BACKUPS_KEPT = 3
 
 
@@ -64,16 +65,19 @@ def _set_read_only_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> N
     dbapi_conn.execute("PRAGMA busy_timeout=10000")
 
 
-def make_engine(db_path: Path, url: str | None = None, *, read_only: bool = False) -> Engine:
+def make_engine(
+    db_path: Path, url: str | None = None, *, read_only: bool = False, member: Callable[[], str] | None = None
+) -> Engine:
     """The library's engine: the SQLite file ``db_path``, or the server at ``url`` (PostgreSQL).
     ``read_only`` opens the file immutable (a read-only folder can hold neither the -wal nor the
-    -shm file, and nobody can write there anyway)."""
+    -shm file, and nobody can write there anyway). ``member`` names who is working on a server
+    (asked at every transaction; default ``READINGLIST_USER``)."""
     from sqlalchemy import create_engine, event
 
     if url and not url.startswith("sqlite"):
         from readinglist.db import pg
 
-        return pg.make_engine(url)
+        return pg.make_engine(url, member) if member else pg.make_engine(url)
     if url:
         db_path = Path(url.split(":///", 1)[1])
     if read_only:

@@ -15,12 +15,15 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from readinglist.config import member_name
+from readinglist.db.pgmembers import MEMBER_SETTING
 from readinglist.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -48,12 +51,10 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _begin(conn: Connection) -> None:
-    if conn.get_execution_options().get("pg_write_lock"):
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-
-
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, member: Callable[[], str] = member_name) -> Engine:
+    """The engine for the server at ``url``. Every transaction begins by naming the member
+    (``member()``, asked each time: the library's member may change), whose triage the
+    ``papers`` view shows (``db/pgmembers.py``), and writers take the write lock."""
     try:
         import psycopg  # noqa: F401
     except ImportError as exc:
@@ -65,7 +66,13 @@ def make_engine(url: str) -> Engine:
         max_overflow=10,
         connect_args={"connect_timeout": CONNECT_TIMEOUT, "application_name": "readinglist"},
     )
-    event.listen(engine, "begin", _begin)
+
+    def begin(conn: Connection) -> None:
+        conn.execute(text(f"SELECT set_config('{MEMBER_SETTING}', :m, true)"), {"m": member()})
+        if conn.get_execution_options().get("pg_write_lock"):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    event.listen(engine, "begin", begin)
     return engine
 
 

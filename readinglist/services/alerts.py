@@ -9,25 +9,32 @@ Alerts match like the library's search on a paper's indexed text (title, abstrac
 tags, notes, annotations) and filters, not on PDF text. Dismissed papers never match unless
 the query asks for ``is:dismissed``. A match is recorded once per (alert, paper); its
 ``feed_date`` is the paper's first feed day, moved earlier if an earlier day is synced later.
-Matches live in the database, so alerts travel with the library.
+Matches live in the database, so alerts travel with the library. On a lab library each member
+has their own saved searches and alerts; a sync by any member runs everybody's alerts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from readinglist.db import queries
+from readinglist.db.pgmembers import MEMBER_SETTING
 from readinglist.db.schema import SavedSearch, utcnow
 from readinglist.errors import NotFoundError, ReadingListError
 from readinglist.records import Changes, FeedDay, PaperFilter
 from readinglist.search import ParsedQuery, QueryError, parse_query
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:
+    from readinglist.services.unit import Transaction
 
 log = logging.getLogger(__name__)
 _CHUNK = 500
@@ -35,7 +42,7 @@ _DIRECT = 1000  # above this many papers, run each alert once over the whole ind
 
 _RECORD = text(
     "INSERT INTO alert_matches(search_id, paper_id, feed_date, seen, matched_at) "
-    "VALUES (:s, :p, :d, 0, :now) "
+    "VALUES (:s, :p, :d, FALSE, :now) "
     "ON CONFLICT(search_id, paper_id) DO UPDATE SET feed_date = excluded.feed_date "
     "WHERE excluded.feed_date IS NOT NULL "
     "AND (alert_matches.feed_date IS NULL OR excluded.feed_date < alert_matches.feed_date)"
@@ -148,28 +155,64 @@ def match_alerts(lib: Library, paper_ids: Iterable[int], feed_date: dt.date | No
     found: dict[str, list[int]] = {}
     with lib.change("Match alerts", undoable=False) as tx:
         s = tx.session
-        alerts = _alerts(s)
-        if not alerts:
-            return {}
-        first = _first_days(s, ids) if feed_date is None else {}
-        now = utcnow().isoformat(sep=" ")
-        for sid, name, query in alerts:
-            try:
-                parsed = parse_query(query)
-            except QueryError as exc:
-                log.warning("alert %r skipped: %s", name, exc)
-                continue
-            matched = _matching(s, parsed, ids)
-            if not matched:
-                continue
-            found[name] = matched
-            before = _count(s, sid)
-            s.execute(
-                _RECORD,
-                [{"s": sid, "p": pid, "d": _iso(feed_date or first.get(pid)), "now": now} for pid in matched],
-            )
-            if _count(s, sid) != before:
-                tx.touched(searches=True)
+        # On a lab library each member's alerts run as that member (their dismissals, their
+        # saved searches): whoever syncs a day, everybody's alerts see it. ``found`` is ours.
+        for member in _alert_members(s, tx.member):
+            with _as_member(s, member, tx.member):
+                mine = _match_as(tx, ids, feed_date)
+            if member == tx.member:
+                found = mine
+    return found
+
+
+def _alert_members(session: Session, me: str) -> list[str]:
+    if session.get_bind().dialect.name != "postgresql":
+        return [me]
+    others = session.execute(
+        text("SELECT DISTINCT member FROM saved_searches_all WHERE is_alert AND member <> :me"), {"me": me}
+    ).scalars()
+    return [me, *sorted(str(m) for m in others)]
+
+
+@contextlib.contextmanager
+def _as_member(session: Session, member: str, me: str) -> Iterator[None]:
+    if member == me:
+        yield
+        return
+    set_member = text(f"SELECT set_config('{MEMBER_SETTING}', :m, true)")
+    session.execute(set_member, {"m": member})
+    try:
+        yield
+    finally:
+        session.execute(set_member, {"m": me})
+
+
+def _match_as(tx: Transaction, ids: list[int], feed_date: dt.date | None) -> dict[str, list[int]]:
+    """Run the session member's alerts over ``ids`` and record the matches."""
+    s = tx.session
+    found: dict[str, list[int]] = {}
+    alerts = _alerts(s)
+    if not alerts:
+        return {}
+    first = _first_days(s, ids) if feed_date is None else {}
+    now = utcnow().isoformat(sep=" ")
+    for sid, name, query in alerts:
+        try:
+            parsed = parse_query(query)
+        except QueryError as exc:
+            log.warning("alert %r skipped: %s", name, exc)
+            continue
+        matched = _matching(s, parsed, ids)
+        if not matched:
+            continue
+        found[name] = matched
+        before = _count(s, sid)
+        s.execute(
+            _RECORD,
+            [{"s": sid, "p": pid, "d": _iso(feed_date or first.get(pid)), "now": now} for pid in matched],
+        )
+        if _count(s, sid) != before:
+            tx.touched(searches=True)
     return found
 
 

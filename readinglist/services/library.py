@@ -215,7 +215,7 @@ class Library:
             with self._opening:
                 if self._engine_obj is None:
                     self._engine_obj = dbengine.make_engine(
-                        self.db_path, self.database_url, read_only=self.read_only
+                        self.db_path, self.database_url, read_only=self.read_only, member=lambda: self.member
                     )
         return self._engine_obj
 
