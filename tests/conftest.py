@@ -39,13 +39,18 @@ def _offline_endpoints() -> Endpoints:
 
 
 @pytest.fixture
-def lib(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def lib(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[object]:
     from readinglist.services.library import Library
 
-    # READINGLIST_TEST_BACKEND=postgresql runs every test using `lib` on the test server.
+    # READINGLIST_TEST_BACKEND=postgresql runs every test using `lib` on the test server, but
+    # those about the SQLite file itself (``sqlite_file``).
     url_gen = None
     url = None
     if os.environ.get("READINGLIST_TEST_BACKEND") == "postgresql":
+        if request.node.get_closest_marker("sqlite_file"):
+            pytest.skip("about the SQLite file itself (its pragmas, FTS5, backups or migrations)")
         from tests.backends import fresh_database
 
         url_gen = fresh_database()

@@ -65,7 +65,8 @@ def pdf_destination(lib: Library, paper_id: int, *, exclude: Path | None = None)
 
 
 def current_attachment(lib: Library, paper_id: int) -> AttachmentInfo | None:
-    """The paper's stored PDF if its file is still there with the recorded size."""
+    """The paper's stored PDF if its file is still there with the recorded size (on a lab
+    library, brought from the lab's copy when this member's folder lacks it)."""
     with lib.read() as s:
         a = (
             s.execute(select(Attachment).where(Attachment.paper_id == paper_id).order_by(Attachment.id))
@@ -79,9 +80,14 @@ def current_attachment(lib: Library, paper_id: int) -> AttachmentInfo | None:
             text("SELECT count(*) FROM pdf_fts WHERE paper_id = :p"), {"p": paper_id}
         ).scalar_one()
         info = AttachmentInfo(paper_id, path, a.size, a.sha256, a.page_count, a.has_text, int(pages))
-    if not path.is_file() or path.stat().st_size != info.size:
-        return None
-    return info
+    if path.is_file() and path.stat().st_size == info.size:
+        return info
+    if lib.is_shared:  # a lab library: the lab's copy of what a colleague attached
+        from readinglist.services import labfiles
+
+        if labfiles.fetch(lib, str(path.relative_to(lib.root)), sha256=info.sha256, size=info.size):
+            return info
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,10 @@ def record_in(
     )  # fmt: skip
     if existing is None:
         s.add(att)
+    if lib.is_shared:
+        from readinglist.services import labfiles
+
+        labfiles.publish(tx, path, sha256=sha256, size=size)
     s.flush()
     tx.created("attachments", [att.id])
     n = tx.index_pdf_text(paper_id, content.pages) if content.has_text else 0

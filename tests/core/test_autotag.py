@@ -141,6 +141,7 @@ def _counts(db: Path) -> tuple[int, ...]:
         con.close()
 
 
+@pytest.mark.sqlite_file
 def test_migration_0011_up_and_down_on_a_real_file_keeps_every_row(lib: Library) -> None:
     if tuple(int(x) for x in sqlite3.sqlite_version.split(".")) < (3, 35):
         pytest.skip("DROP COLUMN needs SQLite 3.35")

@@ -48,6 +48,7 @@ def test_new_library_is_migrated_with_wal_and_foreign_keys(library_dir: Path) ->
         lib.close()
 
 
+@pytest.mark.sqlite_file
 def test_migrated_schema_matches_the_orm_models(lib: Library) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -116,6 +117,7 @@ def test_upgrade_takes_a_verified_backup_of_a_library_with_data(
     con.close()
 
 
+@pytest.mark.sqlite_file
 def test_backups_keep_the_newest_three(lib: Library) -> None:
     paths = [lib.backup("manual") for _ in range(5)]
     kept = sorted(lib.backups_dir.glob("library-*.sqlite3"))

@@ -6,6 +6,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from readinglist.db import engine as dbengine
 from readinglist.records import FeedItem, PaperFilter, PaperMeta
 from readinglist.services import ingest
@@ -56,6 +58,7 @@ def _fts_sql(db: Path) -> str:
 QUERIES = ("mod*", "tra*", "gr*", "model", "m*", "author:müller mode*", '"model study"', "transformers")
 
 
+@pytest.mark.sqlite_file
 def test_migration_rebuilds_the_fts_tables_losslessly_both_ways(lib: Library) -> None:
     from alembic import command
 
@@ -76,6 +79,7 @@ def test_migration_rebuilds_the_fts_tables_losslessly_both_ways(lib: Library) ->
     assert {q: [h.paper_id for h in lib.search(q, limit=None)] for q in QUERIES} == results
 
 
+@pytest.mark.sqlite_file
 def test_every_sort_reads_an_index(lib: Library) -> None:
     from readinglist.db.queries import SORTS, _order_sql
 
@@ -130,6 +134,7 @@ def _cached_count(lib: Library) -> int:
         con.close()
 
 
+@pytest.mark.sqlite_file
 def test_export_keeps_rendered_entries_until_their_paper_changes(lib: Library) -> None:
     from sqlalchemy import text
 
@@ -155,6 +160,7 @@ def test_export_keeps_rendered_entries_until_their_paper_changes(lib: Library) -
     assert exporting.export_text(lib, ids) == first
 
 
+@pytest.mark.sqlite_file
 def test_entries_rendered_by_another_writer_are_not_used(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from readinglist.services import exporting
 
@@ -169,6 +175,7 @@ def test_entries_rendered_by_another_writer_are_not_used(lib: Library, monkeypat
     assert exporting.export_text(lib, ids) == first
 
 
+@pytest.mark.sqlite_file
 def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from readinglist.services import exporting
 

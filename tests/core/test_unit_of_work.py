@@ -424,6 +424,7 @@ def test_four_processes_writing_one_paper_lose_nothing(lib: Library) -> None:
     assert set(row.tags) == {f"{w}-{n}" for w in "cd" for n in range(40)}
 
 
+@pytest.mark.sqlite_file
 def test_the_daily_backup_is_taken_once_even_when_two_start_at_once(lib: Library) -> None:
     import threading
 

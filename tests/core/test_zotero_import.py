@@ -91,6 +91,7 @@ def test_everything_comes_in_place(lib, zotero) -> None:  # type: ignore[no-unty
     assert PAGE_HEIGHT - 120 == 672  # the fixture's arithmetic, so a changed page size shows up here
 
 
+@pytest.mark.sqlite_file
 def test_a_second_import_changes_nothing(lib, zotero) -> None:  # type: ignore[no-untyped-def]
     import_zotero(lib, zotero.data_dir)
     before = _snapshot(lib)
@@ -145,6 +146,7 @@ def test_cli_import_zotero_reports_a_summary(lib, zotero, capsys: pytest.Capture
     assert "its 6 annotations need the PDF and did not come" in err
 
 
+@pytest.mark.sqlite_file
 def test_the_import_is_one_undo_step(lib, zotero) -> None:  # type: ignore[no-untyped-def]
     from readinglist.services import history
 

@@ -12,7 +12,8 @@ the two for the member the session names (``rl_member()``, set at the start of e
 transaction by ``db/pg.py``), with INSTEAD OF triggers that send shared columns to
 ``papers_shared`` and personal ones to ``member_papers``. Every query and write of the core
 stays one text for both engines. ``saved_searches`` gets the same treatment as a plain
-filtering view over ``saved_searches_all`` (PostgreSQL updates such a view itself).
+filtering view over ``saved_searches_all`` (PostgreSQL updates such a view itself). And
+``pdf_blobs`` holds the lab's copies of attached PDFs as large objects (services/labfiles.py).
 
 The triage already in the database is given to every member the library knows (whoever has an
 undo history, a change in the log, a note or an annotation, and the member running the
@@ -56,6 +57,13 @@ _MEMBERS = """CREATE TEMPORARY TABLE rl_upgrade_members ON COMMIT DROP AS
 _SORT_INDEXES = (
     "CREATE INDEX ix_papers_shared_added_at ON papers_shared (added_at)",
     "CREATE INDEX ix_papers_shared_num_comments ON papers_shared (num_comments)",
+)
+
+
+# The lab's copies of attached PDFs without a shared folder (services/labfiles.py).
+_PDF_BLOBS = (
+    "CREATE TABLE pdf_blobs (sha256 varchar(64) NOT NULL, oid oid NOT NULL, size bigint NOT NULL, "
+    "added_at timestamp NOT NULL, CONSTRAINT pk_pdf_blobs PRIMARY KEY (sha256))"
 )
 
 
@@ -129,10 +137,13 @@ def _split(bind: Connection) -> None:
             "WHERE member = rl_member() WITH CHECK OPTION"
         )
     )
+    bind.execute(text(_PDF_BLOBS))
 
 
 def _join(bind: Connection) -> None:
     """Back to one triage: the downgrading member's (everybody else's is dropped)."""
+    bind.execute(text("SELECT lo_unlink(oid) FROM pdf_blobs"))
+    bind.execute(text("DROP TABLE pdf_blobs"))
     bind.execute(text("DROP VIEW saved_searches"))
     bind.execute(text("DELETE FROM saved_searches_all WHERE member <> rl_member()"))
     bind.execute(text("ALTER TABLE saved_searches_all DROP CONSTRAINT uq_saved_searches_all_member"))
