@@ -315,3 +315,4 @@ class AnnotationRecord:
     fingerprint: str | None = None
     tags: tuple[str, ...] = ()
     author: str = ""  # the member who wrote it ("" when unknown)
+    version: int = 0  # the row's version when read (0: not stored yet)

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0014_members"
+HEAD_REVISION = "0015_versions"
 BACKUPS_KEPT = 3
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -204,8 +205,12 @@ class Annotation(Base):
     author: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic concurrency: every ORM update checks and bumps it (``version_id_col``); an edit
+    # made from an older version is refused when it would overwrite a field changed since.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (UniqueConstraint("paper_id", "fingerprint"),)
+    __mapper_args__: ClassVar[dict[str, object]] = {"version_id_col": row_version}
 
 
 class SavedSearch(Base):

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from readinglist.db.schema import Annotation, Paper, Setting, utcnow
-from readinglist.errors import NotFoundError, PdfError, ReadingListError
+from readinglist.errors import NotFoundError, PdfError, ReadingListError, StaleWriteError
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Point, Rect
 from readinglist.services import papers
 from readinglist.services.library import Library
@@ -59,6 +59,7 @@ def _to_record(row: Annotation) -> AnnotationRecord:
         fingerprint=row.fingerprint,
         tags=tuple(json.loads(row.tags or "[]")),
         author=row.author or "",
+        version=row.row_version or 0,
     )
 
 
@@ -261,9 +262,14 @@ def update_annotation(
     rects: Sequence[Rect] | None = None,
     text: str | None = None,
     ink: Sequence[Sequence[Point]] | None = None,
+    base: AnnotationRecord | None = None,
 ) -> AnnotationRecord:
     """Change an annotation's colour, comment, geometry (rects, ink strokes) or quoted text;
-    returns the new record. Moving an annotation changes its rects (and its ink, if any)."""
+    returns the new record. Moving an annotation changes its rects (and its ink, if any).
+
+    ``base`` is the record the user edited from. If somebody changed the annotation since
+    (its version moved) and changed one of the fields this edit sets, the edit is refused
+    (:class:`StaleWriteError`, nothing applied); changes to other fields merge."""
     if color is not None:
         color = _check_color(color)
     if rects is not None:
@@ -276,6 +282,9 @@ def update_annotation(
         row = _row(s, annotation_id)
         what = "colour" if color is not None else "comment" if comment is not None else "position"
         tx.relabel(f"Change {row.kind} {what}")
+        if base is not None and base.version and base.version != row.row_version:
+            wanted = {"color": color, "comment": comment, "rects": rects, "text": text, "ink": ink}
+            _refuse_overwrite(_to_record(row), base, [f for f, v in wanted.items() if v is not None])
         if color is not None:
             row.color = color
         if comment is not None:
@@ -295,6 +304,23 @@ def update_annotation(
         out, paper_id = _to_record(row), row.paper_id
         _changed(lib, tx, paper_id)
     return out
+
+
+_FIELD_NAMES = {"color": "colour", "comment": "comment", "rects": "position", "text": "text", "ink": "ink"}
+
+
+def _refuse_overwrite(now: AnnotationRecord, base: AnnotationRecord, fields: Sequence[str]) -> None:
+    """Raise if any of ``fields`` differs now from what the editor started from."""
+    clashes = [f for f in fields if getattr(now, f) != getattr(base, f)]
+    if not clashes:
+        return
+    who = (now.author if {"comment", "text"} & set(clashes) else "") or "somebody"
+    names = ", ".join(_FIELD_NAMES[f] for f in clashes)
+    current = f" It now reads: “{now.comment}”." if "comment" in clashes and now.comment else ""
+    raise StaleWriteError(
+        f"{who} changed this {now.kind}'s {names} since you opened it, so your change was not "
+        f"applied.{current}"
+    )
 
 
 def delete_annotation(lib: Library, annotation_id: int) -> AnnotationRecord:

@@ -25,6 +25,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from readinglist.errors import StaleWriteError
 from readinglist.records import AnnotationRecord, Changes
 from readinglist.services import annotations as service
 from readinglist.services import history
@@ -197,11 +198,12 @@ class AnnotationModel(QObject):
         what = (
             "colour" if set(after) == {"color"} else "comment" if set(after) == {"comment"} else "annotation"
         )
+        base = rec
         rec = replace(rec, **after)
         if {"comment", "text"} & set(after):  # whoever writes its text is its author
             rec = replace(rec, author=self.lib.member)
         self._records[key] = rec
-        self._queue(self._job_update, key, after, label or f"Change {what}")
+        self._queue(self._job_update, key, {**after, "base": base}, label or f"Change {what}")
         self.changed.emit()
 
     def undo(self) -> None:
@@ -253,8 +255,12 @@ class AnnotationModel(QObject):
         return "written", [], self._labels()
 
     def _job_update(self, key: int, fields: dict[str, Any], text: str) -> Any:
-        with self.lib.change(text):
-            out = service.update_annotation(self.lib, self._ids[key], **fields)
+        try:
+            with self.lib.change(text):
+                out = service.update_annotation(self.lib, self._ids[key], **fields)
+        except StaleWriteError as exc:  # a colleague's edit came first: keep what the user typed
+            mine = fields.get("comment")
+            raise StaleWriteError(f"{exc} Yours: “{mine}”." if mine else str(exc)) from exc
         return "written", [(key, out)], self._labels()
 
     def _job_step(self, step: Any) -> Any:
@@ -285,8 +291,9 @@ class AnnotationModel(QObject):
                 if out is not None and local is not None:
                     # Keep local fields (a later edit may be queued); take what only the database knows.
                     self._records[key] = replace(
-                        local, id=out.id, created=out.created, modified=out.modified, author=out.author
-                    )
+                        local, id=out.id, created=out.created, modified=out.modified, author=out.author,
+                        version=out.version,
+                    )  # fmt: skip
         self._history(labels)
         self.saved.emit()
 
