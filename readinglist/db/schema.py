@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -210,7 +209,7 @@ class Annotation(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (UniqueConstraint("paper_id", "fingerprint"),)
-    __mapper_args__: ClassVar[dict[str, object]] = {"version_id_col": row_version}
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 (SQLAlchemy reads it from the class)
 
 
 class SavedSearch(Base):
