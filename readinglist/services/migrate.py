@@ -11,7 +11,8 @@ The copy is finished in one transaction: the row count and a checksum of every r
 table must equal the source's (a row that changed in the source since it was copied fails it),
 then the search index is rebuilt, the id sequences moved past the copied ids and the mark
 removed. The PDFs stay where they are, in the library folder (both databases name them relative
-to it).
+to it); copied to a server, they also become the lab's copies (services/labfiles.py), so other
+members open them without downloading.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, Table, delete, func, insert, select, text, tuple_
 
@@ -29,6 +30,9 @@ from readinglist.db.rowdiff import PDF_FTS
 from readinglist.db.schema import Base, Setting
 from readinglist.errors import StorageError
 from readinglist.services.library import Library
+
+if TYPE_CHECKING:
+    from readinglist.services.unit import Transaction
 
 SKIP = {"change_log", "alembic_version"}  # each database keeps its own
 # The settings key an unfinished copy keeps in the target (services/debris.py knows it too: no
@@ -176,7 +180,21 @@ def _finish(lib: Library, target: Library) -> None:
             from readinglist.db import pg
 
             pg.reset_sequences(tx.session.connection())
+            _publish_pdfs(lib, tx)
         tx.touched(tags=True, lists=True, feed=True, searches=True)
+
+
+def _publish_pdfs(lib: Library, tx: Transaction) -> None:
+    """Make the library's PDFs the lab's (services/labfiles.py), so every member can open them.
+    A file whose content no longer has its recorded hash is left to its owner's folder."""
+    from readinglist.pdf.fetch import sha256_file
+    from readinglist.services import labfiles
+
+    rows = tx.session.execute(text("SELECT path, sha256, size FROM attachments ORDER BY id")).all()
+    for rel, digest, size in rows:
+        path = lib.root / str(rel)
+        if path.is_file() and path.stat().st_size == int(size) and sha256_file(path) == digest:
+            labfiles.publish(tx, path, sha256=str(digest), size=int(size))
 
 
 def migrate_to(

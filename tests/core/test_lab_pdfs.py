@@ -116,3 +116,23 @@ def test_undoing_a_deleted_paper_brings_its_pdf_back_for_the_other_member(
     history.undo(ann)
     theirs = current_attachment(bea, pid)
     assert theirs is not None and theirs.path.read_bytes() == src.read_bytes()
+
+
+def test_a_library_moved_to_the_server_shares_its_pdfs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.services.migrate import migrate_to
+
+    monkeypatch.delenv(labfiles.SHARED_PDFS_ENV, raising=False)
+    url = next(gen := fresh_database())
+    try:
+        with Library.open(tmp_path / "ann") as mine:
+            pid = _paper(mine)
+            src = make_paper_pdf(tmp_path / "in.pdf", title="Shared PDFs", authors=["Ann Author"], pages=1)
+            attach_file(mine, pid, src)
+            migrate_to(mine, url)
+        with Library.open(tmp_path / "bea", database_url=url) as bea:
+            theirs = current_attachment(bea, pid)
+            assert theirs is not None and theirs.path.read_bytes() == src.read_bytes()
+    finally:
+        gen.close()
