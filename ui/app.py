@@ -129,7 +129,12 @@ def _screenshot(win, path: str, app: QApplication) -> None:  # type: ignore[no-u
 
 def database_url(settings: Settings) -> str | None:
     """Where the library's data lives: ``READINGLIST_DATABASE_URL``, else the URL chosen in
-    Settings (Lab), else None (the SQLite file in the library folder)."""
+    Settings (Lab), else None (the SQLite file in the library folder). Also names the member:
+    the name chosen in Settings, unless ``READINGLIST_USER`` is set (it then wins, for this
+    process and the commands it starts)."""
+    member = settings.get(keys.MEMBER).strip()
+    if member and not os.environ.get("READINGLIST_USER", "").strip():
+        os.environ["READINGLIST_USER"] = member
     return os.environ.get("READINGLIST_DATABASE_URL", "").strip() or settings.get(keys.DATABASE_URL) or None
 
 

@@ -52,12 +52,14 @@ MAIL_TO: Key[str] = Key("mail/to", str, "")  # addresses, comma-separated (lists
 # A lab library's server (postgresql+psycopg://...); "" = the SQLite file in the library folder.
 # Read at start; READINGLIST_DATABASE_URL, when set, wins over it.
 DATABASE_URL: Key[str] = Key("library/database_url", str, "")
+# Your name in a lab library (your triage, alerts and history); READINGLIST_USER wins over it.
+MEMBER: Key[str] = Key("library/member", str, "")
 
 ALL_KEYS: tuple[Key[Any], ...] = (
     GEOMETRY, WINDOW_STATE, MAIN_SPLITTER, DETAILS_SPLITTER, HEADER_STATE, SIDEBAR_ITEM,
     LAST_LIBRARY, THEME, FONT_SIZE, SYNC_ON_START, SYNC_INTERVAL_HOURS, AUTO_DOWNLOAD,
     CITE_SERVER_ON, CITE_SERVER_PORT, CITATION_STYLE, MAIL_HOST, MAIL_PORT, MAIL_SECURITY, MAIL_USER,
-    MAIL_FROM, MAIL_TO, DATABASE_URL,
+    MAIL_FROM, MAIL_TO, DATABASE_URL, MEMBER,
 )  # fmt: skip
 
 

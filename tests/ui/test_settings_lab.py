@@ -4,6 +4,7 @@ the tab says so)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -86,3 +87,25 @@ def test_the_environment_wins_and_the_tab_says_so(qtbot, window, monkeypatch: py
     assert database_url(window.ctx.settings) == "postgresql+psycopg://ann:secret@env-host/lab"
     monkeypatch.delenv("READINGLIST_DATABASE_URL")
     assert database_url(window.ctx.settings) == "postgresql+psycopg://ann@stored/lab"
+
+
+def test_your_name_in_the_lab_is_stored_and_names_you_at_the_next_start(
+    qtbot, window, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("READINGLIST_USER", raising=False)
+    seen: dict[str, str] = {}
+
+    def fill(dlg: QDialog) -> int:
+        seen["placeholder"] = dlg.member.placeholderText()
+        dlg.member.setText("  bea  ")
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(prompt, "exec_dialog", fill)
+    window.open_settings()
+    assert seen["placeholder"] == window.ctx.lib.member  # who you are now
+    assert window.ctx.settings.get(keys.MEMBER) == "bea"
+    database_url(window.ctx.settings)  # what the next start does first
+    assert os.environ["READINGLIST_USER"] == "bea"
+    monkeypatch.setenv("READINGLIST_USER", "cem")  # the environment wins over Settings
+    database_url(window.ctx.settings)
+    assert os.environ["READINGLIST_USER"] == "cem"

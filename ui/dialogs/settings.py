@@ -263,9 +263,20 @@ class SettingsDialog(QDialog):
         self.db_note.setObjectName("hintLabel")
         self.db_note.setWordWrap(True)
         form.addRow("", self.db_note)
-        who = QLabel(f"You are <b>{html.escape(self.ctx.lib.member)}</b> in the lab (READINGLIST_USER).")
+        self.member = QLineEdit(self.ctx.settings.get(keys.MEMBER))
+        self.member.setPlaceholderText(self.ctx.lib.member)
+        self.member.setAccessibleName("Your name in the lab")
+        self.member.setMaxLength(100)
+        form.addRow("Your name:", self.member)
+        if os.environ.get("READINGLIST_USER", "").strip() and not self.ctx.settings.get(keys.MEMBER):
+            said = f"READINGLIST_USER is set: you are {self.ctx.lib.member}."
+        else:
+            said = f"You are {self.ctx.lib.member}. Your triage, alerts and undo history are your own; "
+            said += "a new name takes effect when the app starts again."
+        who = QLabel(said)
         who.setObjectName("hintLabel")
-        form.addRow("Member:", who)
+        who.setWordWrap(True)
+        form.addRow("", who)
         return w
 
     def _test_connection(self) -> None:
@@ -389,6 +400,10 @@ class SettingsDialog(QDialog):
         if url != s.get(keys.DATABASE_URL):
             s.set(keys.DATABASE_URL, url)
             self.ctx.bus.info("The database URL takes effect when the app starts again.")
+        member = self.member.text().strip()
+        if member != s.get(keys.MEMBER):
+            s.set(keys.MEMBER, member)
+            self.ctx.bus.info("Your name in the lab takes effect when the app starts again.")
         s.sync()
         lib = self.ctx.lib
         self.ctx.write(library_settings.set_setting, lib, "sync_backfill_days", self.backfill.value())
