@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # The advisory lock every write transaction holds (an arbitrary constant: "rl" + "write").
 WRITE_LOCK = 0x726C_7772
+# The session-level advisory lock a schema upgrade holds ("rl" + "upgr").
+UPGRADE_LOCK = 0x726C_7570
 CHANGES_CHANNEL = "readinglist_changes"
 CONNECT_TIMEOUT = 5
 
@@ -187,6 +189,24 @@ def upgrade(engine: Engine, backups_dir: Path) -> str | None:
         rev = current_revision(engine)
     except OperationalError as exc:
         raise connection_error(str(engine.url), exc) from exc
+    if rev == dbengine.HEAD_REVISION:
+        return None
+    # Members opening a new (or older) library at once: one upgrades, the others wait for it
+    # and then find nothing to do.
+    with engine.connect() as holder:
+        holder.exec_driver_sql(f"SELECT pg_advisory_lock({UPGRADE_LOCK})")
+        holder.commit()
+        try:
+            return _upgrade_locked(engine, backups_dir)
+        finally:
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK})")
+            holder.commit()
+
+
+def _upgrade_locked(engine: Engine, backups_dir: Path) -> str | None:
+    from readinglist.db import engine as dbengine
+
+    rev = current_revision(engine)
     if rev == dbengine.HEAD_REVISION:
         return None
     if rev is not None and rev not in dbengine.known_revisions():

@@ -20,6 +20,7 @@ from readinglist.records import PaperFilter, PaperMeta
 from readinglist.services import alerts, history, papers
 from readinglist.services.library import Library
 from tests.backends import fresh_database
+from tests.conftest import FixtureServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "import sys; from readinglist.cli.main import main; sys.exit(main())"]
@@ -246,3 +247,34 @@ def test_the_upgrade_gives_the_shared_triage_to_every_member_the_library_knows(
     finally:
         for library in libs.values():
             library.close()
+
+
+def test_members_syncing_the_same_day_at_once_into_a_new_library_write_each_paper_once(
+    tmp_path: Path, pg_url: str, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixture_server.env(monkeypatch)
+    env = dict(os.environ, READINGLIST_DATABASE_URL=pg_url)
+    runs = [
+        subprocess.Popen(
+            [*CLI, "--library", str(tmp_path / who), "sync", "--date", "2024-05-31"],
+            cwd=ROOT,
+            env=dict(env, READINGLIST_USER=who),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in ("ann", "bea", "cem")
+    ]
+    for run in runs:
+        _out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, err
+    with create_engine(pg_url, poolclass=NullPool).connect() as con:
+        papers_n, ids_n = con.execute(
+            text("SELECT count(*), count(DISTINCT arxiv_id) FROM papers_shared")
+        ).one()
+        seen = con.execute(
+            text("SELECT count(*), count(DISTINCT (paper_id, feed_date)) FROM feed_appearances")
+        ).one()
+        synced = con.execute(text("SELECT count(*) FROM synced_days")).scalar()
+    assert papers_n == ids_n == 6  # the day lists six papers
+    assert seen[0] == seen[1] == 6 and synced == 1
