@@ -103,12 +103,12 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
         ids = lib.resolve_many(args.ids)
         saved = args.saved or not (ids or args.tag or args.list_name)
         chosen = exporting.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
-    text = exporting.export_text(lib, chosen, fmt)
     if args.output:
-        changed = exporting.write_text_atomically(args.output, text)
+        changed = exporting.write_export(lib, chosen, args.output, fmt)
         message(f"{len(chosen)} entries {'written to' if changed else 'unchanged in'} {args.output}")
     else:
-        sys.stdout.write(text)
+        for chunk in exporting.export_chunks(lib, chosen, fmt):
+            sys.stdout.write(chunk)
     return 0
 
 

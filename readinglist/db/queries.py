@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from readinglist.db.paperfields import META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
+from readinglist.db.paperfields import CODECS, META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
 from readinglist.db.raw import Reads, text
 from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
@@ -358,6 +358,23 @@ def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
     idset = ",".join(str(int(i)) for i in ids)
     sql = f"SELECT id, {', '.join(META_FIELDS)} FROM papers WHERE id IN ({idset})"
     return {int(r[0]): decode_meta(tuple(r[1:])) for r in session.execute(text(sql))}
+
+
+def export_rows(session: Reads, ids: Sequence[int], names: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+    """Only the named :class:`PaperMeta` fields of these papers, decoded, by id: what an export
+    writes (no abstracts, no full records), as tuples in the order of ``names``."""
+    if not ids:
+        return {}
+    unknown = set(names) - set(META_FIELDS)
+    if unknown:
+        raise ValueError(f"not paper fields: {sorted(unknown)}")
+    decoders = tuple(CODECS[n][0] for n in names)
+    idset = ",".join(str(int(i)) for i in ids)
+    sql = f"SELECT id, {', '.join(names)} FROM papers WHERE id IN ({idset})"
+    return {
+        int(r[0]): tuple([d(v) for d, v in zip(decoders, r[1:], strict=True)])
+        for r in session.execute(text(sql))
+    }
 
 
 def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:

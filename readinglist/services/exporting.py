@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,13 @@ _BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
 _WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py")
 _WRITER_VERSION: str | None = None
 NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
-PAGE = 1000  # rows held at once while writing an export
+PAGE = 1000  # entries held at once while writing an export
+KEEP_BATCH = 20_000  # freshly rendered entries stored in one transaction
 
 
 def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
     """``(citekey, id)`` of the citable papers among these, in export order."""
-    from readinglist.bibtex.writer import key_order
+    from readinglist.bibtex.order import key_order
 
     out: list[tuple[str, int]] = []
     ids = [int(i) for i in paper_ids]
@@ -41,8 +42,8 @@ def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
             marks = ",".join(map(str, ids[i : i + 20_000]))
             sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
             for pid, key, kind in s.execute(text(sql)):
-                if (kind or "") not in NOT_CITABLE:
-                    out.append((key or f"paper{pid}", int(pid)))
+                if kind not in NOT_CITABLE:
+                    out.append((key or f"paper{pid}", pid))
     out.sort(key=lambda item: key_order(item[0]))
     return out
 
@@ -87,21 +88,6 @@ def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
     return dataclasses.replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
 
 
-def iter_entries(
-    lib: Library, paper_ids: Sequence[int], keys: list[tuple[str, int]] | None = None
-) -> Iterator[tuple[str, PaperMeta]]:
-    """``(citekey, meta)`` of these papers in export order, read :data:`PAGE` rows at a time."""
-    keys = _keys(lib, paper_ids) if keys is None else keys
-    for i in range(0, len(keys), PAGE):
-        page = keys[i : i + PAGE]
-        with lib._reads() as s:
-            metas = queries.metas(s, [pid for _, pid in page])
-        links = _alias_links(lib, [pid for _, pid in page])
-        for key, pid in page:
-            if pid in metas:
-                yield key, _with_aliases(key, metas[pid], links.get(pid, []))
-
-
 def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
     """``(citekey, meta)`` of these papers in the order given, leaving out what cannot be cited
     (standalone notes)."""
@@ -119,32 +105,96 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
 def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
     """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
 
-    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
-    the writer does, so an export is mostly a concatenation; the rest are rendered from pages of
-    rows (the whole library is never held as records at once). Other formats render the list.
+    The text of :func:`export_chunks` in one string; a file is better written with
+    :func:`write_export`, which never holds the whole text.
     """
-    from readinglist.formats import check_format, render
+    return "".join(export_chunks(lib, paper_ids, fmt))
+
+
+def export_chunks(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> Iterator[str]:
+    """These papers in an export format, as pieces of text to be written one after another.
+
+    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
+    the writer does, so a BibTeX export is mostly a concatenation, :data:`PAGE` entries at a
+    time; the rest are rendered from pages of rows holding only the fields BibTeX writes (the
+    whole library is never held as records, nor as text). Other formats render the list.
+    """
+    from readinglist.formats import check_format
 
     check_format(fmt)
     if fmt != "bibtex":
-        return render(fmt, entries_for(lib, paper_ids))
+        from readinglist.formats import render
+
+        yield render(fmt, entries_for(lib, paper_ids))
+        return
+    from readinglist.bibtex.order import check_unique_keys
+
     keys = _keys(lib, paper_ids)
+    check_unique_keys(key for key, _ in keys)
     version = writer_version()
     seen = lib.data_version()
-    texts = _cached(lib, [pid for _, pid in keys], version)
-    missing = [(key, pid) for key, pid in keys if pid not in texts]
-    if missing:
-        from readinglist.bibtex.writer import check_unique_keys, entry_for
+    fresh: dict[int, str] = {}
+    yield HEADER + "\n"
+    for i in range(0, len(keys), PAGE):
+        page = keys[i : i + PAGE]
+        texts = _cached(lib, [pid for _, pid in page], version)
+        missing = [(key, pid) for key, pid in page if pid not in texts]
+        if missing:
+            rendered = render_entries(lib, missing)
+            texts.update(rendered)
+            if seen is not None:
+                fresh.update(rendered)
+                if len(fresh) >= KEEP_BATCH:
+                    _keep(lib, fresh, version, seen)
+                    fresh, seen = {}, lib.data_version()  # pages read from here on are newer
+        body = "\n".join([t for t in map(texts.get, [pid for _, pid in page]) if t is not None])
+        yield ("\n" + body) if i else body
+    if fresh and seen is not None:
+        _keep(lib, fresh, version, seen)
 
-        check_unique_keys(key for key, _ in keys)
-        fresh = {
-            pid: entry_for(key, meta)
-            for (key, meta), (_, pid) in zip(iter_entries(lib, paper_ids, missing), missing, strict=True)
-        }
-        texts.update(fresh)
-        if seen is not None:
-            _keep(lib, fresh, version, seen)
-    return HEADER + "\n" + "\n".join(texts[pid] for _, pid in keys)
+
+# Of a paper, what BibTeX writes (the writer's BibRecord without the two it leaves empty).
+_RECORD_FIELDS = (
+    "title", "authors", "arxiv_id", "published", "primary_category", "doi", "entry_type", "journal",
+    "booktitle", "volume", "number", "pages", "publisher", "year", "month", "url", "bib_source",
+)  # fmt: skip
+
+
+def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, str]:
+    """The BibTeX entry of each of these ``(citekey, id)``, by id (papers gone are left out).
+
+    A paper with a kept .bib entry or old keys is rendered from its full metadata, as
+    :func:`entries_for` gives it; every other paper from a :class:`BibRecord` of the few
+    columns BibTeX writes.
+    """
+    from readinglist.bibtex.writer import BibRecord, entry_for
+
+    ids = [pid for _, pid in keys]
+    with lib._reads() as s:
+        rows = queries.export_rows(s, ids, _RECORD_FIELDS)
+    links = _alias_links(lib, ids)
+    full = [pid for pid, row in rows.items() if row[-1] is not None or pid in links]
+    if full:
+        with lib._reads() as s:
+            metas = queries.metas(s, full)
+    out: dict[int, str] = {}
+    for key, pid in keys:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        if row[-1] is not None or pid in links:
+            meta = metas.get(pid)
+            if meta is not None:
+                out[pid] = entry_for(key, _with_aliases(key, meta, links.get(pid, [])))
+        else:
+            out[pid] = entry_for(key, BibRecord(*row[:-1]))
+    return out
+
+
+def write_export(lib: Library, paper_ids: Sequence[int], path: Path, fmt: str = "bibtex") -> bool:
+    """Write these papers' export to ``path`` atomically, streamed (the text is never whole in
+    memory), and only if it differs from the file there. Returns whether the file was written."""
+    return write_chunks_atomically(path, export_chunks(lib, paper_ids, fmt))
 
 
 def writer_version() -> str:
@@ -212,6 +262,54 @@ def scope_ids(
 def write_text_atomically(path: Path, content: str) -> bool:
     """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
     return write_atomically(path, content, only_if_changed=True, error=BibtexError)
+
+
+def write_chunks_atomically(path: Path, chunks: Iterable[str]) -> bool:
+    """Like :func:`write_text_atomically` for text that comes in pieces: each is encoded and
+    written as it comes to a temporary file beside ``path``, which replaces ``path`` only if
+    the two differ. Returns False when unchanged."""
+    import os
+    import tempfile
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise BibtexError(f"{path} is a folder; give a file name inside it")
+    if not path.parent.is_dir():
+        raise BibtexError(f"the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8"))
+            f.flush()
+            if _same_bytes(path, Path(tmp)):
+                Path(tmp).unlink()
+                return False
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BibtexError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
+    """True when the files hold the same bytes (a missing or unreadable ``a`` differs)."""
+    try:
+        if not a.is_file() or a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as fa, b.open("rb") as fb:
+            while True:
+                x = fa.read(block)
+                if x != fb.read(block):
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
 
 
 def format_for_path(path: Path, fmt: str | None) -> str:
