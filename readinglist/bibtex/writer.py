@@ -50,8 +50,14 @@ _URL_TABLE = str.maketrans(
 )
 
 
+# An ASCII value with none of these is written as it is (most DOIs, arXiv ids and URLs).
+_URL_SPECIAL = re.compile(r"[\x00-\x20\x7f{}\\]")
+
+
 def encode_url(value: str) -> str:
     """A URL or DOI as a field value: braces, ``\\`` and spaces percent-encoded, the rest as is."""
+    if value.isascii() and not _URL_SPECIAL.search(value):
+        return value
     return " ".join(value.split()).translate(_URL_TABLE)
 
 
@@ -123,7 +129,7 @@ def entry_for(key: str, meta: Meta, *, include_abstract: bool = False) -> str:
     kind = _entry_type(meta)
     title = encode_title(meta.title)
     fields: list[tuple[str, str]] = [("title", "{" + title + "}")] if title else []
-    authors = " and ".join(n for n in map(bibtex_name, meta.authors) if n)
+    authors = " and ".join([n for n in map(bibtex_name, meta.authors) if n])
     if authors:
         fields.append(("author", "{" + authors + "}"))
     if meta.entry_type or not meta.arxiv_id:
@@ -159,7 +165,7 @@ def entry_for(key: str, meta: Meta, *, include_abstract: bool = False) -> str:
         from readinglist.bibtex.source import preserved
 
         kind, fields = preserved(meta, kind, fields, frozenset(derived))
-    body = "".join(f"  {name} = {value},\n" for name, value in fields)
+    body = "".join([f"  {name} = {value},\n" for name, value in fields])
     return f"@{kind}{{{key},\n{body}}}\n"
 
 

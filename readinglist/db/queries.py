@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -368,13 +369,30 @@ def export_rows(session: Reads, ids: Sequence[int], names: Sequence[str]) -> dic
     unknown = set(names) - set(META_FIELDS)
     if unknown:
         raise ValueError(f"not paper fields: {sorted(unknown)}")
-    decoders = tuple(CODECS[n][0] for n in names)
+    decode = [(i, CODECS[n][0]) for i, n in enumerate(names, 1) if not _passes_through(n)]
     idset = ",".join(str(int(i)) for i in ids)
     sql = f"SELECT id, {', '.join(names)} FROM papers WHERE id IN ({idset})"
-    return {
-        int(r[0]): tuple([d(v) for d, v in zip(decoders, r[1:], strict=True)])
-        for r in session.execute(text(sql))
-    }
+    out: dict[int, tuple[Any, ...]] = {}
+    for r in session.execute(text(sql)):
+        values = list(r)
+        for i, d in decode:
+            values[i] = d(values[i])
+        out[values[0]] = tuple(values[1:])
+    return out
+
+
+_PROBE = object()
+
+
+@functools.cache
+def _passes_through(name: str) -> bool:
+    """Whether a column's decoder returns every value as it is (most optional text and numbers),
+    so a bulk read can skip calling it."""
+    decode = CODECS[name][0]
+    try:
+        return decode(None) is None and decode(_PROBE) is _PROBE
+    except (TypeError, ValueError):
+        return False
 
 
 def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:

@@ -108,7 +108,10 @@ def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> 
     The text of :func:`export_chunks` in one string; a file is better written with
     :func:`write_export`, which never holds the whole text.
     """
-    return "".join(export_chunks(lib, paper_ids, fmt))
+    out = bytearray()  # UTF-8 while it grows: a str of one non-Latin-1 letter takes 2 bytes a letter
+    for chunk in export_chunks(lib, paper_ids, fmt):
+        out += chunk.encode("utf-8")
+    return out.decode("utf-8")
 
 
 def export_chunks(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> Iterator[str]:
@@ -229,11 +232,12 @@ def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:
         with lib.change("Keep rendered entries", undoable=False) as tx:
             if lib._raw is None or lib._raw.data_version() != seen:
                 return  # another connection committed meanwhile: render again next time
-            tx.session.execute(
-                text(
-                    "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (:p, 'bibtex', :v, :t)"
-                ),
-                [{"p": pid, "v": version, "t": t} for pid, t in fresh.items()],
+            # On the DB-API cursor of the change's own connection (SQLite only: a server library
+            # has no stdlib reader and keeps nothing): SQLAlchemy's parameter handling would cost
+            # more than the insert itself.
+            tx.session.connection().exec_driver_sql(
+                "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (?, 'bibtex', ?, ?)",
+                [(pid, version, t) for pid, t in fresh.items()],
             )
     except StorageError as exc:  # a read-only or busy library exports all the same
         log.info("rendered entries not kept: %s", exc)
