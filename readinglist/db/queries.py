@@ -361,6 +361,21 @@ def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
     return {int(r[0]): decode_meta(tuple(r[1:])) for r in session.execute(text(sql))}
 
 
+def export_keys(session: Reads, f: PaperFilter) -> list[tuple[int, str | None, str | None]]:
+    """``(id, citekey, entry_type)`` of the papers matching ``f`` (no text query), unordered: an
+    export sorts by key itself, and without an ORDER BY the filter's own index is used."""
+    if f.query:
+        raise ValueError("an export scope has no text query")
+    w = _Where()
+    _apply_filters(w, f, None)
+    if f.feed_date:
+        w.params.setdefault("feed_date", f.feed_date)
+    if f.list_name:
+        w.params.setdefault("list_name", f.list_name)
+    sql = f"SELECT p.id, p.citekey, p.entry_type FROM papers p{w.sql()}"
+    return [(int(i), k, t) for i, k, t in session.execute(text(sql), w.params)]
+
+
 def export_rows(session: Reads, ids: Sequence[int], names: Sequence[str]) -> dict[int, tuple[Any, ...]]:
     """Only the named :class:`PaperMeta` fields of these papers, decoded, by id: what an export
     writes (no abstracts, no full records), as tuples in the order of ``names``."""

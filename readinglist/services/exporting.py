@@ -30,19 +30,25 @@ PAGE = 1000  # entries held at once while writing an export
 KEEP_BATCH = 20_000  # freshly rendered entries stored in one transaction
 
 
-def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
-    """``(citekey, id)`` of the citable papers among these, in export order."""
+def citable(lib: Library, papers: Sequence[int] | PaperFilter) -> list[tuple[str, int]]:
+    """``(citekey, id)`` of the citable papers among these ids, or matching this scope, in
+    export order (standalone notes are left out)."""
     from readinglist.bibtex.order import key_order
 
     out: list[tuple[str, int]] = []
-    ids = [int(i) for i in paper_ids]
     with lib._reads() as s:
-        for i in range(0, len(ids), 20_000):
-            marks = ",".join(map(str, ids[i : i + 20_000]))
-            sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
-            for pid, key, kind in s.execute(text(sql)):
-                if kind not in NOT_CITABLE:
-                    out.append((key or f"paper{pid}", pid))
+        if isinstance(papers, PaperFilter):
+            found: Iterable[tuple[int, str | None, str | None]] = queries.export_keys(s, papers)
+        else:
+            ids = [int(i) for i in papers]
+            found = []
+            for i in range(0, len(ids), 20_000):
+                marks = ",".join(map(str, ids[i : i + 20_000]))
+                sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
+                found += s.execute(text(sql))
+        for pid, key, kind in found:
+            if kind not in NOT_CITABLE:
+                out.append((key or f"paper{pid}", pid))
     out.sort(key=lambda item: key_order(item[0]))
     return out
 
@@ -101,7 +107,7 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
     return out
 
 
-def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
+def export_text(lib: Library, paper_ids: Sequence[int] | PaperFilter, fmt: str = "bibtex") -> str:
     """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
 
     The text of :func:`export_chunks` in one string; a file is better written with
@@ -113,7 +119,13 @@ def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> 
     return out.decode("utf-8")
 
 
-def export_chunks(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> Iterator[str]:
+def export_chunks(
+    lib: Library,
+    paper_ids: Sequence[int] | PaperFilter,
+    fmt: str = "bibtex",
+    *,
+    keys: list[tuple[str, int]] | None = None,
+) -> Iterator[str]:
     """These papers in an export format, as pieces of text to be written one after another.
 
     A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
@@ -124,14 +136,15 @@ def export_chunks(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -
     from readinglist.formats import check_format
 
     check_format(fmt)
+    if keys is None:
+        keys = citable(lib, paper_ids)
     if fmt != "bibtex":
         from readinglist.formats import render
 
-        yield render(fmt, entries_for(lib, paper_ids))
+        yield render(fmt, entries_for(lib, [pid for _, pid in keys]))
         return
     from readinglist.bibtex.order import check_unique_keys
 
-    keys = _keys(lib, paper_ids)
     check_unique_keys(key for key, _ in keys)
     version = writer_version()
     seen = lib.data_version()
@@ -193,10 +206,17 @@ def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, s
     return out
 
 
-def write_export(lib: Library, paper_ids: Sequence[int], path: Path, fmt: str = "bibtex") -> bool:
+def write_export(
+    lib: Library,
+    paper_ids: Sequence[int] | PaperFilter,
+    path: Path,
+    fmt: str = "bibtex",
+    *,
+    keys: list[tuple[str, int]] | None = None,
+) -> bool:
     """Write these papers' export to ``path`` atomically, streamed (the text is never whole in
     memory), and only if it differs from the file there. Returns whether the file was written."""
-    return write_chunks_atomically(path, export_chunks(lib, paper_ids, fmt))
+    return write_chunks_atomically(path, export_chunks(lib, paper_ids, fmt, keys=keys))
 
 
 def writer_version() -> str:
@@ -249,16 +269,24 @@ def scope_ids(
     """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
     if ids:
         return list(ids)
+    return lib.paper_ids(scope_filter(lib, tag=tag, list_name=list_name, saved=saved))
+
+
+def scope_filter(
+    lib: Library, *, tag: str | None = None, list_name: str | None = None, saved: bool = False
+) -> PaperFilter:
+    """The papers of a tag, a reading list, or the saved library, as a filter (an unknown tag or
+    list is an error, not an empty export)."""
     if tag:
         if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
             raise NotFoundError(f"no tag named {tag!r}")
-        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
+        return PaperFilter(tags=(tag,), dismissed=None)
     if list_name:
         if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
             raise NotFoundError(f"no reading list named {list_name!r}")
-        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
+        return PaperFilter(list_name=list_name, dismissed=None)
     if saved:
-        return lib.paper_ids(PaperFilter(saved=True))
+        return PaperFilter(saved=True)
     raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
 
 
