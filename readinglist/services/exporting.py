@@ -36,19 +36,18 @@ def citable(lib: Library, papers: Sequence[int] | PaperFilter) -> list[tuple[str
     from readinglist.bibtex.order import key_order
 
     out: list[tuple[str, int]] = []
+
+    def take(found: Iterable[tuple[int, str | None, str | None]]) -> None:
+        out.extend((key or f"paper{pid}", pid) for pid, key, kind in found if kind not in NOT_CITABLE)
+
     with lib._reads() as s:
         if isinstance(papers, PaperFilter):
-            found: Iterable[tuple[int, str | None, str | None]] = queries.export_keys(s, papers)
+            take(queries.export_keys(s, papers))
         else:
             ids = [int(i) for i in papers]
-            found = []
             for i in range(0, len(ids), 20_000):
                 marks = ",".join(map(str, ids[i : i + 20_000]))
-                sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
-                found += s.execute(text(sql))
-        for pid, key, kind in found:
-            if kind not in NOT_CITABLE:
-                out.append((key or f"paper{pid}", pid))
+                take(s.execute(text(f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})")))
     out.sort(key=lambda item: key_order(item[0]))
     return out
 
@@ -189,6 +188,7 @@ def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, s
         rows = queries.export_rows(s, ids, _RECORD_FIELDS)
     links = _alias_links(lib, ids)
     full = [pid for pid, row in rows.items() if row[-1] is not None or pid in links]
+    metas: dict[int, PaperMeta] = {}
     if full:
         with lib._reads() as s:
             metas = queries.metas(s, full)
