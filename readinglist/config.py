@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_ARXIV_ENDPOINT = "https://arxiv.org"
 DEFAULT_ARXIV_API = "https://export.arxiv.org/api/query"
@@ -24,11 +22,15 @@ def default_library_dir() -> Path:
 
 def platform_library_dir() -> Path:
     """The platform's user data folder (``~/.local/share/readinglist`` on Linux)."""
+    import platformdirs  # only when no folder was given: a command with --library never loads it
+
     return Path(platformdirs.user_data_dir("readinglist", appauthor=False))
 
 
 def chosen_library_file() -> Path:
     """Where the folder chosen in the app's Settings is remembered, for the app and the CLI alike."""
+    import platformdirs
+
     return Path(platformdirs.user_config_dir("readinglist", appauthor=False)) / "library-folder"
 
 

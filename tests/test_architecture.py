@@ -168,6 +168,45 @@ def test_commands_that_only_read_start_without_sqlalchemy_or_requests(tmp_path: 
     assert "sqlalchemy" in _loaded_after(["--library", str(tmp_path), "undo"], tmp_path)
 
 
+# What a read command does not need, so it must not load (issue 16: start-up is mostly imports).
+# platformdirs: only without --library; hashlib: OpenSSL, 2 ms; the writer and its TeX tables:
+# an export of kept entries only concatenates; the reader's bibtexparser; the other formats.
+NOT_FOR_READS = (
+    "platformdirs", "hashlib", "_hashlib", "bibtexparser", "readinglist.bibtex.writer",
+    "readinglist.bibtex.latex", "readinglist.bibtex.citekeys", "readinglist.bibtex.reader",
+    "readinglist.bibtex.source", "readinglist.formats.csl", "readinglist.formats.ris",
+    "readinglist.formats.biblatex", "readinglist.services.unit", "readinglist.db.schema",
+)  # fmt: skip
+
+
+def _modules_after(argv: list[str], home: Path) -> set[str]:
+    code = (
+        "import sys\n"
+        "from readinglist.cli.main import main\n"
+        f"main({argv!r})\n"
+        "print(' '.join(m for m in sys.modules if not type(sys.modules[m]).__name__.startswith('_Lazy')), file=sys.stderr)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={
+        **os.environ, "READINGLIST_HOME": str(home)})  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return set(res.stderr.splitlines()[-1].split())
+
+
+def test_read_commands_load_only_what_they_need(tmp_path: Path) -> None:
+    from readinglist.services import citations
+    from readinglist.services.library import Library
+
+    lib = Library.open(tmp_path / "lib")
+    citations.import_bib(lib, ROOT / "tests" / "fixtures" / "bib" / "arxiv.bib")
+    lib.close()
+    out = str(tmp_path / "out.bib")
+    first = _modules_after(["--library", str(tmp_path / "lib"), "export", "-o", out], tmp_path)
+    assert "readinglist.bibtex.writer" in first  # the check can fail: a cold export renders
+    for argv in (["show", "#1"], ["search", "word"], ["list", "--tag", "t"], ["export", "-o", out]):
+        loaded = _modules_after(["--library", str(tmp_path / "lib"), *argv], tmp_path)
+        assert not loaded.intersection(NOT_FOR_READS), (argv, sorted(loaded.intersection(NOT_FOR_READS)))
+
+
 def test_command_owners_name_the_module_that_registers_each_command() -> None:
     import argparse
     import importlib

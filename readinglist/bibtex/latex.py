@@ -192,6 +192,8 @@ def encode_title(text: str, *, keep_unicode: bool = False) -> str:
     Braces protect case from styles that lowercase titles; math is braced for the same reason.
     """
     text = clean_text(text)
+    if text.isascii() and not _ASCII_SPECIAL.search(text) and not _PROTECT_HINT.search(text):
+        return text  # nothing to escape, no math, no word to brace (most titles)
     pieces: list[tuple[bool, str]] = []  # (is_math, text)
     if "$" in text:
         pos = 0

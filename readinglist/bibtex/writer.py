@@ -5,14 +5,18 @@ String building, not bibtexparser's writer: its writer escapes nothing (docs/ARC
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from readinglist.bibtex.citekeys import is_organisation, split_name, validate_citekey
 from readinglist.bibtex.latex import clean_text, encode_text, encode_title
-from readinglist.errors import BibtexError
+from readinglist.bibtex.order import check_unique_keys, key_order
 from readinglist.records import PaperMeta
+
+__all__ = ["HEADER", "BibRecord", "check_unique_keys", "entry_for", "key_order", "write_bibtex"]
 
 HEADER = "% Exported by readinglist\n"
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -46,8 +50,14 @@ _URL_TABLE = str.maketrans(
 )
 
 
+# An ASCII value with none of these is written as it is (most DOIs, arXiv ids and URLs).
+_URL_SPECIAL = re.compile(r"[\x00-\x20\x7f{}\\]")
+
+
 def encode_url(value: str) -> str:
     """A URL or DOI as a field value: braces, ``\\`` and spaces percent-encoded, the rest as is."""
+    if value.isascii() and not _URL_SPECIAL.search(value):
+        return value
     return " ".join(value.split()).translate(_URL_TABLE)
 
 
@@ -67,7 +77,34 @@ def bibtex_name(name: str) -> str:
     return out + ", " + encode_text(first) if first else out
 
 
-def _entry_type(meta: PaperMeta) -> str:
+class BibRecord(NamedTuple):
+    """The :class:`PaperMeta` fields an entry is written from, for a paper without a kept .bib
+    entry: an export reads only these columns (no abstracts) and builds no full record."""
+
+    title: str
+    authors: tuple[str, ...]
+    arxiv_id: str | None
+    published: dt.date | None
+    primary_category: str | None
+    doi: str | None
+    entry_type: str | None
+    journal: str | None
+    booktitle: str | None
+    volume: str | None
+    number: str | None
+    pages: str | None
+    publisher: str | None
+    year: int | None
+    month: int | None
+    url: str | None
+    abstract: str = ""
+    bib_source: None = None
+
+
+Meta = PaperMeta | BibRecord
+
+
+def _entry_type(meta: Meta) -> str:
     if meta.entry_type:
         kind = meta.entry_type.strip().lower()
         return kind if _ENTRY_TYPE.fullmatch(kind) else "misc"
@@ -78,7 +115,7 @@ def _entry_type(meta: PaperMeta) -> str:
     return "inproceedings" if meta.booktitle else "misc"
 
 
-def _year_month(meta: PaperMeta) -> tuple[int | None, int | None]:
+def _year_month(meta: Meta) -> tuple[int | None, int | None]:
     if meta.year:
         return meta.year, meta.month
     if meta.published:
@@ -86,13 +123,13 @@ def _year_month(meta: PaperMeta) -> tuple[int | None, int | None]:
     return None, meta.month
 
 
-def entry_for(key: str, meta: PaperMeta, *, include_abstract: bool = False) -> str:
+def entry_for(key: str, meta: Meta, *, include_abstract: bool = False) -> str:
     """One BibTeX entry: fixed field order, 2-space indent, ``field = {value},``, final newline."""
     validate_citekey(key)
     kind = _entry_type(meta)
     title = encode_title(meta.title)
     fields: list[tuple[str, str]] = [("title", "{" + title + "}")] if title else []
-    authors = " and ".join(n for n in map(bibtex_name, meta.authors) if n)
+    authors = " and ".join([n for n in map(bibtex_name, meta.authors) if n])
     if authors:
         fields.append(("author", "{" + authors + "}"))
     if meta.entry_type or not meta.arxiv_id:
@@ -124,11 +161,11 @@ def entry_for(key: str, meta: PaperMeta, *, include_abstract: bool = False) -> s
         fields.append(("url", "{" + encode_url(url) + "}"))
     if include_abstract and meta.abstract.strip():
         fields.append(("abstract", "{" + encode_text(meta.abstract) + "}"))
-    if meta.bib_source:
+    if meta.bib_source and isinstance(meta, PaperMeta):
         from readinglist.bibtex.source import preserved
 
         kind, fields = preserved(meta, kind, fields, frozenset(derived))
-    body = "".join(f"  {name} = {value},\n" for name, value in fields)
+    body = "".join([f"  {name} = {value},\n" for name, value in fields])
     return f"@{kind}{{{key},\n{body}}}\n"
 
 
@@ -141,21 +178,3 @@ def write_bibtex(entries: Iterable[tuple[str, PaperMeta]], *, include_abstract: 
     check_unique_keys(key for key, _meta in items)
     texts = [entry_for(key, meta, include_abstract=include_abstract) for key, meta in items]
     return HEADER + "\n" + "\n".join(texts)
-
-
-def key_order(key: str) -> tuple[str, str]:
-    """The order of entries in a file: by key without case, then by key."""
-    return key.casefold(), key
-
-
-def check_unique_keys(keys: Iterable[str]) -> None:
-    """Raise :class:`BibtexError` for a key used twice or two keys that differ only in case."""
-    seen: dict[str, str] = {}
-    for key in keys:
-        first = seen.get(key.casefold())
-        if first is not None:
-            same = "is used twice" if first == key else f"and {first!r} differ only in case"
-            raise BibtexError(
-                f"citation key {key!r} {same}; BibTeX and biber need unique keys, so rekey one paper"
-            )
-        seen[key.casefold()] = key

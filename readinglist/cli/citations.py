@@ -12,6 +12,7 @@ from readinglist.cli.output import emit_json, message
 from readinglist.cli.papers import add_format
 from readinglist.errors import ReadingListError
 from readinglist.lazy import lazy_module
+from readinglist.records import PaperFilter
 from readinglist.services import exporting
 from readinglist.services.library import Library
 from readinglist.textutil import plural
@@ -93,6 +94,7 @@ def _cited_ids(lib: Library, args: argparse.Namespace) -> list[int]:
 
 def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     fmt = _export_format(args)
+    chosen: list[int] | PaperFilter
     if args.aux or args.tex or args.md:
         if args.ids or args.tag or args.list_name or args.saved:
             raise ReadingListError(
@@ -102,13 +104,14 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     else:
         ids = lib.resolve_many(args.ids)
         saved = args.saved or not (ids or args.tag or args.list_name)
-        chosen = exporting.scope_ids(lib, ids=ids, tag=args.tag, list_name=args.list_name, saved=saved)
-    text = exporting.export_text(lib, chosen, fmt)
+        chosen = ids or exporting.scope_filter(lib, tag=args.tag, list_name=args.list_name, saved=saved)
+    keys = exporting.citable(lib, chosen)
     if args.output:
-        changed = exporting.write_text_atomically(args.output, text)
-        message(f"{len(chosen)} entries {'written to' if changed else 'unchanged in'} {args.output}")
+        changed = exporting.write_export(lib, chosen, args.output, fmt, keys=keys)
+        message(f"{len(keys)} entries {'written to' if changed else 'unchanged in'} {args.output}")
     else:
-        sys.stdout.write(text)
+        for chunk in exporting.export_chunks(lib, chosen, fmt, keys=keys):
+            sys.stdout.write(chunk)
     return 0
 
 

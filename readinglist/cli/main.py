@@ -64,8 +64,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub.required = True
     import importlib
 
-    owner = COMMAND_OWNERS.get(_command_word(argv) or "") if argv is not None else None
-    for name in (owner,) if owner else COMMAND_MODULES:
+    word = _command_word(argv) if argv is not None else None
+    owner = COMMAND_OWNERS.get(word or "")
+    if owner:
+        modules: Sequence[str] = (owner,)
+    elif word is None and argv is not None and "--version" in argv:
+        modules = ()  # argparse prints the version and exits before it looks at a command
+    else:
+        modules = COMMAND_MODULES
+    for name in modules:
         importlib.import_module(f"readinglist.cli.{name}").register(sub)
     return parser
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from readinglist.db.paperfields import META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
+from readinglist.db.paperfields import CODECS, META_FIELDS, ROW_COLUMNS, decode_meta, decode_row
 from readinglist.db.raw import Reads, text
 from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
@@ -358,6 +359,55 @@ def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
     idset = ",".join(str(int(i)) for i in ids)
     sql = f"SELECT id, {', '.join(META_FIELDS)} FROM papers WHERE id IN ({idset})"
     return {int(r[0]): decode_meta(tuple(r[1:])) for r in session.execute(text(sql))}
+
+
+def export_keys(session: Reads, f: PaperFilter) -> list[tuple[int, str | None, str | None]]:
+    """``(id, citekey, entry_type)`` of the papers matching ``f`` (no text query), unordered: an
+    export sorts by key itself, and without an ORDER BY the filter's own index is used."""
+    if f.query:
+        raise ValueError("an export scope has no text query")
+    w = _Where()
+    _apply_filters(w, f, None)
+    if f.feed_date:
+        w.params.setdefault("feed_date", f.feed_date)
+    if f.list_name:
+        w.params.setdefault("list_name", f.list_name)
+    sql = f"SELECT p.id, p.citekey, p.entry_type FROM papers p{w.sql()}"
+    return [(int(i), k, t) for i, k, t in session.execute(text(sql), w.params)]
+
+
+def export_rows(session: Reads, ids: Sequence[int], names: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+    """Only the named :class:`PaperMeta` fields of these papers, decoded, by id: what an export
+    writes (no abstracts, no full records), as tuples in the order of ``names``."""
+    if not ids:
+        return {}
+    unknown = set(names) - set(META_FIELDS)
+    if unknown:
+        raise ValueError(f"not paper fields: {sorted(unknown)}")
+    decode = [(i, CODECS[n][0]) for i, n in enumerate(names, 1) if not _passes_through(n)]
+    idset = ",".join(str(int(i)) for i in ids)
+    sql = f"SELECT id, {', '.join(names)} FROM papers WHERE id IN ({idset})"
+    out: dict[int, tuple[Any, ...]] = {}
+    for r in session.execute(text(sql)):
+        values = list(r)
+        for i, d in decode:
+            values[i] = d(values[i])
+        out[values[0]] = tuple(values[1:])
+    return out
+
+
+_PROBE = object()
+
+
+@functools.cache
+def _passes_through(name: str) -> bool:
+    """Whether a column's decoder returns every value as it is (most optional text and numbers),
+    so a bulk read can skip calling it."""
+    decode = CODECS[name][0]
+    try:
+        return decode(None) is None and decode(_PROBE) is _PROBE
+    except (TypeError, ValueError):
+        return False
 
 
 def rows(session: Reads, ids: Sequence[int], root: Path) -> list[PaperRow]:

@@ -6,9 +6,8 @@ Kept apart from :mod:`readinglist.services.citations` (which re-exports these na
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,25 +23,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HEADER = "% Exported by readinglist\n"  # bibtex.writer.HEADER (a test keeps them equal)
 _BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
-_WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py")
+_WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py", "source.py")  # what entry_for runs
 _WRITER_VERSION: str | None = None
 NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
-PAGE = 1000  # rows held at once while writing an export
+PAGE = 1000  # entries held at once while writing an export
+KEEP_BATCH = 20_000  # freshly rendered entries stored in one transaction
 
 
-def _keys(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, int]]:
-    """``(citekey, id)`` of the citable papers among these, in export order."""
-    from readinglist.bibtex.writer import key_order
+def citable(lib: Library, papers: Sequence[int] | PaperFilter) -> list[tuple[str, int]]:
+    """``(citekey, id)`` of the citable papers among these ids, or matching this scope, in
+    export order (standalone notes are left out)."""
+    from readinglist.bibtex.order import key_order
 
     out: list[tuple[str, int]] = []
-    ids = [int(i) for i in paper_ids]
+
+    def take(found: Iterable[tuple[int, str | None, str | None]]) -> None:
+        out.extend((key or f"paper{pid}", pid) for pid, key, kind in found if kind not in NOT_CITABLE)
+
     with lib._reads() as s:
-        for i in range(0, len(ids), 20_000):
-            marks = ",".join(map(str, ids[i : i + 20_000]))
-            sql = f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"
-            for pid, key, kind in s.execute(text(sql)):
-                if (kind or "") not in NOT_CITABLE:
-                    out.append((key or f"paper{pid}", int(pid)))
+        if isinstance(papers, PaperFilter):
+            take(queries.export_keys(s, papers))
+        else:
+            ids = [int(i) for i in papers]
+            for i in range(0, len(ids), 20_000):
+                marks = ",".join(map(str, ids[i : i + 20_000]))
+                take(s.execute(text(f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})")))
     out.sort(key=lambda item: key_order(item[0]))
     return out
 
@@ -87,21 +92,6 @@ def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
     return dataclasses.replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
 
 
-def iter_entries(
-    lib: Library, paper_ids: Sequence[int], keys: list[tuple[str, int]] | None = None
-) -> Iterator[tuple[str, PaperMeta]]:
-    """``(citekey, meta)`` of these papers in export order, read :data:`PAGE` rows at a time."""
-    keys = _keys(lib, paper_ids) if keys is None else keys
-    for i in range(0, len(keys), PAGE):
-        page = keys[i : i + PAGE]
-        with lib._reads() as s:
-            metas = queries.metas(s, [pid for _, pid in page])
-        links = _alias_links(lib, [pid for _, pid in page])
-        for key, pid in page:
-            if pid in metas:
-                yield key, _with_aliases(key, metas[pid], links.get(pid, []))
-
-
 def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
     """``(citekey, meta)`` of these papers in the order given, leaving out what cannot be cited
     (standalone notes)."""
@@ -116,46 +106,128 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
     return out
 
 
-def export_text(lib: Library, paper_ids: Sequence[int], fmt: str = "bibtex") -> str:
+def export_text(lib: Library, paper_ids: Sequence[int] | PaperFilter, fmt: str = "bibtex") -> str:
     """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
 
-    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
-    the writer does, so an export is mostly a concatenation; the rest are rendered from pages of
-    rows (the whole library is never held as records at once). Other formats render the list.
+    The text of :func:`export_chunks` in one string; a file is better written with
+    :func:`write_export`, which never holds the whole text.
     """
-    from readinglist.formats import check_format, render
+    out = bytearray()  # UTF-8 while it grows: a str of one non-Latin-1 letter takes 2 bytes a letter
+    for chunk in export_chunks(lib, paper_ids, fmt):
+        out += chunk.encode("utf-8")
+    return out.decode("utf-8")
+
+
+def export_chunks(
+    lib: Library,
+    paper_ids: Sequence[int] | PaperFilter,
+    fmt: str = "bibtex",
+    *,
+    keys: list[tuple[str, int]] | None = None,
+) -> Iterator[str]:
+    """These papers in an export format, as pieces of text to be written one after another.
+
+    A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
+    the writer does, so a BibTeX export is mostly a concatenation, :data:`PAGE` entries at a
+    time; the rest are rendered from pages of rows holding only the fields BibTeX writes (the
+    whole library is never held as records, nor as text). Other formats render the list.
+    """
+    from readinglist.formats import check_format
 
     check_format(fmt)
+    if keys is None:
+        keys = citable(lib, paper_ids)
     if fmt != "bibtex":
-        return render(fmt, entries_for(lib, paper_ids))
-    keys = _keys(lib, paper_ids)
+        from readinglist.formats import render
+
+        yield render(fmt, entries_for(lib, [pid for _, pid in keys]))
+        return
+    from readinglist.bibtex.order import check_unique_keys
+
+    check_unique_keys(key for key, _ in keys)
     version = writer_version()
     seen = lib.data_version()
-    texts = _cached(lib, [pid for _, pid in keys], version)
-    missing = [(key, pid) for key, pid in keys if pid not in texts]
-    if missing:
-        from readinglist.bibtex.writer import check_unique_keys, entry_for
+    fresh: dict[int, str] = {}
+    yield HEADER + "\n"
+    for i in range(0, len(keys), PAGE):
+        page = keys[i : i + PAGE]
+        texts = _cached(lib, [pid for _, pid in page], version)
+        missing = [(key, pid) for key, pid in page if pid not in texts]
+        if missing:
+            rendered = render_entries(lib, missing)
+            texts.update(rendered)
+            if seen is not None:
+                fresh.update(rendered)
+                if len(fresh) >= KEEP_BATCH:
+                    _keep(lib, fresh, version, seen)
+                    fresh, seen = {}, lib.data_version()  # pages read from here on are newer
+        body = "\n".join([t for t in map(texts.get, [pid for _, pid in page]) if t is not None])
+        yield ("\n" + body) if i else body
+    if fresh and seen is not None:
+        _keep(lib, fresh, version, seen)
 
-        check_unique_keys(key for key, _ in keys)
-        fresh = {
-            pid: entry_for(key, meta)
-            for (key, meta), (_, pid) in zip(iter_entries(lib, paper_ids, missing), missing, strict=True)
-        }
-        texts.update(fresh)
-        if seen is not None:
-            _keep(lib, fresh, version, seen)
-    return HEADER + "\n" + "\n".join(texts[pid] for _, pid in keys)
+
+# Of a paper, what BibTeX writes (the writer's BibRecord without the two it leaves empty).
+_RECORD_FIELDS = (
+    "title", "authors", "arxiv_id", "published", "primary_category", "doi", "entry_type", "journal",
+    "booktitle", "volume", "number", "pages", "publisher", "year", "month", "url", "bib_source",
+)  # fmt: skip
+
+
+def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, str]:
+    """The BibTeX entry of each of these ``(citekey, id)``, by id (papers gone are left out).
+
+    A paper with a kept .bib entry or old keys is rendered from its full metadata, as
+    :func:`entries_for` gives it; every other paper from a :class:`BibRecord` of the few
+    columns BibTeX writes.
+    """
+    from readinglist.bibtex.writer import BibRecord, entry_for
+
+    ids = [pid for _, pid in keys]
+    with lib._reads() as s:
+        rows = queries.export_rows(s, ids, _RECORD_FIELDS)
+    links = _alias_links(lib, ids)
+    full = [pid for pid, row in rows.items() if row[-1] is not None or pid in links]
+    metas: dict[int, PaperMeta] = {}
+    if full:
+        with lib._reads() as s:
+            metas = queries.metas(s, full)
+    out: dict[int, str] = {}
+    for key, pid in keys:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        if row[-1] is not None or pid in links:
+            meta = metas.get(pid)
+            if meta is not None:
+                out[pid] = entry_for(key, _with_aliases(key, meta, links.get(pid, [])))
+        else:
+            out[pid] = entry_for(key, BibRecord(*row[:-1]))
+    return out
+
+
+def write_export(
+    lib: Library,
+    paper_ids: Sequence[int] | PaperFilter,
+    path: Path,
+    fmt: str = "bibtex",
+    *,
+    keys: list[tuple[str, int]] | None = None,
+) -> bool:
+    """Write these papers' export to ``path`` atomically, streamed (the text is never whole in
+    memory), and only if it differs from the file there. Returns whether the file was written."""
+    return write_chunks_atomically(path, export_chunks(lib, paper_ids, fmt, keys=keys))
 
 
 def writer_version() -> str:
-    """Names the code that renders a BibTeX entry (a hash of its modules' source): a changed
-    writer never serves entries rendered by the old one."""
+    """Names the code that renders a BibTeX entry (two checksums and the length of its modules'
+    source): a changed writer never serves entries rendered by the old one."""
     global _WRITER_VERSION
     if _WRITER_VERSION is None:
-        h = hashlib.sha1()
-        for name in _WRITER_MODULES:
-            h.update((_BIBTEX_DIR / name).read_bytes())
-        _WRITER_VERSION = h.hexdigest()
+        import zlib  # loaded already (shutil); hashlib would cost a read command 2 ms of OpenSSL
+
+        src = b"\0".join((_BIBTEX_DIR / name).read_bytes() for name in _WRITER_MODULES)
+        _WRITER_VERSION = f"{zlib.crc32(src):08x}{zlib.adler32(src):08x}{len(src):x}"  # fits VARCHAR(40)
     return _WRITER_VERSION
 
 
@@ -179,11 +251,12 @@ def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:
         with lib.change("Keep rendered entries", undoable=False) as tx:
             if lib._raw is None or lib._raw.data_version() != seen:
                 return  # another connection committed meanwhile: render again next time
-            tx.session.execute(
-                text(
-                    "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (:p, 'bibtex', :v, :t)"
-                ),
-                [{"p": pid, "v": version, "t": t} for pid, t in fresh.items()],
+            # On the DB-API cursor of the change's own connection (SQLite only: a server library
+            # has no stdlib reader and keeps nothing): SQLAlchemy's parameter handling would cost
+            # more than the insert itself.
+            tx.session.connection().exec_driver_sql(
+                "INSERT OR REPLACE INTO rendered_entries(paper_id, fmt, version, text) VALUES (?, 'bibtex', ?, ?)",
+                [(pid, version, t) for pid, t in fresh.items()],
             )
     except StorageError as exc:  # a read-only or busy library exports all the same
         log.info("rendered entries not kept: %s", exc)
@@ -196,22 +269,78 @@ def scope_ids(
     """The papers an export covers: explicit ids, a tag, a reading list, or the saved library."""
     if ids:
         return list(ids)
+    return lib.paper_ids(scope_filter(lib, tag=tag, list_name=list_name, saved=saved))
+
+
+def scope_filter(
+    lib: Library, *, tag: str | None = None, list_name: str | None = None, saved: bool = False
+) -> PaperFilter:
+    """The papers of a tag, a reading list, or the saved library, as a filter (an unknown tag or
+    list is an error, not an empty export)."""
     if tag:
         if tag.casefold() not in {t.name.casefold() for t in lib.tags()}:
             raise NotFoundError(f"no tag named {tag!r}")
-        return lib.paper_ids(PaperFilter(tags=(tag,), dismissed=None))
+        return PaperFilter(tags=(tag,), dismissed=None)
     if list_name:
         if list_name.casefold() not in {rl.name.casefold() for rl in lib.reading_lists()}:
             raise NotFoundError(f"no reading list named {list_name!r}")
-        return lib.paper_ids(PaperFilter(list_name=list_name, dismissed=None))
+        return PaperFilter(list_name=list_name, dismissed=None)
     if saved:
-        return lib.paper_ids(PaperFilter(saved=True))
+        return PaperFilter(saved=True)
     raise ReadingListError("say what to export: paper ids, --tag, --list, or --saved")
 
 
 def write_text_atomically(path: Path, content: str) -> bool:
     """Write a .bib atomically, and only when its content changes. Returns False when unchanged."""
     return write_atomically(path, content, only_if_changed=True, error=BibtexError)
+
+
+def write_chunks_atomically(path: Path, chunks: Iterable[str]) -> bool:
+    """Like :func:`write_text_atomically` for text that comes in pieces: each is encoded and
+    written as it comes to a temporary file beside ``path``, which replaces ``path`` only if
+    the two differ. Returns False when unchanged."""
+    import os
+    import tempfile
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise BibtexError(f"{path} is a folder; give a file name inside it")
+    if not path.parent.is_dir():
+        raise BibtexError(f"the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk.encode("utf-8"))
+            f.flush()
+            if _same_bytes(path, Path(tmp)):
+                Path(tmp).unlink()
+                return False
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BibtexError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
+    """True when the files hold the same bytes (a missing or unreadable ``a`` differs)."""
+    try:
+        if not a.is_file() or a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as fa, b.open("rb") as fb:
+            while True:
+                x = fa.read(block)
+                if x != fb.read(block):
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
 
 
 def format_for_path(path: Path, fmt: str | None) -> str:

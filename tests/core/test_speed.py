@@ -181,15 +181,16 @@ def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypat
 
     _fill(lib, 5)
     ids = lib.paper_ids(PaperFilter(dismissed=None))
-    real = exporting.iter_entries
+    real = exporting.render_entries
 
-    def iter_then_someone_commits(*a, **kw):  # type: ignore[no-untyped-def]
-        yield from real(*a, **kw)
+    def render_then_someone_commits(*a, **kw):  # type: ignore[no-untyped-def]
+        out = real(*a, **kw)
         other = sqlite3.connect(lib.db_path)
         other.execute("UPDATE papers SET title = 'Changed meanwhile' WHERE id = 1")
         other.commit()
         other.close()
+        return out
 
-    monkeypatch.setattr(exporting, "iter_entries", iter_then_someone_commits)
+    monkeypatch.setattr(exporting, "render_entries", render_then_someone_commits)
     exporting.export_text(lib, ids)
     assert _cached_count(lib) == 0
