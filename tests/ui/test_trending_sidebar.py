@@ -16,7 +16,8 @@ def test_this_week_and_this_month(qtbot, window, demo_lib: Library) -> None:  # 
     newest = max(d.date for d in demo_lib.feed_days() if d.date <= dt.date.today())
     for span in ("week", "month"):
         w = window_of(span, newest)  # type: ignore[arg-type]
-        expected = demo_lib.paper_ids(w.filter())
+        # the list sorts by upvotes (a column the user can click), ties broken as that sort does
+        expected = demo_lib.paper_ids(w.filter(), sort="upvotes", descending=True)
         assert expected, "the demo library has feed papers in its newest week and month"
         node = window.sidebar.sidebar.index_of_key(f"feed:{span}")
         assert node.isValid() and node.data() == f"This {span}"
