@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from readinglist.errors import ReadingListError, StorageError
@@ -35,6 +33,8 @@ def write_atomically(
                 return False
         except OSError:
             pass
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -50,7 +50,8 @@ def write_atomically(
 
 def free_megabytes(path: Path) -> int | None:
     try:
-        return shutil.disk_usage(path).free // (1024 * 1024)
+        st = os.statvfs(path)  # what shutil.disk_usage reads, without loading shutil for it
+        return st.f_bavail * st.f_frsize // (1024 * 1024)
     except OSError:
         return None
 

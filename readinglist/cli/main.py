@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readinglist import __version__
+from readinglist.cli.term import terminal_size
 from readinglist.errors import Cancelled, ReadingListError
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
@@ -41,8 +47,72 @@ def _command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, sizing its help to the terminal without shutil (argparse builds a
+    formatter, and imports shutil for its width, at every ``add_argument``). Subcommands'
+    parsers are of this class too (``add_subparsers`` uses the parent's)."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        width = terminal_size().columns - 2  # what HelpFormatter computes with shutil
+        return self.formatter_class(prog=self.prog, width=width)  # type: ignore[call-arg]  # every HelpFormatter takes width
+
+
+class _LoggingOnImport:
+    """A meta path finder that configures :mod:`logging` right after it is first imported:
+    read commands never load it, and any module that does load it logs as configured."""
+
+    def __init__(self, configure: Callable[[], None]) -> None:
+        self.configure = configure
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _then(spec.loader, self.configure)
+        return spec
+
+
+def _then(loader: Loader, then: Callable[[], None]) -> Loader:
+    """``loader``, calling ``then`` once the module has run."""
+    import importlib.abc  # only when logging is being loaded: a heavier import anyway
+
+    class ThenConfigure(importlib.abc.Loader):
+        def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+            return loader.create_module(spec)
+
+        def exec_module(self, module: ModuleType) -> None:
+            loader.exec_module(module)
+            sys.modules[module.__name__] = module  # the import system puts it there after us
+            then()
+
+    return ThenConfigure()
+
+
+def _configure_logging(debug: bool) -> None:
+    """Warnings and errors (and debug messages with --debug) as ``LEVEL: message`` on stderr,
+    set up now if logging is loaded, else the moment something loads it."""
+
+    def configure() -> None:
+        import logging
+
+        logging.basicConfig(
+            level=logging.DEBUG if debug else logging.WARNING,
+            format="%(levelname)s: %(message)s",
+            stream=sys.stderr,
+        )
+
+    if debug or "logging" in sys.modules:
+        configure()
+    elif not any(isinstance(f, _LoggingOnImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _LoggingOnImport(configure))
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="readinglist",
         description="A reading-list manager for the Hugging Face Daily Papers feed and arXiv.",
     )
@@ -80,11 +150,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _configure_logging(args.debug)
     lib = None
     try:
         if getattr(args, "needs_library", True):

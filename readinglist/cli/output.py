@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from collections.abc import Sequence
 
+from readinglist.cli.term import terminal_size
 from readinglist.records import PaperRow, Progress
 
 
@@ -35,7 +35,7 @@ def paper_table(rows: Sequence[PaperRow], extra: dict[int, str] | None = None) -
     if not rows:
         message("no papers")
         return
-    width = shutil.get_terminal_size((120, 20)).columns
+    width = terminal_size((120, 20)).columns
     key_w = min(24, max(len(r.citekey or "") for r in rows))
     id_w = max(10, max(len(r.arxiv_id or "") for r in rows))
     fixed = id_w + key_w + 5 + 4 + 4 + 8
@@ -113,7 +113,7 @@ class ProgressBar:
         if p.rate:
             text += f" {human_bytes(p.rate)}/s"
         if self.tty:
-            sys.stderr.write("\r\x1b[K" + text[: shutil.get_terminal_size((100, 20)).columns - 1])
+            sys.stderr.write("\r\x1b[K" + text[: terminal_size((100, 20)).columns - 1])
             if final:
                 sys.stderr.write("\n")
         else:

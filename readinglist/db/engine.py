@@ -4,21 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from readinglist.errors import StorageError
+from readinglist.fileutil import free_megabytes
 
 if TYPE_CHECKING:  # imported where used: a command that only reads never loads SQLAlchemy
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
@@ -56,7 +54,7 @@ def readonly_flags(db_path: Path) -> str:
     has_wal = wal.exists() and wal.stat().st_size > 0
     if shm.exists() or has_wal:
         return "mode=ro"
-    writable = os.access(db_path.parent, os.W_OK) and (shutil.disk_usage(db_path.parent).free > 1024 * 1024)
+    writable = os.access(db_path.parent, os.W_OK) and (free_megabytes(db_path.parent) or 0) >= 1
     return "mode=ro" if writable else "mode=ro&immutable=1"
 
 
@@ -175,7 +173,9 @@ def checkpoint(engine: Engine, mode: str = "PASSIVE") -> None:
             conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
             conn.rollback()
     except Exception as exc:  # a checkpoint is housekeeping: never fail a committed change for it
-        log.debug("wal_checkpoint(%s) failed: %s", mode, exc)
+        import logging
+
+        logging.getLogger(__name__).debug("wal_checkpoint(%s) failed: %s", mode, exc)
 
 
 def backup_database(

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -92,11 +92,6 @@ _META_DECODERS = tuple(CODECS[name][0] for name in META_FIELDS)
 def decode_meta(values: tuple[Any, ...]) -> PaperMeta:
     """A PaperMeta from the values of ``SELECT <META_FIELDS> FROM papers``."""
     return PaperMeta(**{n: d(v) for n, d, v in zip(META_FIELDS, _META_DECODERS, values, strict=True)})
-
-
-def decode_row(r: Mapping[str, Any]) -> dict[str, Any]:
-    """PaperRow keyword arguments from a row of ``SELECT <ROW_COLUMNS> FROM papers``."""
-    return {name: decode(r[name]) for name, (decode, _) in CODECS.items()}
 
 
 def encode_meta(m: PaperMeta) -> dict[str, Any]:

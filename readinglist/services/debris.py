@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -92,6 +91,8 @@ def clear(lib: Library, found: Debris) -> list[str]:
         said.append(f"removed {len(found.parts) + len(found.temps)} half-written files a stopped run left")
     if found.orphans:
         dest_dir = lib.root / RECOVERED
+        import shutil
+
         dest_dir.mkdir(exist_ok=True)
         for p in found.orphans:
             dest = dest_dir / p.name

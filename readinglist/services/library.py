@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import logging
 import os
 import re
 import threading
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
     from readinglist.services.unit import Transaction, UnitOfWork
     from readinglist.sources.http import Http
 
-log = logging.getLogger(__name__)
 
 STATUSES = ("unread", "reading", "read")
 DB_NAME = "library.sqlite3"
@@ -106,7 +104,7 @@ class Library:
         self._closed = True  # until _open
         self._opening = threading.Lock()
         self._http: Http | None = None
-        self.member = member_name()
+        self._member: str | None = None  # who is working; looked up when first needed
         self.on_change: list[Callable[[Changes], None]] = []
         self.read_only = False
         self.read_only_reason = ""
@@ -114,6 +112,18 @@ class Library:
         self.notices: list[
             str
         ] = []  # things the user should know about this library (read-only, cloud folder)
+
+    @property
+    def member(self) -> str:
+        """Who is working (``READINGLIST_USER``, else the OS user), read when a change or a
+        lab library first needs it: a read command never asks the user database."""
+        if self._member is None:
+            self._member = member_name()
+        return self._member
+
+    @member.setter
+    def member(self, name: str) -> None:
+        self._member = name
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
