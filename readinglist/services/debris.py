@@ -49,26 +49,32 @@ class Debris:
 def find_debris(lib: Library) -> Debris:
     found = Debris()
     with lib.sql_read() as s:  # at every open: no SQLAlchemy on this path
-        known = {
-            os.path.normcase(str((lib.root / p).resolve()))
-            for (p,) in s.execute(text("SELECT path FROM attachments"))
-        }
+        attached = [p for (p,) in s.execute(text("SELECT path FROM attachments"))]
         targets = [Path(p) for (p,) in s.execute(text("SELECT path FROM auto_exports"))]
         # A database an interrupted ``migrate`` is filling (services/migrate.py, COPYING) lacks
         # attachments it will get: its "orphans" are the source's PDFs. Leave them be.
         copying = s.execute(text("SELECT 1 FROM settings WHERE key = 'migrate/copying'")).first()
-    if lib.pdf_dir.is_dir():
-        for p in sorted(lib.pdf_dir.iterdir()):
-            if not p.is_file():
-                continue
-            if p.name.endswith((".part", ".part.json")):
-                found.parts.append(p)
-            elif (
-                copying is None
-                and p.suffix.lower() == ".pdf"
-                and os.path.normcase(str(p.resolve())) not in known
-            ):
-                found.orphans.append(p)
+    # Attachments are kept as ``pdfs/NAME`` (``lib.pdf_dir`` is ``root/pdfs``): a file under that name is known without resolving
+    # a path (thousands of realpath calls at every start). Only a file not listed so is looked
+    # for among the resolved paths (an absolute path, a link, a folder spelled another way).
+    listed = {os.path.normcase(os.path.normpath(p)) for p in attached}
+    resolved: set[str] | None = None
+    folder = lib.pdf_dir.name
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(lib.pdf_dir) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith((".part", ".part.json")):
+                if entry.is_file():
+                    found.parts.append(Path(entry.path))
+            elif copying is None and name[-4:].lower() == ".pdf" and entry.is_file():
+                if os.path.normcase(os.path.join(folder, name)) in listed:
+                    continue
+                if resolved is None:
+                    resolved = {os.path.normcase(str((lib.root / a).resolve())) for a in attached}
+                if os.path.normcase(os.path.realpath(entry.path)) not in resolved:
+                    found.orphans.append(Path(entry.path))
+    found.parts.sort()
+    found.orphans.sort()
     for target in targets:
         folder = target.expanduser().parent
         if folder.is_dir():

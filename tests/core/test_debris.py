@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from readinglist.config import Endpoints
 from readinglist.services import citations
@@ -65,3 +68,23 @@ def test_nothing_is_touched_while_another_process_has_the_library_open(lib: Libr
         assert second.notices == []
     finally:
         second.close()
+
+
+@pytest.mark.sqlite_file
+def test_a_pdf_attached_by_another_spelling_of_its_path_is_not_an_orphan(lib: Library, tmp_path: Path) -> None:
+    """The open's quick match is by ``pdfs/NAME``; an attachment recorded as an absolute path
+    (or through a link to the folder) is still found by its resolved path."""
+    from readinglist.services.debris import find_debris
+
+    import_pdf(lib, make_paper_pdf(tmp_path / "in.pdf", title="Sparse Gated Mixtures", authors=["Ada Byron"]))
+    kept = next(lib.pdf_dir.glob("*.pdf"))
+    link = tmp_path / "linked-pdfs"
+    link.symlink_to(lib.pdf_dir, target_is_directory=True)
+    con = sqlite3.connect(lib.db_path)
+    with con:
+        con.execute("UPDATE attachments SET path = ?", (str(link / kept.name),))
+    con.close()
+    stray = lib.pdf_dir / "stray.pdf"
+    stray.write_bytes(kept.read_bytes())
+    found = find_debris(lib)
+    assert found.orphans == [stray]  # the check can fail: the stray one is found, the kept one not
