@@ -121,7 +121,7 @@ def pdf_pages(session: Session, paper_id: int, free: str) -> tuple[int, ...]:
 def _opts(words: int) -> str:
     return (
         f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords={words}, MinWords={max(3, words // 3)}, "
-        "MaxFragments=1, FragmentDelimiter=…"
+        "MaxFragments=0"  # one passage around the best match, with the words before it (as FTS5)
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from readinglist.db import fts
 from readinglist.records import PaperMeta
 from readinglist.search import MARK_CLOSE, MARK_OPEN
@@ -32,7 +34,9 @@ def _papers(lib: Library) -> tuple[int, int, int]:
     return ids[0], ids[1], ids[2]
 
 
-def test_title_matches_are_highlighted_and_abstract_matches_get_a_fragment(lib: Library) -> None:
+@pytest.mark.backends
+def test_title_matches_are_highlighted_and_abstract_matches_get_a_fragment(blib: Library) -> None:
+    lib = blib  # the same fragments on SQLite (FTS5 snippet) and PostgreSQL (ts_headline)
     a, b, _ = _papers(lib)
     info = lib.match_info("routing", [a, b])
     assert info[a].title == f"Sparse {OPEN}Routing{CLOSE} for Mixtures"
@@ -47,7 +51,9 @@ def test_title_matches_are_highlighted_and_abstract_matches_get_a_fragment(lib: 
     )
 
 
-def test_pdf_hits_carry_their_pages_and_a_fragment(lib: Library) -> None:
+@pytest.mark.backends
+def test_pdf_hits_carry_their_pages_and_a_fragment(blib: Library) -> None:
+    lib = blib  # the same fragments on SQLite (FTS5 snippet) and PostgreSQL (ts_headline)
     _, _, c = _papers(lib)
     hits = lib.search("zanzibar")
     assert [(h.paper_id, h.pages) for h in hits] == [(c, (2, 3))]
