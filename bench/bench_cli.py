@@ -11,7 +11,8 @@ temporary folder. Bytecode is compiled first into a private PYTHONPYCACHEPREFIX 
 machines set PYTHONDONTWRITEBYTECODE=1, and installed packages have theirs compiled by pip),
 so the checkout itself is not written to.
 
-``--export-papers N`` (default 100,000; 0 skips it) also times ``export -o FILE`` of a library of
+``--pdfs N`` attaches N small PDF files to the library's papers (opening a library matches
+its ``pdfs/`` folder against the attachments). ``--export-papers N`` (default 100,000; 0 skips it) also times ``export -o FILE`` of a library of
 N papers, all saved, as a whole process: the first run renders every entry (cold), the others
 concatenate the kept ones (warm); each with its peak RSS (``os.wait4``).
 """
@@ -31,7 +32,26 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]
 
 
-def bench_root(root: Path, n: int, runs: int, tmp: Path) -> dict[str, float]:
+def attach_fake_pdfs(lib: Path, count: int) -> None:
+    """``count`` small files in ``pdfs/``, each attached to a paper (what opening a library
+    matches against its attachments at every start)."""
+    import sqlite3
+
+    (lib / "pdfs").mkdir(exist_ok=True)
+    con = sqlite3.connect(lib / "library.sqlite3")
+    with con:
+        for (pid,) in con.execute("SELECT id FROM papers ORDER BY id LIMIT ?", (count,)).fetchall():
+            name = f"pdfs/{pid}.pdf"
+            (lib / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+            con.execute(
+                "INSERT INTO attachments (paper_id, path, sha256, size, page_count, text_indexed, has_text, "
+                "source, added_at) VALUES (?, ?, ?, 14, 1, 0, 0, 'file', datetime('now'))",
+                (pid, name, f"{pid:064d}"),
+            )
+    con.close()
+
+
+def bench_root(root: Path, n: int, runs: int, tmp: Path, pdfs: int = 0) -> dict[str, float]:
     prefix = tmp / "pyc"
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONPYCACHEPREFIX": str(prefix)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -41,6 +61,8 @@ def bench_root(root: Path, n: int, runs: int, tmp: Path) -> dict[str, float]:
         "import bench_gui; bench_gui.make_big_library(Path(sys.argv[2]), int(sys.argv[3]))"
     )
     subprocess.run([sys.executable, "-c", build, str(root), str(lib), str(n)], check=True, env=env, cwd=root)
+    if pdfs:
+        attach_fake_pdfs(lib, pdfs)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "readinglist")], check=True, env=env)
     rl = [sys.executable, "-m", "readinglist.cli.main", "--library", str(lib)]
     out_bib = tmp / "out.bib"
@@ -130,11 +152,21 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--export-papers", type=int, default=100_000)
+    ap.add_argument(
+        "--pdfs", type=int, default=0, help="attach this many (tiny) PDF files to the 10k library's papers"
+    )
     args = ap.parse_args()
-    result: dict[str, object] = {"papers": args.papers, "runs": args.runs, "load_before": os.getloadavg()}
+    result: dict[str, object] = {
+        "papers": args.papers,
+        "pdfs": args.pdfs,
+        "runs": args.runs,
+        "load_before": os.getloadavg(),
+    }
     for root in args.root or [HERE]:
         with tempfile.TemporaryDirectory() as tmp:
-            out: dict[str, object] = {**bench_root(root.resolve(), args.papers, args.runs, Path(tmp))}
+            out: dict[str, object] = {
+                **bench_root(root.resolve(), args.papers, args.runs, Path(tmp), args.pdfs)
+            }
             if args.export_papers:
                 out["export_big"] = bench_export(root.resolve(), args.export_papers, args.runs, Path(tmp))
             result[str(root)] = out
