@@ -130,8 +130,10 @@ def bench_pubs(work: Path, bindir: Path, bib: Path, runs: int) -> dict[str, floa
 
 def bench_papis(work: Path, bindir: Path, bib: Path, runs: int) -> dict[str, float]:
     papis = str(bindir / "papis")
-    lib, cfg = work / "papis-lib", work / "papis-config"
-    cfg.mkdir(exist_ok=True)
+    # papis 0.16 reads a named library only from its own config folder ($XDG_CONFIG_HOME/papis),
+    # not from a file given with --config
+    lib, cfg = work / "papis-lib", work / "papis-xdg" / "papis"
+    cfg.mkdir(parents=True, exist_ok=True)
     (cfg / "config").write_text(
         f"[settings]\ndefault-library = peers-bench\n\n[peers-bench]\ndir = {lib}\n", encoding="utf-8"
     )
@@ -139,7 +141,7 @@ def bench_papis(work: Path, bindir: Path, bib: Path, runs: int) -> dict[str, flo
     # papis's ``-l`` takes a library name or a path, and a folder of that name in the working
     # directory wins: with ``-l bench`` run from the checkout it filled ``bench/`` with entries.
     # A name no folder has, and the scratch folder as the working directory, keep it in ``lib``.
-    base = [papis, "--config", str(cfg / "config"), "-l", "peers-bench"]
+    base = [papis, "-l", "peers-bench"]
 
     def fresh() -> None:
         shutil.rmtree(lib, ignore_errors=True)
