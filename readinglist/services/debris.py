@@ -59,7 +59,7 @@ def find_debris(lib: Library) -> Debris:
     # for among the resolved paths (an absolute path, a link, a folder spelled another way).
     listed = {os.path.normcase(os.path.normpath(p)) for p in attached}
     resolved: set[str] | None = None
-    folder = lib.pdf_dir.name
+    pdf_folder = lib.pdf_dir.name
     with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(lib.pdf_dir) as entries:
         for entry in entries:
             name = entry.name
@@ -67,7 +67,7 @@ def find_debris(lib: Library) -> Debris:
                 if entry.is_file():
                     found.parts.append(Path(entry.path))
             elif copying is None and name[-4:].lower() == ".pdf" and entry.is_file():
-                if os.path.normcase(os.path.join(folder, name)) in listed:
+                if os.path.normcase(os.path.join(pdf_folder, name)) in listed:
                     continue
                 if resolved is None:
                     resolved = {os.path.normcase(str((lib.root / a).resolve())) for a in attached}
