@@ -123,11 +123,17 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
     lib = Library.open(root, Endpoints(arxiv_delay=0), database_url=url)
     rng = random.Random(who)
     lat: list[float] = []
-    refused = 0
-    kinds = {"tag": 0, "note": 0, "replace": 0, "status": 0, "list": 0, "annotate": 0, "comment": 0}
+    refused = {"note": 0, "comment": 0}
+    kinds = dict.fromkeys(("tag", "note", "replace", "status", "star", "list", "annotate", "comment"), 0)
     my_tags: list[tuple[int, str]] = []
     my_lines: list[tuple[int, str]] = []
-    my_comments: dict[int, str] = {}  # annotation id -> the last comment this member wrote on it
+    my_status: dict[int, str] = {}  # personal: the last status and star this member set on each paper
+    my_star: dict[int, bool] = {}
+    listed: set[int] = set()
+    # Accepted comment rewrites: (annotation id, comment, wall clock before, after, version
+    # read, version written). A write that changed the comment somebody else set after the
+    # version it read is a silent overwrite: the new version must be the one read plus one.
+    comments: list[tuple[int, str, float, float, int, int]] = []
     for n in range(edits):
         pid = rng.choice(pids)
         kind = rng.choice(list(kinds))
@@ -147,25 +153,39 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
                 papers.set_note(lib, pid, text + line + "\n", base_version=version)
                 my_lines.append((pid, line))
             except StaleWriteError:
-                refused += 1
-        elif kind == "annotate" or (kind == "comment" and not my_comments):
+                refused["note"] += 1
+        elif kind == "status":
+            status = rng.choice(("unread", "reading", "read"))
+            papers.set_status(lib, [pid], status)
+            my_status[pid] = status
+        elif kind == "star":
+            starred = rng.random() < 0.5
+            papers.star(lib, [pid], starred)
+            my_star[pid] = starred
+        elif kind == "comment" and (recs := annotations.list_annotations(lib, pid)):
+            # anybody's annotation on the paper, edited from the record read (may be refused)
+            rec = rng.choice(recs)
+            comment = f"m{who} rewrote {n}"
+            t0 = time.time()
+            try:
+                new = annotations.update_annotation(lib, rec.id or 0, comment=comment, base=rec)
+                comments.append((rec.id or 0, comment, t0, time.time(), rec.version, new.version))
+            except StaleWriteError:
+                refused["comment"] += 1
+        elif kind in ("annotate", "comment"):
             kind = "annotate"
-            comment = f"m{who} says {n}"
+            t0 = time.time()
             rec = annotations.add_annotation(
                 lib,
                 pid,
-                AnnotationRecord(None, 0, "note", rects=((10.0, 10.0 + n, 12.0, 12.0 + n),), comment=comment),
+                AnnotationRecord(
+                    None, 0, "note", rects=((10.0, 10.0 + n, 12.0, 12.0 + n),), comment=f"m{who} says {n}"
+                ),
             )
-            my_comments[rec.id or 0] = comment
-        elif kind == "comment":  # rewrite one of this member's annotations on the shared papers
-            aid = rng.choice(sorted(my_comments))
-            comment = f"m{who} rewrote {n}"
-            annotations.update_annotation(lib, aid, comment=comment)
-            my_comments[aid] = comment
-        elif kind == "status":
-            papers.set_status(lib, [pid], rng.choice(("unread", "reading", "read")))
+            comments.append((rec.id or 0, rec.comment, t0, time.time(), 0, rec.version))
         else:
             reading_lists.add(lib, "lab", [pid])
+            listed.add(pid)
             reading_lists.reorder(
                 lib,
                 "lab",
@@ -177,11 +197,28 @@ def _member(root: str, url: str, who: int, edits: int, pids: list[int], q: mp.Qu
         kinds[kind] += 1
     lib.close()
     q.put({"lat": lat, "refused": refused, "tags": my_tags, "lines": my_lines, "kinds": kinds,
-           "who": f"member{who}", "comments": my_comments})  # fmt: skip
+           "who": f"member{who}", "comments": comments, "status": my_status, "star": my_star,
+           "listed": sorted(listed)})  # fmt: skip
 
 
-def bench_load(members: int, edits: int) -> dict[str, object]:
-    url = _create_db("rl_bench_load")
+def _view(root: str, url: str, member: str, pids: list[int]) -> tuple[str, dict[int, tuple[str, bool]]]:
+    """What ``member`` sees: the shared data as JSON, and their own status and star by paper."""
+    os.environ["READINGLIST_USER"] = member
+    lib = Library.open(root, Endpoints(arxiv_delay=0), database_url=url)
+    try:
+        rows = lib.get_many(pids)
+        shared = [(r.id, r.tags, r.note, r.note_author) for r in rows]
+        lab = lib.paper_ids(PaperFilter(list_name="lab", dismissed=None))
+        notes = [(a.id, a.comment, a.author) for pid in pids for a in annotations.list_annotations(lib, pid)]
+        return json.dumps([shared, lab, notes]), {r.id: (r.status, r.starred) for r in rows}
+    finally:
+        lib.close()
+
+
+def bench_load(members: int, edits: int, url: str | None = None) -> dict[str, object]:
+    """``members`` processes doing ``edits`` mixed edits each on the same 10 papers of a new
+    database (made on the test server unless ``url`` names one)."""
+    url = url or _create_db("rl_bench_load")
     with tempfile.TemporaryDirectory() as tmp:
         lib = Library.open(tmp, Endpoints(arxiv_delay=0), database_url=url)
         from readinglist.records import PaperMeta
@@ -192,6 +229,7 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
             save=True,
         )
         reading_lists.create(lib, "lab")
+        lib.close()
         ctx = mp.get_context("spawn")
         q: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
         procs = [ctx.Process(target=_member, args=(tmp, url, w, edits, pids, q)) for w in range(members)]
@@ -203,41 +241,50 @@ def bench_load(members: int, edits: int) -> dict[str, object]:
             p.join()
         wall = time.perf_counter() - t0
         lat = sorted(x for r in results for x in r["lat"])
-        rows = {r.id: r for r in lib.get_many(pids)}
-        lost_tags = sum(1 for r in results for pid, tag in r["tags"] if tag not in rows[pid].tags)
+        # Every member's final view of the shared data is the same; each one's triage is theirs.
+        views = {r["who"]: _view(tmp, url, r["who"], pids) for r in results}
+        shared_views = {v[0] for v in views.values()}
+        rows_json = json.loads(next(iter(shared_views)))
+        tags = {pid: set(t) for pid, t, _, _ in rows_json[0]}
+        note_of = {pid: note for pid, _, note, _ in rows_json[0]}
+        lab = rows_json[1]
+        final = {aid: (comment, author) for aid, comment, author in rows_json[2]}
+        lost_tags = sum(1 for r in results for pid, tag in r["tags"] if tag not in tags[pid])
         lost_lines = sum(
-            1 for r in results for pid, line in r["lines"] if line not in rows[pid].note.splitlines()
+            1 for r in results for pid, line in r["lines"] if line not in note_of[pid].splitlines()
         )
-        # An annotation's last comment is its writer's, and so is its recorded author.
-        notes = {a.id: a for pid in pids for a in annotations.list_annotations(lib, pid)}
-        lost_comments = sum(
-            1
-            for r in results
-            for aid, c in r["comments"].items()
-            if aid not in notes or notes[aid].comment != c
+        # An annotation's comment is that of an accepted write no other accepted write surely
+        # followed (started after it ended); its author is that write's member.
+        writes: dict[int, list[tuple[str, float, float, str]]] = {}
+        for r in results:
+            for aid, comment, start, end, _, _ in r["comments"]:
+                writes.setdefault(aid, []).append((comment, start, end, r["who"]))
+        lost_comments = wrong_authors = 0
+        for aid, ws in writes.items():
+            latest_start = max(w[1] for w in ws)
+            candidates = {(c, who) for c, _, end, who in ws if end >= latest_start}
+            if aid not in final or final[aid][0] not in {c for c, _ in candidates}:
+                lost_comments += 1
+            elif (final[aid][0], final[aid][1]) not in candidates:
+                wrong_authors += 1
+        silent = sum(
+            1 for r in results for _, _, _, _, read, wrote in r["comments"] if read and wrote != read + 1
         )
-        wrong_authors = sum(
-            1 for r in results for aid in r["comments"] if aid in notes and notes[aid].author != r["who"]
-        )
-        # Every member's final view is the same: read the library from a fresh session per member.
-        views = set()
-        for _member_view in range(members):
-            other = Library.open(tmp, Endpoints(arxiv_delay=0), database_url=url)
-            rows_seen = [(r.id, r.tags, r.note, r.note_author, r.status) for r in other.get_many(pids)]
-            ann_seen = [
-                (a.id, a.comment, a.author) for pid in pids for a in annotations.list_annotations(other, pid)
-            ]
-            views.add(json.dumps([rows_seen, ann_seen]))
-            other.close()
-        lib.close()
+        lost_personal = sum(
+            1 for r in results for pid, status in r["status"].items() if views[r["who"]][1][pid][0] != status
+        ) + sum(1 for r in results for pid, star in r["star"].items() if views[r["who"]][1][pid][1] != star)
+        # the list holds every paper a member added, once (reorders from stale orders merge)
+        list_ok = len(lab) == len(set(lab)) and set(lab) == {pid for r in results for pid in r["listed"]}
     total = len(lat)
     return {
         "members": members, "edits_each": edits, "edits_total": total, "wall_s": round(wall, 1),
         "edits_per_s": round(total / wall, 1),
         "p50_ms": round(lat[total // 2], 1), "p95_ms": round(lat[int(total * 0.95)], 1), "max_ms": round(lat[-1], 1),
-        "stale_writes_refused": sum(r["refused"] for r in results),
-        "lost_updates": lost_tags + lost_lines + lost_comments, "wrong_authors": wrong_authors,
-        "identical_final_views": len(views) == 1,
+        "stale_note_writes_refused": sum(r["refused"]["note"] for r in results),
+        "stale_comment_edits_refused": sum(r["refused"]["comment"] for r in results),
+        "lost_updates": lost_tags + lost_lines + lost_comments, "lost_personal_updates": lost_personal,
+        "silent_overwrites": silent, "wrong_authors": wrong_authors,
+        "identical_shared_views": len(shared_views) == 1, "list_without_duplicates_or_strangers": list_ok,
         "mix": {k: sum(r["kinds"][k] for r in results) for k in results[0]["kinds"]},
     }  # fmt: skip
 
