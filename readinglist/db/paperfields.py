@@ -94,10 +94,14 @@ def decode_meta(values: tuple[Any, ...]) -> PaperMeta:
     return PaperMeta(**{n: d(v) for n, d, v in zip(META_FIELDS, _META_DECODERS, values, strict=True)})
 
 
-def encode_meta(m: PaperMeta) -> dict[str, Any]:
-    """The database values of a source's metadata (empty values as None / '')."""
-    out = {name: CODECS[name][1](getattr(m, name)) for name in META_COLUMNS if name != "title_norm"}
+_META_ENCODERS = tuple((name, CODECS[name][1]) for name in META_COLUMNS if name != "title_norm")
+
+
+def encode_meta(m: PaperMeta, *, title_norm: str | None = None) -> dict[str, Any]:
+    """The database values of a source's metadata (empty values as None / ''); ``title_norm``
+    when the caller has already normalized the title."""
+    out = {name: encode(getattr(m, name)) for name, encode in _META_ENCODERS}
     if "doi" in out:
         out["doi"] = m.doi or None
-    out["title_norm"] = normalize_title(m.title)
+    out["title_norm"] = normalize_title(m.title) if title_norm is None else title_norm
     return out

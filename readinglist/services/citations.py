@@ -73,15 +73,13 @@ def import_entries(
     if not metas:
         return report
     with lib.change(label) as tx:
-        existing = ingest.find_existing(tx.session, metas)
-        res = ingest.upsert_papers(tx, metas, make_key=lib.make_citekey, fill_only=True)
-        keep(tx, res.ids)
+        res = ingest.upsert_papers(
+            tx, metas, make_key=lib.make_citekey, fill_only=True, user_defaults={"saved": True}
+        )
+        keep(tx, [pid for pid in res.ids if pid not in res.new])  # new papers come saved
         report.aliases = keep_keys(tx, metas, res.ids)
-    seen: set[int] = set()
-    for pid, old in zip(res.ids, existing, strict=True):
-        if pid not in seen:
-            seen.add(pid)
-            (report.merged if old is not None else report.added).append(pid)
+    for pid in dict.fromkeys(res.ids):  # in input order, each paper once
+        (report.added if pid in res.new else report.merged).append(pid)
     return report
 
 

@@ -71,7 +71,9 @@ def test_nothing_is_touched_while_another_process_has_the_library_open(lib: Libr
 
 
 @pytest.mark.sqlite_file
-def test_a_pdf_attached_by_another_spelling_of_its_path_is_not_an_orphan(lib: Library, tmp_path: Path) -> None:
+def test_a_pdf_attached_by_another_spelling_of_its_path_is_not_an_orphan(
+    lib: Library, tmp_path: Path
+) -> None:
     """The open's quick match is by ``pdfs/NAME``; an attachment recorded as an absolute path
     (or through a link to the folder) is still found by its resolved path."""
     from readinglist.services.debris import find_debris
