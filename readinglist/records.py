@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 
 @dataclass(frozen=True)
@@ -43,26 +44,6 @@ class PaperMeta:
     url: str | None = None
     citekey: str | None = None  # a key the source asks for (BibTeX import); used when free
     bib_source: str | None = None  # the .bib entry verbatim (JSON), see readinglist/bibtex/source.py
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One paper as listed on one day of the Hugging Face Daily Papers feed."""
-
-    paper: PaperMeta
-    feed_date: dt.date
-    upvotes: int = 0
-    num_comments: int = 0
-    submitted_by: str | None = None
-
-
-@dataclass(frozen=True)
-class FeedDay:
-    """A parsed day of the feed: the good items and a reason for every item skipped."""
-
-    date: dt.date
-    items: tuple[FeedItem, ...]
-    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,101 +103,6 @@ def _json_value(v: object) -> object:
     return v
 
 
-@dataclass(frozen=True)
-class DaySyncReport:
-    date: dt.date
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: tuple[str, ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    days: tuple[DaySyncReport, ...]
-    auto_tagged: int = 0  # new papers auto-tagging gave tags to (one undo step)
-
-    @property
-    def ok(self) -> bool:
-        return all(d.error is None for d in self.days)
-
-    @property
-    def new(self) -> int:
-        return sum(d.new for d in self.days)
-
-    @property
-    def updated(self) -> int:
-        return sum(d.updated for d in self.days)
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What one committed change to the library touched, so each view can decide what to refresh.
-
-    ``annotations`` holds the papers whose annotations changed; ``settings`` the library
-    settings written; ``history`` is set when the undo history moved.
-    """
-
-    papers: frozenset[int] = frozenset()
-    tags: bool = False
-    lists: bool = False
-    feed: bool = False
-    searches: bool = False
-    annotations: frozenset[int] = frozenset()
-    settings: frozenset[str] = frozenset()
-    history: bool = False
-
-    def __or__(self, other: Changes) -> Changes:
-        return Changes(
-            papers=self.papers | other.papers,
-            tags=self.tags or other.tags,
-            lists=self.lists or other.lists,
-            feed=self.feed or other.feed,
-            searches=self.searches or other.searches,
-            annotations=self.annotations | other.annotations,
-            settings=self.settings | other.settings,
-            history=self.history or other.history,
-        )
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.papers or self.tags or self.lists or self.feed or self.searches or self.annotations
-            or self.settings or self.history
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One step of the undo history (``state``: ``done`` can be undone, ``undone`` redone)."""
-
-    id: int
-    time: dt.datetime
-    label: str
-    state: str
-    papers: tuple[int, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "time": self.time.isoformat(timespec="seconds") + "Z",
-            "label": self.label,
-            "state": self.state,
-            "papers": list(self.papers),
-        }
-
-
-@dataclass(frozen=True)
-class UndoResult:
-    """What an undo or redo did: the step's label, what changed, and what could not be put back."""
-
-    label: str
-    changes: Changes
-    conflicts: tuple[str, ...] = ()
-    papers: tuple[int, ...] = ()
-
-
 # The orders a paper list can be sorted in (the query layer maps each to SQL).
 SORT_KEYS = ("upvotes", "published", "title", "added", "feed", "status", "author", "citekey", "comments")
 
@@ -262,28 +148,6 @@ class MatchInfo:
     pdf_snippet: str = ""
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Progress of a long job: ``done`` of ``total`` units (total None when unknown)."""
-
-    done: int
-    total: int | None = None
-    message: str = ""
-    rate: float | None = None  # units per second, e.g. bytes/s for downloads
-
-
-@dataclass(frozen=True)
-class RemoteResult:
-    """A paper found by a remote search (Hugging Face Papers or arXiv)."""
-
-    paper: PaperMeta
-    source: str  # "hf" | "arxiv"
-    upvotes: int = 0
-    num_comments: int = 0
-    in_library: bool = False  # saved in the library
-    in_feed: bool = False  # known to the library (a feed day listed it) but not saved
-
-
 ANNOTATION_KINDS = ("highlight", "underline", "strikeout", "note", "ink", "rectangle")
 
 Rect = tuple[
@@ -292,27 +156,37 @@ Rect = tuple[
 Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class AnnotationRecord:
-    """One annotation, geometry in PDF page coordinates (PyMuPDF's unrotated page space).
+# The records only some commands need live in records_more; ``from readinglist.records import
+# Progress`` still works and loads that module on first use.
+_MORE = frozenset(
+    {
+        "AnnotationRecord", "Changes", "DaySyncReport", "FeedDayInfo", "ListInfo", "SavedSearchInfo", "TagInfo", "FeedDay", "FeedItem", "HistoryEntry", "Progress",
+        "RemoteResult", "SyncReport", "UndoResult",
+    }
+)  # fmt: skip
 
-    ``page`` is 0-based here; the CLI JSON shows it 1-based. ``rects`` carry the quads of text
-    markup (one per line), the box of a rectangle, or the point of a note (as a tiny rect).
-    ``ink`` holds the strokes of freehand ink. ``fingerprint`` identifies an annotation imported
-    from a PDF so a re-import does not duplicate it.
-    """
+if TYPE_CHECKING:
+    from readinglist.records_more import AnnotationRecord as AnnotationRecord
+    from readinglist.records_more import Changes as Changes
+    from readinglist.records_more import DaySyncReport as DaySyncReport
+    from readinglist.records_more import FeedDay as FeedDay
+    from readinglist.records_more import FeedDayInfo as FeedDayInfo
+    from readinglist.records_more import FeedItem as FeedItem
+    from readinglist.records_more import HistoryEntry as HistoryEntry
+    from readinglist.records_more import ListInfo as ListInfo
+    from readinglist.records_more import Progress as Progress
+    from readinglist.records_more import RemoteResult as RemoteResult
+    from readinglist.records_more import SavedSearchInfo as SavedSearchInfo
+    from readinglist.records_more import SyncReport as SyncReport
+    from readinglist.records_more import TagInfo as TagInfo
+    from readinglist.records_more import UndoResult as UndoResult
 
-    id: int | None
-    page: int
-    kind: str
-    color: str = "#ffd400"  # #rrggbb
-    rects: tuple[Rect, ...] = ()
-    ink: tuple[tuple[Point, ...], ...] = ()
-    text: str = ""
-    comment: str = ""
-    created: dt.datetime | None = None
-    modified: dt.datetime | None = None
-    fingerprint: str | None = None
-    tags: tuple[str, ...] = ()
-    author: str = ""  # the member who wrote it ("" when unknown)
-    version: int = 0  # the row's version when read (0: not stored yet)
+
+def __getattr__(name: str) -> object:
+    if name in _MORE:
+        from readinglist import records_more
+
+        value = getattr(records_more, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

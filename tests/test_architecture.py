@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "ui")
 
@@ -170,9 +172,10 @@ def test_commands_that_only_read_start_without_sqlalchemy_or_requests(tmp_path: 
 
 # What a read command does not need, so it must not load (issue 16: start-up is mostly imports).
 # platformdirs: only without --library; hashlib: OpenSSL, 2 ms; the writer and its TeX tables:
-# an export of kept entries only concatenates; the reader's bibtexparser; the other formats.
+# an export of kept entries only concatenates; the reader's bibtexparser; the other formats;
+# records_more, the dataclasses only changes, syncs, the PDF layer and the GUI need.
 NOT_FOR_READS = (
-    "platformdirs", "hashlib", "_hashlib", "bibtexparser", "readinglist.bibtex.writer",
+    "platformdirs", "hashlib", "_hashlib", "bibtexparser", "readinglist.bibtex.writer", "readinglist.records_more",
     "readinglist.bibtex.latex", "readinglist.bibtex.citekeys", "readinglist.bibtex.reader",
     "readinglist.bibtex.source", "readinglist.formats.csl", "readinglist.formats.ris",
     "readinglist.formats.biblatex", "readinglist.services.unit", "readinglist.db.schema",
@@ -210,6 +213,17 @@ def test_read_commands_load_only_what_they_need(tmp_path: Path) -> None:
         loaded = _modules_after(["--library", str(tmp_path / "lib"), *argv], tmp_path)
         banned = set(NOT_FOR_READS) | (set() if argv[0] == "export" else set(NOT_FOR_LOOKUPS))
         assert not loaded & banned, (argv, sorted(loaded & banned))
+
+
+def test_records_re_exports_the_records_kept_apart() -> None:
+    import readinglist.records as records
+    import readinglist.records_more as more
+
+    for name in records._MORE:
+        assert getattr(records, name) is getattr(more, name), name
+        assert getattr(more, name).__module__ == "readinglist.records_more", name
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        records.Nope  # noqa: B018
 
 
 def test_logging_loaded_after_the_command_starts_is_configured_as_before() -> None:

@@ -6,9 +6,13 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from readinglist.cli.term import terminal_size
-from readinglist.records import PaperRow, Progress
+from readinglist.records import PaperRow
+
+if TYPE_CHECKING:
+    from readinglist.records import Progress
 
 
 def emit_json(data: object) -> None:

@@ -17,7 +17,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ from readinglist.db import engine as dbengine
 from readinglist.db import queries
 from readinglist.db.raw import RawConnections, Reads, text
 from readinglist.errors import InvalidIdentifier, NotFoundError, StorageError
-from readinglist.records import Changes, MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
 
 if TYPE_CHECKING:
     # SQLAlchemy, the ORM schema and the unit of work load on the first change or ORM read: a
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from readinglist.records import Changes, FeedDayInfo, ListInfo, SavedSearchInfo, TagInfo
     from readinglist.services.debris import OpenLock
     from readinglist.services.unit import Transaction, UnitOfWork
     from readinglist.sources.http import Http
@@ -51,34 +51,6 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "write_annotations_to_pdf": False,
     "autotag_threshold": None,  # None: off; else the confidence (0..1) a suggested tag needs
 }
-
-
-@dataclass(frozen=True)
-class TagInfo:
-    name: str
-    count: int
-    color: str | None
-
-
-@dataclass(frozen=True)
-class ListInfo:
-    name: str
-    count: int
-    position: int
-
-
-@dataclass(frozen=True)
-class SavedSearchInfo:
-    name: str
-    query: str
-    is_alert: bool
-    unseen: int = 0
-
-
-@dataclass(frozen=True)
-class FeedDayInfo:
-    date: dt.date
-    count: int
 
 
 class Library:
@@ -426,6 +398,8 @@ class Library:
                 ),
                 {"n": limit},
             )
+            from readinglist.records_more import FeedDayInfo
+
             return [FeedDayInfo(queries._date(d), int(n or 0)) for d, n in res]  # type: ignore[arg-type]
 
     def tags(self) -> list[TagInfo]:
@@ -436,6 +410,8 @@ class Library:
                     "LEFT JOIN paper_tags pt ON pt.tag_id = t.id GROUP BY t.id ORDER BY lower(t.name)"
                 )
             )
+            from readinglist.records_more import TagInfo
+
             return [TagInfo(n, c, col) for n, c, col in res]
 
     def reading_lists(self) -> list[ListInfo]:
@@ -446,6 +422,8 @@ class Library:
                     "LEFT JOIN list_items li ON li.list_id = rl.id GROUP BY rl.id ORDER BY rl.position, rl.name"
                 )
             )
+            from readinglist.records_more import ListInfo
+
             return [ListInfo(n, c, p) for n, c, p in res]
 
     def counts(self) -> dict[str, int]:
@@ -487,6 +465,8 @@ class Library:
                     "FROM saved_searches s ORDER BY s.position, s.name"
                 )
             )
+            from readinglist.records_more import SavedSearchInfo
+
             return [SavedSearchInfo(n, q, bool(a), int(u)) for n, q, a, u in res]
 
     # -- maintenance -----------------------------------------------------------------------

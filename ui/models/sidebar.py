@@ -23,9 +23,9 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from readinglist.records import PaperFilter
+from readinglist.records import FeedDayInfo, ListInfo, PaperFilter, SavedSearchInfo, TagInfo
 from readinglist.services import trending
-from readinglist.services.library import FeedDayInfo, Library, ListInfo, SavedSearchInfo, TagInfo
+from readinglist.services.library import Library
 from readinglist.services.trending import Window
 
 PAPERS_MIME = "application/x-readinglist-papers"
