@@ -1,21 +1,18 @@
-"""BibTeX import: bibtexparser 2 splits the file; macros, crossrefs, TeX and names are ours.
+"""BibTeX import: ``split.py`` splits the file; macros, crossrefs, TeX and names are ours.
 
-bibtexparser runs with an empty middleware stack: its LaTeX decoding is far too slow and its
-@string resolution skips concatenations (``jan # "~1"``). Broken blocks never raise; each becomes
-a :class:`BibProblem` with its 1-based start line. Container entries (@proceedings, @book …)
+A well-formed file is split by our scanner, anything else by bibtexparser 2 with an empty
+middleware stack (its LaTeX decoding is far too slow and its @string resolution skips
+concatenations such as ``jan # "~1"``). Broken blocks never raise; each becomes a
+:class:`BibProblem` with its 1-based start line. Container entries (@proceedings, @book …)
 that other entries crossref are venues, not papers, and are not imported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from bibtexparser import model
-from bibtexparser.entrypoint import parse_string
 
 from readinglist.bibtex.citekeys import validate_citekey
 from readinglist.bibtex.encoding import decode_bib
@@ -31,12 +28,9 @@ from readinglist.bibtex.fields import (
     verbatim,
 )
 from readinglist.bibtex.source import make_source
+from readinglist.bibtex.split import EntryBlock, FailedBlock, StringBlock, split_blocks
 from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
-
-# bibtexparser logs a WARNING per broken block; without any handler Python's last-resort handler
-# would print them to stderr. We report them as BibProblems instead; apps may still log them.
-logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _MONTH_MACROS = {name[:3]: name.capitalize() for name in MONTH_NAMES}
 _VERBATIM = frozenset({"url", "doi", "eprint", "file", "pdf", "arxivid", "arxiv", "urldate"})
@@ -168,10 +162,10 @@ def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
     )
 
 
-def _failure(block: model.ParsingFailedBlock, line: int) -> BibProblem:
-    head = _BLOCK_HEAD.match(block.raw or "")
+def _failure(block: FailedBlock) -> BibProblem:
+    head = _BLOCK_HEAD.match(block.raw)
     kind, key = (head.group(1).lower(), head.group(2)) if head else ("", "")
-    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    reason = block.reason
     if "comma after entry key" in reason:
         reason = "expected a comma after the citation key"
     elif "Unexpected block start" in reason:
@@ -179,21 +173,21 @@ def _failure(block: model.ParsingFailedBlock, line: int) -> BibProblem:
     elif "end of file" in reason:
         reason = "the file ends inside this entry (an unclosed brace?)"
     what = f"@{kind} entry {key!r}" if key else f"@{kind} block"
-    return BibProblem(line, f"could not read the {what}: {reason}; skipped")
+    return BibProblem(block.line, f"could not read the {what}: {reason}; skipped")
 
 
-def _read_entry(block: model.Entry, line: int, macros: dict[str, str], problems: list[BibProblem]) -> _Raw:
-    key = block.key.strip()
+def _read_entry(block: EntryBlock, macros: dict[str, str], problems: list[BibProblem]) -> _Raw:
+    key, line = block.key, block.line
     fields: dict[str, str] = {}
-    for field in block.fields:
-        name = field.key.strip().lower()
+    for raw_name, raw_value in block.fields:
+        name = raw_name.lower()
         if name in fields:
             continue  # BibTeX keeps the first of repeated fields
         undefined: list[str] = []
-        fields[name] = resolve_value(field.value, macros, undefined)
+        fields[name] = resolve_value(raw_value, macros, undefined)
         for macro in undefined:
             problems.append(BibProblem(line, f"{key}: undefined @string {macro!r} in {name}; kept as text"))
-    return _Raw(key, block.entry_type.strip().lower(), line, fields, tuple(fields.items()))
+    return _Raw(key, block.entry_type, line, fields, tuple(fields.items()))
 
 
 def _key_problem(key: str, kind: str, by_key: dict[str, _Raw]) -> str | None:
@@ -223,21 +217,20 @@ def _crossrefs(raws: list[_Raw], by_key: dict[str, _Raw], problems: list[BibProb
     return parents
 
 
-def _define(block: model.String, line: int, macros: dict[str, str], problems: list[BibProblem]) -> None:
+def _define(block: StringBlock, macros: dict[str, str], problems: list[BibProblem]) -> None:
     """An @string: its value with earlier macros applied. A macro naming itself (directly or
     through macros defined after it, a cycle) is reported and keeps its raw text."""
-    name = block.key.strip().lower()
+    line = block.line
+    name = block.key.lower()
     undefined: list[str] = []
     value = resolve_value(block.value, macros, undefined)
     if name in (u.lower() for u in undefined):
-        problems.append(
-            BibProblem(line, f"@string {block.key.strip()!r} refers to itself; its raw value is kept")
-        )
+        problems.append(BibProblem(line, f"@string {block.key!r} refers to itself; its raw value is kept"))
         value = block.value.strip()
     elif undefined:
         names = ", ".join(repr(u) for u in undefined)
         problems.append(
-            BibProblem(line, f"@string {block.key.strip()!r} uses {names}, not defined before it "
+            BibProblem(line, f"@string {block.key!r} uses {names}, not defined before it "
                        "(a cycle or a later @string); kept as text")
         )  # fmt: skip
     macros[name] = value
@@ -245,31 +238,26 @@ def _define(block: model.String, line: int, macros: dict[str, str], problems: li
 
 def parse_bibtex(text: str) -> BibImport:
     """Entries and problems of a .bib text; never raises for bad BibTeX."""
-    library = parse_string(text, parse_stack=[])
     problems: list[BibProblem] = []
     macros: dict[str, str] = dict(_MONTH_MACROS)
     raws: list[_Raw] = []
     by_key: dict[str, _Raw] = {}
-    block: model.Block | None  # an error block's stand-in may be missing
-    for block in library.blocks:
-        line = (block.start_line or 0) + 1
-        if isinstance(block, model.DuplicateFieldKeyBlock):
-            names = ", ".join(sorted(block.duplicate_keys))
-            problems.append(BibProblem(line, f"field {names} repeated in one entry; the first is kept"))
-            block = block.ignore_error_block
-        elif isinstance(block, model.DuplicateBlockKeyBlock):
-            block = block.ignore_error_block  # a later @string wins; entries are checked below
-        elif isinstance(block, model.ParsingFailedBlock):
-            problems.append(_failure(block, line))
-            continue
-        if isinstance(block, model.String):
-            _define(block, line, macros, problems)
-        elif isinstance(block, model.Entry):  # comments and @preamble are ignored
-            problem = _key_problem(block.key.strip(), block.entry_type.strip().lower(), by_key)
+    for block in split_blocks(text):  # a later @string wins; duplicate entry keys are checked below
+        if isinstance(block, FailedBlock):
+            problems.append(_failure(block))
+        elif isinstance(block, StringBlock):
+            _define(block, macros, problems)
+        else:
+            if block.duplicates:
+                names = ", ".join(sorted(block.duplicates))
+                problems.append(
+                    BibProblem(block.line, f"field {names} repeated in one entry; the first is kept")
+                )
+            problem = _key_problem(block.key, block.entry_type, by_key)
             if problem:
-                problems.append(BibProblem(line, problem))
+                problems.append(BibProblem(block.line, problem))
                 continue
-            raw = _read_entry(block, line, macros, problems)
+            raw = _read_entry(block, macros, problems)
             raws.append(raw)
             by_key[raw.key.casefold()] = raw
     parents = _crossrefs(raws, by_key, problems)
