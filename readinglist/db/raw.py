@@ -141,6 +141,29 @@ class RawConnections:
         with self._using() as con:
             return int(con.execute("PRAGMA data_version").fetchone()[0])
 
+    def keep_derived(self, sql: str, rows: Sequence[tuple[Any, ...]], seen: int) -> bool:
+        """Store rows of a derived cache (``rendered_entries``) in one ``BEGIN IMMEDIATE`` on this
+        thread's connection, only if no other connection committed since ``seen`` (its
+        ``data_version``): the rows then match the library as it is. Not library data: no undo
+        step, no notification, and the schema's triggers drop a paper's rows whenever it changes.
+        A writer at work, a read-only folder or a full disk: nothing is stored (False), never a
+        wait, since that writer's commit would make the rows stale anyway."""
+        with self._using() as con:
+            con.execute("PRAGMA busy_timeout=0")
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                if int(con.execute("PRAGMA data_version").fetchone()[0]) != seen:
+                    return False
+                con.executemany(sql, rows)
+                con.execute("COMMIT")
+                return True
+            except sqlite3.Error:
+                return False
+            finally:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                con.execute("PRAGMA busy_timeout=10000")
+
     def reader(self) -> Iterator[RawReader]:
         """A generator for ``contextlib.contextmanager``: BEGIN, the reads, then the end of the snapshot."""
         with self._using() as con:

@@ -194,3 +194,43 @@ def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypat
     monkeypatch.setattr(exporting, "render_entries", render_then_someone_commits)
     exporting.export_text(lib, ids)
     assert _cached_count(lib) == 0
+
+
+@pytest.mark.sqlite_file
+def test_a_writer_at_work_means_nothing_is_kept_and_the_export_does_not_wait(lib: Library) -> None:
+    import time
+
+    from readinglist.services import exporting
+
+    _fill(lib, 5)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    other = sqlite3.connect(lib.db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        t = time.monotonic()
+        text = exporting.export_text(lib, ids)
+        waited = time.monotonic() - t
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert text == exporting.export_text(lib, ids)  # the same export, rendered again
+    assert waited < 5  # the busy timeout is 10 s: it did not wait for the lock
+    assert _cached_count(lib) == 5  # kept by the second export, once the lock was free
+
+
+@pytest.mark.sqlite_file
+def test_the_kept_entries_are_written_without_the_unit_of_work(lib: Library) -> None:
+    """A cold export keeps its entries on the stdlib connection: no undo step, no Changes."""
+    from readinglist.services import exporting, history
+
+    _fill(lib, 5)
+    steps = history.count(lib)
+    seen: list[object] = []
+    lib.on_change.append(seen.append)
+    try:
+        exporting.export_text(lib, lib.paper_ids(PaperFilter(dismissed=None)))
+    finally:
+        lib.on_change.remove(seen.append)
+    assert _cached_count(lib) == 5
+    assert seen == []
+    assert history.count(lib) == steps
