@@ -32,10 +32,10 @@ TARGET_MS = 100.0
 
 
 def click_to_painted(big: Path, runs: int, query: str | None) -> dict[str, object]:
+    import bench_gui
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
-    import bench_gui
     from readinglist.records import PaperFilter
     from readinglist.services.library import Library
     from ui.app import build_context, open_window
@@ -63,7 +63,9 @@ def click_to_painted(big: Path, runs: int, query: str | None) -> dict[str, objec
                 before = model.query
                 x = header.sectionViewportPosition(n) + header.sectionSize(n) // 2
                 t0 = time.perf_counter()
-                QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+                QTest.mouseClick(
+                    header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
+                )
                 bench_gui._wait(app, lambda before=before: model.query != before and model._reload is None)
                 view.viewport().repaint()
                 per_column.setdefault(col.key, []).append((time.perf_counter() - t0) * 1000)
