@@ -5,6 +5,7 @@ Pure string functions, shared by the reader; no bibtexparser here.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from readinglist.bibtex.latex import decode_latex
@@ -103,6 +104,7 @@ def split_authors(value: str) -> list[str]:
     return [n.strip() for n in names]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat across a file: decode each once
 def display_name(raw: str) -> str:
     """A BibTeX name ("von Last, Jr, First", "First Last", "{Org}") in display order, decoded."""
     raw = raw.strip()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from readinglist.bibtex.citekeys import validate_citekey
@@ -107,7 +107,8 @@ def _inherit(raw: _Raw, by_key: dict[str, _Raw], seen: set[str]) -> None:
         raw.fields.setdefault("booktitle", parent.fields["title"])
 
 
-def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
+def _meta(raw: _Raw, f: dict[str, str]) -> dict[str, object]:
+    """The :class:`PaperMeta` fields of an entry, as keyword arguments."""
     kind: str | None = raw.kind
     arxiv = arxiv_id_of(f)
     journal = f.get("journal") or f.get("journaltitle") or None
@@ -138,7 +139,7 @@ def _meta(raw: _Raw, f: dict[str, str]) -> PaperMeta:
     primary = f.get("primaryclass") or f.get("eprintclass") or None
     names = split_authors(raw.fields.get("author", ""))
     authors = tuple(n for n in (display_name(r) for r in names if r.lower() != "others") if n)
-    return PaperMeta(
+    return dict(
         title=f["title"],
         authors=authors,
         arxiv_id=arxiv[0] if arxiv else None,
@@ -269,8 +270,8 @@ def parse_bibtex(text: str) -> BibImport:
         if not decoded.get("title"):
             problems.append(BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped"))
             continue
-        meta = _meta(raw, decoded)
-        meta = replace(meta, bib_source=make_source(raw.kind, raw.own, meta))
+        fields = _meta(raw, decoded)
+        meta = PaperMeta(**fields, bib_source=make_source(raw.kind, raw.own, fields))  # type: ignore[arg-type]
         entries.append(BibEntry(raw.key, meta, raw.line, raw.kind, decoded))
     problems.sort(key=lambda p: p.line)
     return BibImport(tuple(entries), tuple(problems))

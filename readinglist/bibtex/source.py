@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from readinglist.records import PaperMeta
 
@@ -56,11 +56,15 @@ def _plain(v: object) -> object:
     return v
 
 
-def snapshot(meta: PaperMeta) -> dict[str, object]:
+def snapshot(meta: PaperMeta | Mapping[str, object]) -> dict[str, object]:
+    """The metadata an entry's kept fields were read as (of a record, or of the keyword
+    arguments that make one: the reader builds the record once, with its source)."""
+    if isinstance(meta, Mapping):
+        return {a: _plain(meta[a]) for a in _SNAPSHOT}
     return {a: _plain(getattr(meta, a)) for a in _SNAPSHOT}
 
 
-def make_source(kind: str, fields: Sequence[tuple[str, str]], meta: PaperMeta) -> str:
+def make_source(kind: str, fields: Sequence[tuple[str, str]], meta: PaperMeta | Mapping[str, object]) -> str:
     """The JSON stored in ``papers.bib_source`` for one imported entry."""
     record = {"type": kind, "fields": [list(f) for f in fields], "meta": snapshot(meta)}
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
