@@ -2,6 +2,10 @@
 
 The service layer keeps them current by calling :func:`refresh_papers` after every change to a
 paper's indexed text (SQL triggers cannot see tag and annotation joins cheaply).
+
+The tables themselves belong to the migrations: ``papers_fts`` (title, abstract, authors, tags,
+notes, annots; ``prefix='1 2 3'`` since 0016_search) and ``pdf_fts`` (body, paper_id, page;
+``prefix='2 3'``), both tokenized ``unicode61 remove_diacritics 2``.
 """
 
 from __future__ import annotations
@@ -10,17 +14,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-
-TOKENIZE = "unicode61 remove_diacritics 2"
-PREFIX = "prefix='2 3'"  # prefix queries (``m*``, ``tra*``) read an index, not every term
-
-CREATE_STATEMENTS = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS papers_fts USING fts5("
-    f"title, abstract, authors, tags, notes, annots, {PREFIX}, tokenize='{TOKENIZE}')",
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS pdf_fts USING fts5("
-    f"body, paper_id UNINDEXED, page UNINDEXED, {PREFIX}, tokenize='{TOKENIZE}')",
-)
-DROP_STATEMENTS = ("DROP TABLE IF EXISTS papers_fts", "DROP TABLE IF EXISTS pdf_fts")
 
 _ROW_SELECT = """
 SELECT p.id, p.title, p.abstract,

@@ -110,9 +110,10 @@ class Paper(Base):
     )
 
 
-# Indexes on expressions (``title COLLATE NOCASE``, the first author): SQLite's reflection cannot
-# compare them with a model, so they live in migration 0010_speed and are named here.
-EXPRESSION_INDEXES = ("ix_papers_sort_title", "ix_papers_sort_author")
+# Indexes on expressions (``title COLLATE NOCASE``, the first author, the year a ``year:`` filter
+# reads): SQLite's reflection cannot compare them with a model, so they live in migrations
+# 0010_speed and 0016_search and are named here.
+EXPRESSION_INDEXES = ("ix_papers_sort_title", "ix_papers_sort_author", "ix_papers_year")
 
 
 class FeedAppearance(Base):
