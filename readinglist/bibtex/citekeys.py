@@ -19,9 +19,11 @@ digits. No author, or a name with no Latin letters, gives ``anon``. A key is nev
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 
 from readinglist.bibtex.latex import decode_latex
 from readinglist.errors import BibtexError
@@ -166,10 +168,12 @@ def _year(meta: PaperMeta) -> str:
     return str(meta.published.year) if meta.published else ""
 
 
-def _values(meta: PaperMeta, wanted: set[str]) -> dict[str, str]:
+def _values(meta: PaperMeta, wanted: frozenset[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     if wanted & {"auth", "Auth", "authors2"}:
-        names = [n for n in (last_name(a) for a in meta.authors) if n] or ["anon"]
+        # The first three named authors decide every author placeholder (a feed paper can
+        # list hundreds; folding all of them was most of a sync's key cost).
+        names = list(itertools.islice((n for n in (last_name(a) for a in meta.authors) if n), 3)) or ["anon"]
         values["auth"] = names[0]
         values["Auth"] = names[0][:1].upper() + names[0][1:]
         if len(names) == 2:
@@ -190,6 +194,7 @@ def _values(meta: PaperMeta, wanted: set[str]) -> dict[str, str]:
     return values
 
 
+@functools.cache
 def _suffix(n: int) -> str:
     """0 → a, 25 → z, 26 → aa, 27 → ab … (bijective base 26, as JabRef counts)."""
     out = ""
@@ -200,26 +205,42 @@ def _suffix(n: int) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _wanted(pattern: str) -> frozenset[str]:
+    """The placeholders of a valid pattern (checked once per distinct pattern)."""
+    validate_pattern(pattern)
+    return frozenset(_PLACEHOLDER.findall(pattern))
+
+
 def make_citekey(
     meta: PaperMeta,
     *,
     pattern: str = DEFAULT_PATTERN,
     taken: Callable[[str], bool] = lambda k: False,
+    family: Callable[[str], Container[str]] | None = None,
 ) -> str:
     """A key for ``meta`` from ``pattern``; when ``taken(key)``, append a, b, … z, aa, ab ….
 
     ``taken`` should ignore case: biber warns and pybtex fails on keys differing only in case.
+    ``family(base)``, when given, holds (casefolded) every taken key that starts with ``base``:
+    the suffixes are then tried against it alone, which matters when a base is common (forty
+    "wang2024" keys are forty probes for the next one).
     """
-    validate_pattern(pattern)
-    wanted = set(_PLACEHOLDER.findall(pattern))
+    wanted = _wanted(pattern)
     values = _values(meta, wanted)
     base = _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern) or "anon"
     if not taken(base):
         return base
-    for n in range(26 + 26**2 + 26**3):
-        key = base + _suffix(n)
-        if not taken(key):
-            return key
+    if family is not None:
+        used, folded = family(base), base.casefold()
+        for n in range(26 + 26**2 + 26**3):
+            if folded + _suffix(n) not in used:
+                return base + _suffix(n)
+    else:
+        for n in range(26 + 26**2 + 26**3):
+            key = base + _suffix(n)
+            if not taken(key):
+                return key
     raise BibtexError(f"no free citation key left for {base!r}; choose one with rekey")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from readinglist.services.unit import Transaction
 
 _CHUNK = 500
+# meta, is-this-key-taken, and the taken keys sharing a base: see citekeys.make_citekey
+MakeKey = Callable[[PaperMeta, Callable[[str], bool], Callable[[str], Container[str]]], str]
 
 
 def meta_columns(m: PaperMeta) -> dict[str, object]:
@@ -102,8 +104,29 @@ class _TakenKeys:
             self._base, self._near = k, {r[0].casefold() for r in rows}
         return k in self._near
 
+    def family(self, base: str) -> Container[str]:
+        """Every taken key (casefolded) that starts with ``base``: the library's, read by the
+        same range scan a probe of ``base`` makes, and this batch's."""
+        b = base.casefold()
+        if not (self._base and b.startswith(self._base)):
+            self.cursor.execute(self._sql, (b, b + "\x7f"))
+            self._base, self._near = b, {r[0].casefold() for r in self.cursor.fetchall()}
+        return _Either(self._near, self.batch)
+
     def add(self, key: str) -> None:
         self.batch.add(key.casefold())
+
+
+class _Either(Container[str]):
+    """In either of two sets, without building their union."""
+
+    __slots__ = ("_a", "_b")
+
+    def __init__(self, a: set[str], b: set[str]) -> None:
+        self._a, self._b = a, b
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._a or key in self._b
 
 
 def _usable_key(key: str) -> bool:
@@ -244,7 +267,7 @@ def upsert_papers(
     tx: Transaction,
     metas: Sequence[PaperMeta],
     *,
-    make_key: Callable[[PaperMeta, Callable[[str], bool]], str],
+    make_key: MakeKey,
     fill_only: bool = False,
     user_defaults: dict[str, object] | None = None,
 ) -> UpsertResult:
@@ -289,7 +312,7 @@ def upsert_papers(
         pid = existing[n]
         if pid is None:
             wanted = m.citekey if m.citekey and _usable_key(m.citekey) and m.citekey not in taken else None
-            citekey = wanted or make_key(m, taken.__contains__)
+            citekey = wanted or make_key(m, taken.__contains__, taken.family)
             taken.add(citekey)
             row = dict(cols, arxiv_id=m.arxiv_id, citekey=citekey, added_at=now, modified_at=now)
             if user_defaults:
@@ -349,7 +372,7 @@ def ingest_feed_items(
     day: dt.date,
     items: Sequence[FeedItem],
     *,
-    make_key: Callable[[PaperMeta, Callable[[str], bool]], str],
+    make_key: MakeKey,
 ) -> FeedIngest:
     """Upsert one feed day: papers, their appearance on ``day``, and the denormalized counts."""
     if not items:

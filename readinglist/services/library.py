@@ -16,7 +16,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -440,10 +440,15 @@ class Library:
         return {k: int(v or 0) for k, v in zip(keys, r, strict=True)}
 
     # -- citation keys --------------------------------------------------------------------
-    def make_citekey(self, meta: PaperMeta, taken: Callable[[str], bool]) -> str:
+    def make_citekey(
+        self,
+        meta: PaperMeta,
+        taken: Callable[[str], bool],
+        family: Callable[[str], Container[str]] | None = None,
+    ) -> str:
         from readinglist.bibtex.citekeys import make_citekey
 
-        return make_citekey(meta, pattern=str(self._pattern()), taken=taken)
+        return make_citekey(meta, pattern=str(self._pattern()), taken=taken, family=family)
 
     def _pattern(self) -> object:
         # Read once per transaction's thread of use; a change of the pattern clears it.

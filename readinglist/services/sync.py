@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 
 from readinglist.db.schema import Setting, SyncedDay, utcnow
 from readinglist.errors import Cancelled, FeedFormatError, NetworkError
@@ -15,6 +17,7 @@ from readinglist.services.library import Library
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 7
+AHEAD = 2  # days fetched while one is written; two requests at a time is polite to the host
 
 
 def today_utc() -> dt.date:
@@ -64,6 +67,43 @@ def ingest_day(lib: Library, day: FeedDay) -> tuple[DaySyncReport, Changes]:
     return report, changes
 
 
+class _Prefetch:
+    """Fetches the next :data:`AHEAD` days while the current one is written: on a real network
+    a day's request waits far longer than its write, so the waits overlap the writes instead of
+    adding up. Days are handed out in order; leaving stops the fetches still running (each
+    request checks the stop between chunks and retries) and waits for them."""
+
+    def __init__(self, lib: Library, days: Sequence[dt.date], cancelled: Callable[[], bool] | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._lib, self._days, self._cancelled = lib, days, cancelled
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="sync-fetch")
+        self._futures: dict[int, Future[FeedDay]] = {}
+
+    def _gone(self) -> bool:
+        return self._stop.is_set() or (self._cancelled is not None and self._cancelled())
+
+    def _fetch(self, day: dt.date) -> FeedDay:
+        from readinglist.sources.huggingface import fetch_daily
+
+        return fetch_daily(self._lib.http, self._lib.endpoints.hf, day, cancelled=self._gone)
+
+    def get(self, n: int) -> FeedDay:
+        """Day ``n``'s feed (or the error its fetch raised), the next days' fetches started."""
+        for k in range(n, min(n + AHEAD + 1, len(self._days))):
+            if k not in self._futures:
+                self._futures[k] = self._pool.submit(self._fetch, self._days[k])
+        return self._futures.pop(n).result()
+
+    def __enter__(self) -> _Prefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def sync_days(
     lib: Library,
     days: Sequence[dt.date],
@@ -74,33 +114,32 @@ def sync_days(
 ) -> SyncReport:
     """Fetch and ingest each day. A network failure stops the run (the host is unreachable);
     a malformed day is reported and the next one is tried. Finished days stay written."""
-    from readinglist.sources.huggingface import fetch_daily
-
     reports: list[DaySyncReport] = []
     newest_ok: dt.date | None = None
-    for n, day in enumerate(days):
-        if cancelled is not None and cancelled():
-            raise Cancelled("sync cancelled; the days already synced are kept")
-        if progress:
-            progress(Progress(n, len(days), f"Syncing Daily Papers of {day.isoformat()}"))
-        try:
-            feed = fetch_daily(lib.http, lib.endpoints.hf, day, cancelled=cancelled)
-        except NetworkError as exc:
-            reports.append(DaySyncReport(date=day, error=str(exc)))
-            for rest in days[n + 1 :]:
-                reports.append(
-                    DaySyncReport(date=rest, error=f"not tried after the failure on {day.isoformat()}")
-                )
-            break
-        except FeedFormatError as exc:
-            reports.append(DaySyncReport(date=day, error=str(exc)))
-            continue
-        report, changes = ingest_day(lib, feed)
-        if after_day is not None:
-            after_day(feed, changes)
-        reports.append(report)
-        if all(r.error is None for r in reports):
-            newest_ok = day
+    with _Prefetch(lib, days, cancelled) as ahead:
+        for n, day in enumerate(days):
+            if cancelled is not None and cancelled():
+                raise Cancelled("sync cancelled; the days already synced are kept")
+            if progress:
+                progress(Progress(n, len(days), f"Syncing Daily Papers of {day.isoformat()}"))
+            try:
+                feed = ahead.get(n)
+            except NetworkError as exc:
+                reports.append(DaySyncReport(date=day, error=str(exc)))
+                for rest in days[n + 1 :]:
+                    reports.append(
+                        DaySyncReport(date=rest, error=f"not tried after the failure on {day.isoformat()}")
+                    )
+                break
+            except FeedFormatError as exc:
+                reports.append(DaySyncReport(date=day, error=str(exc)))
+                continue
+            report, changes = ingest_day(lib, feed)
+            if after_day is not None:
+                after_day(feed, changes)
+            reports.append(report)
+            if all(r.error is None for r in reports):
+                newest_ok = day
     if newest_ok is not None:
         _advance_last_sync(lib, newest_ok)
     auto = 0

@@ -158,3 +158,20 @@ def test_keys_are_always_valid(title: str, authors: list[str], year: int | None,
     key = make_citekey(PaperMeta(title=title, authors=tuple(authors), year=year), pattern=pattern)
     assert KEY_CHARS.fullmatch(key)
     assert validate_citekey(key) == key
+
+
+def test_a_family_of_taken_keys_gives_the_keys_probing_gives() -> None:
+    taken = {"vaswani2017attention", "vaswani2017attentiona", "vaswani2017attentionc"}
+    taken |= {f"vaswani2017attention{a}{b}" for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"}
+    for held in (
+        taken,
+        taken - {"vaswani2017attentionc"},
+        taken | {f"vaswani2017attention{c}" for c in "bcdefghijklmnopqrstuvwxyz"},
+    ):
+        probed = make_citekey(ATTENTION, taken=held.__contains__)
+        with_family = make_citekey(ATTENTION, taken=held.__contains__, family=lambda base, h=held: h)
+        assert probed == with_family
+    assert (
+        make_citekey(ATTENTION, taken=taken.__contains__, family=lambda base: taken)
+        == "vaswani2017attentionb"
+    )

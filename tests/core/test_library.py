@@ -144,6 +144,26 @@ def test_upsert_assigns_stable_unique_citekeys_and_keeps_unicode(lib: Library) -
     assert again.citekey == "gunther2024deep" and again.title == "Retrieval, Deeply" and again.version == 2
 
 
+def test_new_keys_skip_held_keys_of_any_case_and_fill_the_gaps(blib: Library) -> None:
+    def vaswani(n: int, key: str | None = None) -> PaperMeta:
+        return PaperMeta(
+            title=f"Attention Is All You Need, part {n}",
+            authors=("Ashish Vaswani",),
+            year=2017,
+            arxiv_id=f"1706.{n:05d}",
+            citekey=key,
+        )
+
+    held = ["Vaswani2017Attention", "vaswani2017attentionA", "vaswani2017attentionc"]
+    papers.upsert(blib, [vaswani(n, key) for n, key in enumerate(held)])
+    ids, _ = papers.upsert(blib, [vaswani(10), vaswani(11), vaswani(12)])
+    assert [r.citekey for r in blib.get_many(ids)] == [
+        "vaswani2017attentionb",
+        "vaswani2017attentiond",
+        "vaswani2017attentione",
+    ]
+
+
 def test_an_older_version_never_overwrites_a_newer_one(lib: Library) -> None:
     (pid,), _ = papers.upsert(lib, [meta(1, version=3, title="Newest title")])
     papers.upsert(lib, [meta(1, version=1, title="Old title")])
