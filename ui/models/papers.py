@@ -43,6 +43,20 @@ PdfRole = Qt.ItemDataRole.UserRole + 4
 MatchRole = Qt.ItemDataRole.UserRole + 5  # the title with the search's matches marked, or None
 NewRole = Qt.ItemDataRole.UserRole + 6  # True for an alert's matches new since the user last looked
 _CACHED_ROLES = (int(Qt.ItemDataRole.DisplayRole), int(TagsRole))  # kept per row (see data)
+# Roles as plain ints: an enum member's lookup is a Python call, and a view asks ~1,200 cells'
+# roles for every full paint.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_STARRED = int(Qt.ItemDataRole.UserRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+_ANSWERED = frozenset(
+    {_DISPLAY, _TOOLTIP, _ALIGN, _FOREGROUND, _FONT, _STARRED}
+    | {int(r) for r in (IdRole, RowRole, TagsRole, PdfRole, MatchRole, NewRole)}
+)  # every other role (decoration, background, check state…) is None without a row lookup
 ModelIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()  # the invisible root: a module-level default (ruff B008)
 
@@ -359,19 +373,22 @@ class PaperTableModel(QAbstractTableModel):
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        return _ROW_FLAGS
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self.ids):
+    def data(self, index: ModelIndex, role: int = _DISPLAY) -> object:
+        if role not in _ANSWERED or not index.isValid():
             return None
-        r, col = index.row(), COLUMNS[index.column()].key
+        r = index.row()
+        if not 0 <= r < len(self.ids):
+            return None
+        col = COLUMNS[index.column()].key
         if role == IdRole:
             return self.ids[r]
         row = self.row(r)
         if role == RowRole:
             return row
         if row is None:
-            return "…" if role == Qt.ItemDataRole.DisplayRole and col == "title" else None
+            return "…" if role == _DISPLAY and col == "title" else None
         if role in _CACHED_ROLES:
             # A view asks for every visible cell on every scroll step (about 1,100 calls a step):
             # the converted text is kept per row object, so a refetched row starts afresh.
@@ -385,9 +402,9 @@ class PaperTableModel(QAbstractTableModel):
         return self._cell(row, col, role)
 
     def _cell(self, row: PaperRow, col: str, role: int) -> object:
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if col == "title":
                 return self._title_tip(row)
             if col == "authors":
@@ -406,15 +423,15 @@ class PaperTableModel(QAbstractTableModel):
             if row.id in self.downloading:
                 return "downloading"
             return "present" if row.pdf else "none"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("upvotes", "date", "score"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and row.dismissed:
+        if role == _ALIGN and col in ("upvotes", "date", "score"):
+            return _RIGHT
+        if role == _FOREGROUND and row.dismissed:
             return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.FontRole and col == "title" and row.saved and row.status == "unread":
+        if role == _FONT and col == "title" and row.saved and row.status == "unread":
             font = QApplication.font()
             font.setWeight(font.Weight.DemiBold)
             return font
-        if role == Qt.ItemDataRole.UserRole and col == "title":
+        if role == _STARRED and col == "title":
             return row.starred
         if role == NewRole and col == "title":
             return row.id in self.new_ids
