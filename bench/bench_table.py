@@ -52,7 +52,7 @@ def show(app: object, model: object, f: object) -> None:
 
 def click_to_painted(big: Path, runs: int, query: str | None) -> dict[str, object]:
     import bench_gui
-    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
     from PySide6.QtTest import QTest
 
     from readinglist.records import PaperFilter
@@ -84,7 +84,15 @@ def click_to_painted(big: Path, runs: int, query: str | None) -> dict[str, objec
                 QTest.mouseClick(
                     header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
                 )
-                bench_gui._wait(app, lambda before=before: model.query != before and model._reload is None)
+                # Idle in an event loop until the model has the new order, as the app idles in
+                # exec() (polling with sleeps here would take the interpreter lock from the
+                # worker at every wake-up and slow its query).
+                while not (model.query != before and model._reload is None):
+                    loop = QEventLoop()
+                    model.loaded.connect(loop.quit)
+                    QTimer.singleShot(50, loop.quit)
+                    loop.exec()
+                    model.loaded.disconnect(loop.quit)
                 view.viewport().repaint()
                 per_column.setdefault(col.key, []).append((time.perf_counter() - t0) * 1000)
                 q = model.query
