@@ -263,7 +263,20 @@ def search(session: Reads, q: ParsedQuery, f: PaperFilter, *, limit: int | None 
 
         return pgsearch.search(session, q, filters, w.params, limit=limit, rank_limit=RANK_LIMIT)
     params = dict(w.params, match=q.text)
-    if w.has_sets:  # the filters become one id set (driven by its most selective part), so no
+    sets = [c.removeprefix("+p.id ") for c in w.clauses if c.startswith("+p.id ")]
+    columns = [c for c in w.clauses if not c.startswith("+p.id ")]
+    if sets and columns == ["p.dismissed = :dismissed"] and not w.params["dismissed"]:
+        # The usual search (dismissed papers left out) with id sets: each hit is tested against
+        # the sets, the first of them without the dismissed papers (read from the dismissed
+        # index, never from the rows): ``tag:agents reasoning`` at 100k, 29 -> 17 ms.
+        sets.sort(key=lambda c: c.startswith("NOT "))
+        if not sets[0].startswith("NOT "):
+            sets[0] = sets[0][:-1] + " EXCEPT SELECT d.id FROM papers d WHERE d.dismissed = 1)"
+            columns = []
+    if sets and not columns:  # sets alone: no hit reads its paper's row
+        tests = " AND ".join(f"+papers_fts.rowid {c}" for c in sets)
+        base = f"FROM papers_fts WHERE papers_fts MATCH :match AND {tests}"
+    elif sets:  # the filters become one id set (driven by its most selective part), so no
         # hit reads its paper's row: ``tag:agents reasoning`` at 100k, 65 -> 22 ms
         base = f"FROM papers_fts WHERE papers_fts MATCH :match AND +papers_fts.rowid IN (SELECT p.id FROM papers p{w.sql()})"
     else:  # plain columns only (dismissed, saved): most hits pass, and the scan stops early

@@ -281,3 +281,34 @@ def test_a_filtered_search_reads_id_sets_not_rows(lib: Library) -> None:
     finally:
         con.close()
     assert "SCAN papers_fts VIRTUAL TABLE" in plan and "ix_papers_year" in plan, plan
+
+
+@pytest.mark.parametrize("dismissed", [False, True, None], ids=["kept", "dismissed", "all"])
+def test_a_search_with_id_sets_finds_what_each_filter_alone_allows(
+    lib: Library, dismissed: bool | None
+) -> None:
+    """The id-set forms of a search (sets alone, sets less the dismissed papers, sets within
+    the column filters) find exactly the hits the plain match finds that every filter admits."""
+    from readinglist.services import papers
+
+    _fill(lib, 40)
+    ids = lib.paper_ids(PaperFilter(dismissed=None))
+    papers.tag(lib, ids[::2], ["hot"])
+    papers.tag(lib, ids[::3], ["old"])
+    papers.dismiss(lib, ids[::5])
+    rows = {r.id: r for r in lib.get_many(ids)}
+    for word in ("model", "trans*", "graph"):
+        matched = {h.paper_id for h in lib.search(word, f=PaperFilter(dismissed=None), limit=None)}
+        for query, admits in (
+            (f"tag:hot {word}", lambda r: "hot" in r.tags),
+            (f"tag:hot -tag:old {word}", lambda r: "hot" in r.tags and "old" not in r.tags),
+            (f"-tag:old {word}", lambda r: "old" not in r.tags),
+            (f"tag:hot tag:old {word}", lambda r: "hot" in r.tags and "old" in r.tags),
+        ):
+            want = {
+                i for i in matched
+                if admits(rows[i]) and (dismissed is None or rows[i].dismissed == dismissed)
+            }  # fmt: skip
+            got = [h.paper_id for h in lib.search(query, f=PaperFilter(dismissed=dismissed), limit=None)]
+            assert len(got) == len(set(got)) and set(got) == want, (query, dismissed)
+            assert want or dismissed is True, query  # the fixture leaves something to find
