@@ -7,11 +7,15 @@ one :attr:`Bus.changed` so views refresh once, not once per write.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from readinglist.records import Changes
 from readinglist.services.library import Library
-from readinglist.services.live import Subscriber
+
+if TYPE_CHECKING:
+    from readinglist.services.live import Subscriber
 
 
 class Bus(QObject):
@@ -43,6 +47,8 @@ class Bus(QObject):
         self._lib = lib
         lib.on_change.append(self.post)
         if lib.is_shared:  # a library on a server: other members' changes arrive the same way
+            from readinglist.services.live import Subscriber  # SQLAlchemy: only for a server
+
             self._live = Subscriber(lib).start()
 
     def detach(self) -> None:
