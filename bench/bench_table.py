@@ -42,34 +42,35 @@ TARGET_MS = 100.0
 SCROLL_TARGET_MS = 16.0
 
 
-def show(app: object, model: object, f: object) -> None:
-    """Put the paper table on ``f`` and wait for its rows (all 100k when ``f`` is empty)."""
+def open_on(big: Path, f: object) -> tuple[object, object, object]:
+    """The app, the library and its main window at 1400x900, its paper table on ``f`` with the
+    rows in (the window opens on the newest feed day, 50 papers; an empty filter is all 100k)."""
     import bench_gui
 
-    model.set_query(f)  # type: ignore[attr-defined]
-    bench_gui._wait(app, lambda: model._reload is None and model.query.filter == f)  # type: ignore[attr-defined]
+    from readinglist.services.library import Library
+    from ui.app import build_context, open_window
+
+    app, settings = bench_gui._app()
+    lib = Library.open(big)
+    win = open_window(build_context(lib, settings), sync=False)
+    win.resize(1400, 900)
+    win.show()
+    bench_gui._wait(app, lambda: win.is_ready)
+    model = win.papers
+    model.set_query(f)
+    bench_gui._wait(app, lambda: model._reload is None and model.query.filter == f)
+    return app, lib, win
 
 
 def click_to_painted(big: Path, runs: int, query: str | None) -> dict[str, object]:
-    import bench_gui
     from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
     from PySide6.QtTest import QTest
 
     from readinglist.records import PaperFilter
-    from readinglist.services.library import Library
-    from ui.app import build_context, open_window
     from ui.models.papers import COLUMNS, SEARCH_LIMIT
 
-    app, settings = bench_gui._app()
-    lib = Library.open(big)
-    ctx = build_context(lib, settings)
-    win = open_window(ctx, sync=False)
-    win.resize(1400, 900)
-    win.show()
-    bench_gui._wait(app, lambda: win.is_ready)
+    _app, lib, win = open_on(big, PaperFilter(query=query))
     model, view = win.papers, win.list
-    # The window opens on the newest feed day (50 papers): show every paper, or the search.
-    show(app, model, PaperFilter(query=query))
     header = view.horizontalHeader()
     per_column: dict[str, list[float]] = {}
     core: dict[str, list[float]] = {}
@@ -123,23 +124,13 @@ def _p95(values: list[float]) -> float:
 def scroll(big: Path, steps: int) -> dict[str, object]:
     import random
 
-    import bench_gui
     from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
     from readinglist.records import PaperFilter
-    from readinglist.services.library import Library
-    from ui.app import build_context, open_window
 
-    app, settings = bench_gui._app()
-    lib = Library.open(big)
-    ctx = build_context(lib, settings)
-    win = open_window(ctx, sync=False)
-    win.resize(1400, 900)
-    win.show()
-    bench_gui._wait(app, lambda: win.is_ready)
-    show(app, win.papers, PaperFilter())
+    app, lib, win = open_on(big, PaperFilter())
     view = win.list
     viewport, bar = view.viewport(), view.verticalScrollBar()
     centre = QPointF(viewport.width() / 2, viewport.height() / 2)
