@@ -97,21 +97,20 @@ class _TakenKeys:
             return True
         if k in self._asked:
             return k in self._held
+        return k in self._library_keys_from(k)
+
+    def _library_keys_from(self, k: str) -> set[str]:
+        """The library's keys (casefolded) starting with ``k``, one range scan per new base."""
         if not (self._base and k.startswith(self._base)):
             # Keys are ASCII ([A-Za-z0-9_:-]), all sorting below "\x7f".
             self.cursor.execute(self._sql, (k, k + "\x7f"))
-            rows = self.cursor.fetchall()
-            self._base, self._near = k, {r[0].casefold() for r in rows}
-        return k in self._near
+            self._base, self._near = k, {r[0].casefold() for r in self.cursor.fetchall()}
+        return self._near
 
     def family(self, base: str) -> Container[str]:
         """Every taken key (casefolded) that starts with ``base``: the library's, read by the
         same range scan a probe of ``base`` makes, and this batch's."""
-        b = base.casefold()
-        if not (self._base and b.startswith(self._base)):
-            self.cursor.execute(self._sql, (b, b + "\x7f"))
-            self._base, self._near = b, {r[0].casefold() for r in self.cursor.fetchall()}
-        return _Either(self._near, self.batch)
+        return _Either(self._library_keys_from(base.casefold()), self.batch)
 
     def add(self, key: str) -> None:
         self.batch.add(key.casefold())
