@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from readinglist.config import is_default_library
+from readinglist.lazy import lazy_module, load_deferred
 from readinglist.records import Changes, MatchInfo, PaperFilter, PaperRow
-from readinglist.services import alerts, papers
 from readinglist.textutil import plural
 from ui import settings as keys
 from ui.actions import ActionId, Actions, Scope
@@ -55,7 +55,11 @@ from ui.views.topic_dismiss import TopicDismisser
 from ui.views.triage import Triage
 
 if TYPE_CHECKING:
-    from readinglist.services.citations import AutoExporter
+    from readinglist.services import alerts, papers
+    from readinglist.services.autoexport import AutoExporter
+else:
+    alerts = lazy_module("readinglist.services.alerts")
+    papers = lazy_module("readinglist.services.papers")
 
 A = ActionId
 MENUS = (
@@ -74,6 +78,11 @@ TOOLBAR = (A.SYNC_NOW, A.IMPORT, A.EXPORT, A.SHOW_DOWNLOADS)
 
 
 BACKUP_DELAY_MS = 10_000
+# The services the window reaches through stand-ins (the ORM, the HTTP stack: 0.2-0.3 s of
+# imports) load on a worker this long after the first rows are shown, not on the GUI thread at
+# the first save or tag. Not at once: an importing thread holds the interpreter lock, and the
+# first paint's Python calls (every cell's data) would wait for it at each step.
+LOAD_DEFERRED_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -279,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def _autoexporter(self) -> AutoExporter:
         """Keep the registered .bib files current while the app runs (a debounced timer thread)."""
-        from readinglist.services.citations import AutoExporter
+        from readinglist.services.autoexport import AutoExporter
 
         return AutoExporter(self.ctx.lib)
 
@@ -472,6 +481,9 @@ class MainWindow(QMainWindow):
             self._pending_show = False
             self.show()
         QTimer.singleShot(0, self.ready.emit)
+        QTimer.singleShot(
+            LOAD_DEFERRED_MS, lambda: self.ctx.tasks.run(load_deferred, name="load the services")
+        )
 
     def show_when_ready(self, fallback_ms: int = 3000) -> None:
         """Show the window once its first paint is the remembered view with its rows and the

@@ -7,3 +7,13 @@ scores; ``service`` is what the CLI and the GUI call; ``evaluate`` measures it a
 user's own library with a time split. numpy and scikit-learn are the ``recommend`` extra, so
 nothing here is imported before a command needs it.
 """
+
+from __future__ import annotations
+
+import importlib.util
+
+
+def available() -> bool:
+    """Whether the ``recommend`` extra (numpy, scipy, scikit-learn) is installed: looked up, not
+    imported."""
+    return all(importlib.util.find_spec(m) is not None for m in ("numpy", "scipy", "sklearn"))

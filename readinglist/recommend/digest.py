@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 
+from readinglist.recommend import available
 from readinglist.services.digest import Digest, DigestEntry, entry_for
 from readinglist.services.library import Library
 
 FOR_YOU = 10  # at most this many, and at most the top third of the range's ranking
-
-
-def available() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("numpy", "scipy", "sklearn"))
 
 
 def with_for_you(lib: Library, d: Digest, *, limit: int = FOR_YOU) -> Digest:

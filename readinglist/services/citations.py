@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
-from readinglist.records import Changes, PaperMeta
+from readinglist.records import PaperMeta
 from readinglist.services.exporting import (
     aliases_in,
     entries_for,
@@ -262,41 +261,3 @@ def refresh_autoexports(lib: Library) -> list[str]:
                 written.append(a.path)
             s.execute(update(AutoExport).where(AutoExport.path == a.path).values(**values))
     return written
-
-
-class AutoExporter:
-    """Debounced auto-export for long-running processes (the GUI): listens to library changes."""
-
-    def __init__(self, lib: Library, delay: float = 2.0) -> None:
-        self.lib = lib
-        self.delay = delay
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-        lib.on_change.append(self._changed)
-
-    def _changed(self, changes: Changes) -> None:
-        if changes.papers or changes.tags or changes.lists:
-            with self._lock:
-                if self._timer is not None:
-                    self._timer.cancel()
-                self._timer = threading.Timer(self.delay, self._run)
-                self._timer.daemon = True
-                self._timer.start()
-
-    def _run(self) -> None:
-        try:
-            refresh_autoexports(self.lib)
-        except Exception:
-            log.exception("auto-export failed")
-
-    def flush(self) -> None:
-        with self._lock:
-            timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            self._run()
-
-    def close(self) -> None:
-        self.flush()
-        if self._changed in self.lib.on_change:
-            self.lib.on_change.remove(self._changed)

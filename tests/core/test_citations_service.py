@@ -13,6 +13,7 @@ from readinglist.cli.main import main
 from readinglist.errors import BibtexError
 from readinglist.records import PaperFilter
 from readinglist.services import citations, papers, sync
+from readinglist.services.autoexport import AutoExporter
 from readinglist.services.library import Library
 from tests.conftest import FIXTURES, FixtureServer
 
@@ -142,7 +143,7 @@ def test_debounced_autoexporter(served_lib: Library, tmp_path: Path) -> None:
     sync.sync_days(served_lib, [D31])
     target = tmp_path / "saved.bib"
     citations.add_autoexport(served_lib, target, "saved")
-    exporter = citations.AutoExporter(served_lib, delay=30)
+    exporter = AutoExporter(served_lib, delay=30)
     papers.save(served_lib, [served_lib.resolve("2405.20204")])
     assert "2405.20204" not in target.read_text()  # debounced: not yet
     exporter.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -31,12 +32,17 @@ from PySide6.QtWidgets import (
 )
 
 from readinglist.errors import ReadingListError
+from readinglist.lazy import lazy_module
 from readinglist.records import PaperFilter, PaperRow
-from readinglist.services import library_settings
 from readinglist.texdisplay import tex_to_unicode
 from ui import settings as keys
 from ui.dialogs import prompt
 from ui.models.context import AppContext
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import library_settings
+else:
+    library_settings = lazy_module("readinglist.services.library_settings")
 
 THEMES = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 

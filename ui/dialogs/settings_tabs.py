@@ -8,6 +8,8 @@ the library or QSettings. Measuring the model and sending mail run in workers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,10 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.services import autotag, library_settings
+from readinglist.lazy import lazy_module
 from readinglist.services.digest_out import KEYRING_SERVICE, PASSWORD_ENV, MailSettings, keyring_available
 from ui import settings as keys
 from ui.models.context import AppContext
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import autotag, library_settings
+else:
+    autotag = lazy_module("readinglist.services.autotag")
+    library_settings = lazy_module("readinglist.services.library_settings")
 
 SECURITY = (("starttls", "STARTTLS"), ("ssl", "TLS (SSL, usually port 465)"), ("none", "None"))
 

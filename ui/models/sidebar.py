@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -23,10 +24,15 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from readinglist.lazy import lazy_module
 from readinglist.records import FeedDayInfo, ListInfo, PaperFilter, SavedSearchInfo, TagInfo
-from readinglist.services import trending
 from readinglist.services.library import Library
 from readinglist.services.trending import Window
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import trending
+else:
+    trending = lazy_module("readinglist.services.trending")
 
 PAPERS_MIME = "application/x-readinglist-papers"
 LIST_MIME = "application/x-readinglist-list"
@@ -69,7 +75,7 @@ class Snapshot:
 
 def load_snapshot(lib: Library) -> Snapshot:
     """Everything the sidebar shows (runs in a worker: these are aggregate queries)."""
-    from readinglist.recommend.digest import available
+    from readinglist.recommend import available
 
     days = tuple(lib.feed_days(60))
     today = dt.date.today()

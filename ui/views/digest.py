@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QObject, Qt
 from PySide6.QtGui import QKeyEvent
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from readinglist.services import digest as digestsvc
+from readinglist.lazy import lazy_module
 from readinglist.services.library import Library
 from readinglist.textutil import plural
 from ui.dialogs import prompt
@@ -37,6 +38,11 @@ from ui.tasks import TaskHandle
 from ui.views.notes import open_link
 from ui.views.notifications import NotificationBar
 from ui.views.sync import SyncNews
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import digest as digestsvc
+else:
+    digestsvc = lazy_module("readinglist.services.digest")
 
 RANGES = (("That day", 1), ("3 days to", 3), ("7 days to", 7), ("30 days to", 30))
 FORMATS = {"html": ("HTML (*.html)", ".html"), "markdown": ("Markdown (*.md)", ".md")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,20 +30,30 @@ from PySide6.QtWidgets import (
 )
 
 from readinglist.errors import Cancelled
+from readinglist.lazy import lazy_module
 from readinglist.records import RemoteResult
-from readinglist.services import discovery
 from ui.models.context import AppContext
 from ui.models.remote import RCOL, RemoteResultsModel, ResultRole
 from ui.tasks import Lane, TaskContext, TaskHandle
 from ui.views.notes import open_link
 from ui.views.paper_html import abstract_html, rich
 
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import discovery
+else:
+    discovery = lazy_module("readinglist.services.discovery")
+
 PAGE = 25
 NAMES = {"hf": "Hugging Face", "arxiv": "arXiv"}
-HINTS = {
-    "hf": "Type a few words and press Enter to search Hugging Face Papers.",
-    "arxiv": f"Type an arXiv query and press Enter ({discovery.ARXIV_SYNTAX}).",
-}
+
+
+def hint(source: str) -> str:
+    """What the empty results pane says before a search of ``source``."""
+    if source == "hf":
+        return "Type a few words and press Enter to search Hugging Face Papers."
+    if source == "arxiv":
+        return f"Type an arXiv query and press Enter ({discovery.ARXIV_SYNTAX})."
+    return ""
 
 
 def fetch_page(lib: object, query: str, source: str, start: int, *, task: TaskContext) -> object:
@@ -145,7 +156,7 @@ class DiscoverController(QObject):
         if self.error:
             return f"{name}: the search for “{q}” failed. {self.error}"
         if not q:
-            return HINTS.get(self.source, "")
+            return hint(self.source)
         if n == 0:
             return f"No results on {name} for “{q}”."
         shown = f"{n} result{'s' if n != 1 else ''}"
@@ -355,7 +366,7 @@ class DiscoverPage(QWidget):
         has_rows = c.model.rowCount() > 0
         self.stack.setCurrentWidget(self.view if has_rows else self.empty)
         if not has_rows:
-            self.empty.setText(c.status() if (c.busy or c.query) else HINTS.get(c.source, ""))
+            self.empty.setText(c.status() if (c.busy or c.query) else hint(c.source))
         rows = [c.model.result(r) for r in self.view.selected_rows()]
         self.add_btn.setEnabled(any(r is not None and not r.in_library for r in rows))
         self.more_btn.setEnabled(not c.busy and c.model.has_more)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from readinglist.errors import Cancelled, NetworkError
 from readinglist.records import Progress
-from readinglist.sources.http import looks_offline
 from readinglist.textutil import plural
 from ui.models.context import AppContext
 
@@ -247,6 +246,8 @@ class DownloadsController(QObject):
         elif isinstance(exc, Cancelled):
             self.model.upsert(replace(e, state="cancelled", rate=None))
         else:
+            from readinglist.sources.http import looks_offline  # the HTTP stack, once a download fails
+
             self.model.upsert(replace(e, state="failed", error=str(exc), rate=None))
             if isinstance(exc, NetworkError) and ("offline" in str(exc) or looks_offline(exc)):
                 self.ctx.set_online(False)

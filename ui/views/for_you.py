@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
-from readinglist.recommend.digest import available
-from readinglist.recommend.live import PaperAdvice, advice
+from readinglist.lazy import lazy_module
+from readinglist.recommend import available
 from ui.models.context import AppContext
 from ui.views.flow import FlowLayout
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.recommend import live
+    from readinglist.recommend.live import PaperAdvice
+else:
+    live = lazy_module("readinglist.recommend.live")
 
 
 class ForYouPanel(QWidget):
@@ -122,7 +129,7 @@ class ForYou:
         if paper_id is None:
             return
         self.ctx.tasks.run(
-            advice, self.ctx.lib, paper_id, name="for you", owner=self.panel,
+            live.advice, self.ctx.lib, paper_id, name="for you", owner=self.panel,
             on_done=self.panel.show_advice, on_error=self._failed,
         )  # fmt: skip
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
+from readinglist.lazy import lazy_module
 from readinglist.records import PaperRow
-from readinglist.services import citations, reading_lists
 from readinglist.textutil import plural
 from ui.actions import ActionId, Actions
 from ui.dialogs import prompt
@@ -21,6 +22,12 @@ from ui.models.context import AppContext
 from ui.models.papers import STATUS_LABELS
 from ui.views.paper_list import PaperListView
 from ui.views.triage import Triage
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import citations, reading_lists
+else:
+    citations = lazy_module("readinglist.services.citations")
+    reading_lists = lazy_module("readinglist.services.reading_lists")
 
 A = ActionId
 OPEN: tuple[ActionId, ...] = (A.OPEN_PDF, A.DOWNLOAD_PDF, A.SHOW_IN_FOLDER)

@@ -7,19 +7,29 @@ matches seen, so its count goes down once the matches are on screen.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
+from readinglist.lazy import lazy_module
 from readinglist.records import PaperFilter
-from readinglist.services import alerts as alerts_ops
-from readinglist.services import papers, reading_lists, tagging
 from readinglist.textutil import plural
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.models.sidebar import KeyRole, Node, SidebarModel, Snapshot, load_snapshot
 from ui.tasks import TaskHandle
 from ui.views.delegates import SidebarDelegate
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import alerts as alerts_ops
+    from readinglist.services import papers, reading_lists, tagging
+else:
+    alerts_ops = lazy_module("readinglist.services.alerts")
+    papers = lazy_module("readinglist.services.papers")
+    reading_lists = lazy_module("readinglist.services.reading_lists")
+    tagging = lazy_module("readinglist.services.tagging")
 
 
 class SidebarView(QTreeView):

@@ -11,18 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from readinglist.errors import Cancelled
+from readinglist.lazy import lazy_module
 from readinglist.records import Changes, FeedDay, PaperFilter, SyncReport
-from readinglist.services import alerts
-from readinglist.services import sync as syncsvc
 from readinglist.services.library import Library
 from ui import settings as keys
 from ui.models.context import AppContext
 from ui.tasks import TaskContext, TaskHandle
 from ui.views.jobs import JobsIndicator
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import alerts
+    from readinglist.services import sync as syncsvc
+else:
+    alerts = lazy_module("readinglist.services.alerts")
+    syncsvc = lazy_module("readinglist.services.sync")
 
 log = logging.getLogger(__name__)
 _NETWORK_HINTS = ("could not get", "Hugging Face answered", "not tried", "refusing to fetch")

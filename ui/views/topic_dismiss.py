@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
-from readinglist.recommend.digest import available
+from readinglist.lazy import lazy_module
+from readinglist.recommend import available
 from readinglist.records import PaperRow
-from readinglist.services import topics
 from readinglist.services.library import Library
 from readinglist.textutil import plural
 from ui.models.context import AppContext
 from ui.views.paper_list import PaperListView
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import topics
+else:
+    topics = lazy_module("readinglist.services.topics")
 
 STATUS_MS = 10_000
 

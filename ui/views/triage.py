@@ -7,17 +7,25 @@ Every change goes through the serial write lane. Undo and redo are the library's
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
+from readinglist.lazy import lazy_module
 from readinglist.records import PaperRow, UndoResult
-from readinglist.services import history, papers, reading_lists
 from readinglist.texdisplay import tex_to_unicode
 from readinglist.textutil import plural
 from ui.dialogs import prompt
 from ui.models.context import AppContext
 from ui.views.paper_list import PaperListView
+
+if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
+    from readinglist.services import history, papers, reading_lists
+else:
+    history = lazy_module("readinglist.services.history")
+    papers = lazy_module("readinglist.services.papers")
+    reading_lists = lazy_module("readinglist.services.reading_lists")
 
 NEXT_STATUS = {"unread": "reading", "reading": "read", "read": "unread"}
 
