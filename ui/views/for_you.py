@@ -19,8 +19,15 @@ from ui.views.flow import FlowLayout
 if TYPE_CHECKING:  # loaded on first use (the window starts without SQLAlchemy)
     from readinglist.recommend import live
     from readinglist.recommend.live import PaperAdvice
+    from readinglist.services.library import Library
 else:
     live = lazy_module("readinglist.recommend.live")
+
+
+def _advice(lib: Library, paper_id: int) -> PaperAdvice:
+    """Worker side: the recommender's modules (the ORM, scikit-learn) load here on first use,
+    not on the GUI thread, which only names this function."""
+    return live.advice(lib, paper_id)
 
 
 class ForYouPanel(QWidget):
@@ -129,7 +136,7 @@ class ForYou:
         if paper_id is None:
             return
         self.ctx.tasks.run(
-            live.advice, self.ctx.lib, paper_id, name="for you", owner=self.panel,
+            _advice, self.ctx.lib, paper_id, name="for you", owner=self.panel,
             on_done=self.panel.show_advice, on_error=self._failed,
         )  # fmt: skip
 
