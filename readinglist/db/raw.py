@@ -29,9 +29,10 @@ class Reads(Protocol):
 def text(sql: str) -> Any:
     """The statement as the session at hand takes it: a SQLAlchemy ``text()`` once SQLAlchemy is
     loaded (a session can only exist then), else the plain string for a :class:`RawReader`
-    (which takes both)."""
-    sa = sys.modules.get("sqlalchemy")
-    return sa.text(sql) if sa is not None else sql
+    (which takes both). While another thread is still importing SQLAlchemy, its module is in
+    ``sys.modules`` without ``text`` yet, and no session exists: the plain string."""
+    sa_text = getattr(sys.modules.get("sqlalchemy"), "text", None)
+    return sa_text(sql) if sa_text is not None else sql
 
 
 class RawResult:

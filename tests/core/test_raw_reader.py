@@ -43,3 +43,27 @@ def test_closing_while_a_worker_reads_waits_for_its_read(library_dir: Path) -> N
     assert seen == [20]
     with pytest.raises(StorageError, match="closed"):
         lib.get_many([1])
+
+
+def test_reads_work_while_another_thread_is_still_importing_sqlalchemy(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker importing SQLAlchemy puts the module in ``sys.modules`` before its names are
+    bound; a read on another thread meanwhile (the window's sidebar while sync starts) took it
+    for loaded and failed on ``sqlalchemy.text``. The module as the import leaves it then:"""
+    import sys
+    import types
+
+    lib = Library.open(library_dir, Endpoints(arxiv_delay=0))
+    try:
+        papers.upsert(
+            lib, [PaperMeta(title=f"Paper {i}", arxiv_id=f"2401.{i:05d}") for i in range(3)], save=True
+        )
+        monkeypatch.setitem(sys.modules, "sqlalchemy", types.ModuleType("sqlalchemy"))  # no names yet
+        assert text("SELECT 1") == "SELECT 1"
+        assert lib.counts()["all"] == 3
+        assert lib.counts()["library"] == 3
+        monkeypatch.undo()
+        assert not isinstance(text("SELECT 1"), str)  # loaded: a text() clause for sessions
+    finally:
+        lib.close()
