@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.actions_ = Actions(self)
         self.papers = PaperTableModel(ctx, self)
         self.sidebar = SidebarView(ctx)
+        self.sidebar.prefetch()
         self.list = PaperListView(self.papers)
         self.details = DetailsPane(ctx.lib.endpoints.arxiv, member=ctx.lib.member)
         self.for_you = ForYou(ctx, self.details.for_you)
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """Load the data and start the background sync (if enabled); then show_when_ready()."""
-        self.sidebar.refresh()
+        self.sidebar.start()
         self._sync_finished(None)
         self.sync.start_if_enabled()
         self.apply_citation_server()

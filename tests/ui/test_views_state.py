@@ -197,3 +197,30 @@ def test_start_up_shows_only_the_remembered_view(qtbot, demo_lib, tmp_path) -> N
     assert loads and all(f == PaperFilter(feed_date=newest) for f in loads), loads  # never "every paper"
     win.close()
     ctx.bus.detach()
+
+
+def test_the_sidebar_read_while_the_window_is_built_is_shown_at_start_not_read_again(  # type: ignore[no-untyped-def]
+    qtbot, demo_lib, tmp_path, monkeypatch
+) -> None:
+    import ui.views.sidebar as sidebar_view
+    from ui.app import apply_appearance, build_context
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+    from ui.views.icons import register_search_paths
+
+    reads: list[int] = []
+    real = sidebar_view.load_snapshot
+    monkeypatch.setattr(sidebar_view, "load_snapshot", lambda lib: (reads.append(1), real(lib))[1])
+    register_search_paths()
+    settings = Settings(tmp_path / "ui.ini")
+    apply_appearance(settings, "light")
+    ctx = build_context(demo_lib, settings)
+    win = MainWindow(ctx)
+    qtbot.waitUntil(lambda: win.sidebar._early is not None, timeout=10000)  # read while building
+    assert not win.sidebar.loaded and win.sidebar.sidebar.snapshot is None  # but not shown yet
+    win.start()
+    assert win.sidebar.loaded  # shown at once
+    qtbot.waitUntil(lambda: win.is_ready, timeout=15000)
+    assert len(reads) == 1
+    win.close()
+    ctx.bus.detach()

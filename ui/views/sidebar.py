@@ -7,6 +7,7 @@ matches seen, so its count goes down once the matches are on screen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
@@ -71,22 +72,51 @@ class SidebarView(QTreeView):
         self.detached = False  # True while a search shows instead of any item
         self._applying = False
         self._loading: TaskHandle | None = None
+        self._early: Snapshot | None = None  # prefetched, shown at start()
         self.started = False  # nothing loads before the window starts (a sync's changes at launch)
 
     # -- data --------------------------------------------------------------------------------
     def _changed(self, _changes: object) -> None:
         if self.started:
             self.refresh()
+        else:  # the prefetched snapshot may predate this change: start() reads again
+            if self._loading is not None:
+                self._loading.discard()
+            self._loading = self._early = None
 
     def refresh(self) -> None:
         self.started = True
         if self._loading is not None:
             self._loading.discard()
-        self._loading = self.ctx.tasks.run(
+        self._loading = self._load()
+
+    def prefetch(self) -> None:
+        """Read the first snapshot while the rest of the window is built (about 80 ms of SQL at
+        100k papers, on a worker, beside 0.2 s of widgets on the GUI thread). It is shown at
+        :meth:`start`, not before; a change seen before then drops it (start reads again)."""
+        self._loading = self._load(self._prefetched)
+
+    def _prefetched(self, snap: Snapshot) -> None:
+        if self.started:
+            self._apply(snap)
+        else:
+            self._loading, self._early = None, snap
+
+    def start(self) -> None:
+        """Show the first snapshot (read now, or the prefetched one); changes refresh from now on."""
+        self.started = True
+        early, self._early = self._early, None
+        if early is not None:
+            self._apply(early)
+        elif self._loading is None:
+            self.refresh()
+
+    def _load(self, then: Callable[[Snapshot], None] | None = None) -> TaskHandle:
+        return self.ctx.tasks.run(
             load_snapshot,
             self.ctx.lib,
             name="sidebar",
-            on_done=self._apply,
+            on_done=then or self._apply,
             on_error=self.ctx.report_error,
             owner=self,
         )
