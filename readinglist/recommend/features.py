@@ -279,15 +279,34 @@ def _empty_counts() -> sp.csr_matrix:
 
 def tfidf(counts: sp.csr_matrix, idf: npt.NDArray[np.float32] | None = None) -> tuple[sp.csr_matrix, Any]:
     """Sublinear-tf TF-IDF with unit rows; the idf is fitted on ``counts`` unless given."""
-    import numpy as np
+    import scipy.sparse as sp
 
-    x = counts.copy()
     if idf is None:
         idf = idf_of(counts)
-    np.log(x.data, out=x.data)
-    x.data += 1.0
-    x.data *= idf[x.indices]
+    x = sp.csr_matrix(
+        (_weights(counts, idf), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape
+    )
     return unit_rows(x), idf
+
+
+def tfidf_view(counts: sp.csr_matrix, idf: npt.NDArray[np.float32]) -> sp.csr_matrix:
+    """:func:`tfidf` sharing ``counts``' index arrays (its own values only: 41 MB at 100k papers
+    where a copy is 87). For products only: sorting its indices in place would scramble
+    ``counts``."""
+    import scipy.sparse as sp
+
+    return unit_rows(
+        sp.csr_matrix((_weights(counts, idf), counts.indices, counts.indptr), shape=counts.shape)
+    )
+
+
+def _weights(counts: sp.csr_matrix, idf: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    import numpy as np
+
+    w: npt.NDArray[np.float32] = np.log(counts.data)
+    w += 1.0
+    w *= idf[counts.indices]
+    return w
 
 
 def idf_of(counts: sp.csr_matrix) -> npt.NDArray[np.float32]:
@@ -303,9 +322,15 @@ def unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:
     """Scale each row of ``x`` (in place) to unit length; empty rows stay empty."""
     import numpy as np
 
+    # Summed per row by reduceat over the rows that have values (for an empty row reduceat
+    # would give the next row's first value), in float32: a row index per value (int64) and
+    # float64 sums would need 4 more bytes per value, 250 MB at once at 100k papers.
     lengths = np.diff(x.indptr)
-    row_of = np.repeat(np.arange(x.shape[0]), lengths)
-    norms = np.sqrt(np.bincount(row_of, weights=x.data * x.data, minlength=x.shape[0])).astype(np.float32)
+    filled = lengths > 0
+    sums = np.zeros(x.shape[0], dtype=np.float32)
+    if filled.any():
+        sums[filled] = np.add.reduceat(np.square(x.data), x.indptr[:-1][filled])
+    norms = np.sqrt(sums)
     norms[norms == 0] = 1.0
-    x.data /= norms[row_of]
+    x.data /= np.repeat(norms, lengths)
     return x

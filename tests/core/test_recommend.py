@@ -132,6 +132,38 @@ def test_similar_finds_the_other_contrastive_retrieval_paper(
     assert code == 1 and err.startswith("error:")
 
 
+@pytest.mark.parametrize("mode", ["tfidf", "embed", "both"])
+def test_the_lean_similarity_to_every_paper_equals_the_plain_cosines(lib2024: Library, mode: str) -> None:
+    """Every paper's side is kept without copies (shared indices, float16 vectors cast a block
+    at a time, blocks smaller than the library here); the cosines are those of the copies."""
+    import numpy as np
+
+    from readinglist.recommend import service
+
+    rec = Recommender.build(lib2024, mode=mode)
+    assert rec.models.mode == mode
+    rows = np.array([0, 3, len(rec.docs) - 1])
+    counts = rec.f.counts.copy()
+    lean = rec._similarity(rows)
+    assert rec._cosines(rows, rec._side(None)) == pytest.approx(lean, abs=1e-5)
+    assert lean[np.arange(3), rows] == pytest.approx(1.0, abs=1e-3)  # each paper is itself
+    v = rec.f.vectors
+    assert service._dot_blocks(v[:2].astype("f4"), v, step=3) == pytest.approx(
+        v[:2].astype("f4") @ v.astype("f4").T, abs=1e-5
+    )
+    assert (rec.f.counts != counts).nnz == 0  # the shared indices were not touched
+
+
+def test_unit_rows_scales_each_row_and_leaves_empty_ones_empty() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    dense = np.array([[0, 0, 0], [3, 4, 0], [0, 0, 0], [0, 2, 0], [1, 1, 1], [0, 0, 0]], dtype=np.float32)
+    got = features.unit_rows(sp.csr_matrix(dense)).toarray()
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    assert got == pytest.approx(np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0))
+
+
 def test_models_are_cached_until_the_library_changes(lib2024: Library) -> None:
     cache = features.cache_dir(lib2024.root)
     Recommender.build(lib2024)
