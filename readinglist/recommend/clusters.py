@@ -8,7 +8,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from readinglist.recommend.corpus import load_docs
 from readinglist.recommend.service import Recommender
+from readinglist.services.library import Library
 
 _AUTHOR = re.compile(r"\bau_\w+")
 
@@ -23,9 +25,12 @@ def default_k(n: int) -> int:
     return max(1, min(8, round(math.sqrt(n / 2))))
 
 
-def clusters(rec: Recommender, ids: Sequence[int], k: int | None = None, *, seed: int = 0) -> list[Cluster]:
-    """``ids`` in ``k`` groups (default about sqrt(n/2), at most 8), biggest first. Deterministic:
-    the same ids, features, k and ``seed`` give the same groups in the same order."""
+def clusters(
+    lib: Library, rec: Recommender, ids: Sequence[int], k: int | None = None, *, seed: int = 0
+) -> list[Cluster]:
+    """``ids`` in ``k`` groups (default about sqrt(n/2), at most 8), biggest first, labelled from
+    their texts (read from ``lib``: the recommender keeps none). Deterministic: the same ids,
+    features, k and ``seed`` give the same groups in the same order."""
     import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -44,7 +49,8 @@ def clusters(rec: Recommender, ids: Sequence[int], k: int | None = None, *, seed
     labels = (
         KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x) if k > 1 else np.zeros(len(ids), int)
     )
-    texts = [_AUTHOR.sub(" ", rec.docs[r].text) for r in rows]
+    text_of = {d.id: d.text for d in load_docs(lib, ids)}
+    texts = [_AUTHOR.sub(" ", text_of.get(i, "")) for i in ids]
     words = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
     tf = words.fit_transform(texts)
     vocab = np.array(words.get_feature_names_out())

@@ -8,7 +8,6 @@ import json
 import zlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -28,7 +27,7 @@ class Doc:
 
     id: int
     title: str
-    text: str  # title + abstract + author tokens
+    digest: str  # of its text (:func:`text_digest`): whether its cached features are still right
     first_date: dt.date  # the first feed day it was listed on, else the day it was added
     upvotes: int
     kept: bool  # saved, starred, reading/read, tagged or in a list
@@ -36,13 +35,16 @@ class Doc:
     saved: bool
     tags: tuple[str, ...] = ()
     feed_dates: tuple[dt.date, ...] = field(default=())
+    # Title + abstract + author tokens (:func:`doc_text`, never empty), or "" when loaded without
+    # it: the recommender keeps 100k papers in memory, and their texts would be 130 MB of it.
+    text: str = ""
 
-    @cached_property
-    def digest(self) -> str:
-        """Whether the text changed since its features were cached (per paper id): CRC-32 and
-        Adler-32 side by side, 64 bits, both in C (a cryptographic hash cost 0.27 s per 100k)."""
-        b = self.text.encode("utf-8")
-        return f"{zlib.crc32(b):08x}{zlib.adler32(b):08x}"
+
+def text_digest(text: str) -> str:
+    """CRC-32 and Adler-32 side by side, 64 bits, both in C (a cryptographic hash cost 0.27 s
+    per 100k papers)."""
+    b = text.encode("utf-8")
+    return f"{zlib.crc32(b):08x}{zlib.adler32(b):08x}"
 
 
 def author_token(name: str) -> str:
@@ -93,8 +95,9 @@ def _authors(v: object) -> list[str]:
     return list(json.loads(str(v or "[]")))
 
 
-def load_docs(lib: Library, ids: Collection[int] | None = None) -> list[Doc]:
-    """Every paper (by id), or only those of ``ids`` that still exist."""
+def load_docs(lib: Library, ids: Collection[int] | None = None, *, with_text: bool = True) -> list[Doc]:
+    """Every paper (by id), or only those of ``ids`` that still exist; without their texts
+    (only digests) unless ``with_text``."""
     docs: list[Doc] = []
     with lib.read() as s:
         if ids is None:
@@ -109,11 +112,13 @@ def load_docs(lib: Library, ids: Collection[int] | None = None) -> list[Doc]:
             tags = tuple(sorted(tags_raw.split("\x1f"))) if tags_raw else ()
             kept = bool(saved or starred or status in ("reading", "read") or tags or in_list)
             first = dates[0] if dates else (_d(added) or dt.date.today())
+            body = doc_text(title or "", abstract or "", _authors(authors))
             docs.append(
                 Doc(
                     id=int(pid),
                     title=title or "",
-                    text=doc_text(title or "", abstract or "", _authors(authors)),
+                    digest=text_digest(body),
+                    text=body if with_text else "",
                     first_date=first,
                     upvotes=int(upvotes or 0),
                     kept=kept,

@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,6 +210,8 @@ def compute(docs: Sequence[Doc], *, with_vectors: bool) -> Features:
     import numpy as np
     import scipy.sparse as sp
 
+    if any(not d.text for d in docs):
+        raise ValueError("the features of a paper loaded without its text (load_docs(with_text=False))")
     texts = [d.text for d in docs]
     counts = sp.csr_matrix(_vectorizer().transform(texts), dtype=np.float32)
     vectors = embed.embed(texts) if with_vectors else np.zeros((len(docs), 0), dtype=np.float16)
@@ -222,14 +224,25 @@ def compute(docs: Sequence[Doc], *, with_vectors: bool) -> Features:
 
 
 def update(
-    root: Path, docs: Sequence[Doc], *, progress: Callable[[int, int], None] | None = None
+    root: Path,
+    docs: Sequence[Doc],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    reread: Callable[[list[int]], list[Doc]] | None = None,
 ) -> Features:
-    """The features of ``docs`` (in their order), computing only what the cache lacks."""
+    """The features of ``docs`` (in their order), computing only what the cache lacks; papers
+    to compute that were loaded without their text are read again by ``reread`` (ids to docs
+    with text)."""
     with _lock:
-        return _update(root, docs, progress)
+        return _update(root, docs, progress, reread)
 
 
-def _update(root: Path, docs: Sequence[Doc], progress: Callable[[int, int], None] | None) -> Features:
+def _update(
+    root: Path,
+    docs: Sequence[Doc],
+    progress: Callable[[int, int], None] | None,
+    reread: Callable[[list[int]], list[Doc]] | None,
+) -> Features:
     import numpy as np
 
     folder = cache_dir(root)
@@ -238,6 +251,12 @@ def _update(root: Path, docs: Sequence[Doc], progress: Callable[[int, int], None
     known = store.known if store is not None else {}
     rows = [known.get((d.id, d.digest)) for d in docs]
     missing = [d for d, r in zip(docs, rows, strict=True) if r is None]
+    lacking = [d.id for d in missing if not d.text]
+    if lacking and reread is not None:
+        full = {d.id: d for d in reread(lacking)}
+        # A paper deleted meanwhile gets empty features under a digest no text has, so they are
+        # never taken for its own should an undo bring it back.
+        missing = [d if d.text else full.get(d.id) or replace(d, text=" ", digest="deleted") for d in missing]
     if missing:
         parts = []
         step = 2000

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from readinglist.errors import NotFoundError, ReadingListError
@@ -105,8 +106,8 @@ class Recommender:
     ) -> Recommender:
         require()
         mode = mode or default_mode()
-        docs = load_docs(lib)
-        f = feat.update(lib.root, docs, progress=progress)
+        docs = load_docs(lib, with_text=False)
+        f = feat.update(lib.root, docs, progress=progress, reread=partial(load_docs, lib))
         mode = mdl.usable_mode(mode, f)
         state = f"{library_state(lib)}:{mdl.RECIPE}"
         path = feat.cache_dir(lib.root) / f"model-{mode}.npz"
@@ -129,7 +130,7 @@ class Recommender:
         import numpy as np
         from sqlalchemy import text
 
-        fresh = {d.id: d for d in load_docs(lib, ids)}
+        fresh = {d.id: d for d in load_docs(lib, ids, with_text=False)}
         if any(i not in fresh for i in ids):
             return None  # deleted
         with lib.read() as s:
@@ -170,7 +171,7 @@ class Recommender:
             rec = Recommender(docs, f, mdl.nudged(self.models, f, steps), at=self.at, kept_rows=kept_rows)
             rec._all, rec._kept = self._all, self._kept
         else:
-            f = feat.update(lib.root, docs)
+            f = feat.update(lib.root, docs, reread=partial(load_docs, lib))
             rec = Recommender(docs, f, mdl.nudged(self.models, f, steps))
         return rec
 

@@ -75,7 +75,7 @@ def day_topics(
     ids, _ = feed_ids(lib, date=day)
     if not ids:
         return DayTopics(day, (), ())
-    groups = clusters(rec or Recommender.build(lib), ids, k, seed=seed)
+    groups = clusters(lib, rec or Recommender.build(lib), ids, k, seed=seed)
     topics = tuple(Topic(n, g.label, day, g.paper_ids) for n, g in enumerate(groups, 1))
     return DayTopics(day, tuple(ids), topics)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -253,6 +255,29 @@ def test_new_papers_append_a_segment_and_a_damaged_segment_is_rebuilt(lib2024: L
     rebuilt = features.update(lib2024.root, docs)
     assert (rebuilt.counts != grown.counts).nnz == 0
     assert not list(folder.glob(features.SEGMENT_GLOB))  # rebuilt as one base file
+
+
+def test_the_recommender_keeps_no_texts_and_reads_them_again_for_features_it_lacks(lib2024: Library) -> None:
+    """At 100k papers the texts were 130 MB of the open window: the recommender keeps digests
+    only, and a paper whose features are not cached is read again, with its text, to make them."""
+    full = corpus.load_docs(lib2024)
+    lean = corpus.load_docs(lib2024, with_text=False)
+    assert all(d.text for d in full) and not any(d.text for d in lean)
+    assert [d.digest for d in lean] == [corpus.text_digest(d.text) for d in full]
+    for old in features.cache_dir(lib2024.root).glob("*.npz"):  # a cold cache: every paper is computed
+        old.unlink()
+    features._memo.clear()
+    rec = Recommender.build(lib2024)
+    assert rec.docs and not any(d.text for d in rec.docs)
+    expected = features.compute(full, with_vectors=embed.available())
+    assert (rec.f.counts != expected.counts).nnz == 0
+    with pytest.raises(ValueError, match="without its text"):
+        features.compute(lean[:1], with_vectors=False)
+    # A paper deleted between the two reads: empty features, under a digest no text has.
+    ghost = replace(lean[0], id=10**9)
+    got = features.update(lib2024.root, [*lean, ghost], reread=partial(corpus.load_docs, lib2024))
+    assert got.digests[-1] == "deleted" and got.counts[-1].nnz == 0
+    assert (got.counts[:-1] != expected.counts).nnz == 0
 
 
 @pytest.mark.backends
