@@ -29,6 +29,22 @@ def test_paper_model_contract(qtbot, qtmodeltester, window, demo_lib) -> None:
     qtmodeltester.check(model)
 
 
+def test_rows_a_paint_asks_for_are_read_once_that_paint_is_over(qtbot, window, demo_lib) -> None:
+    """A worker started in the middle of a paint takes the interpreter lock from it: the rows a
+    paint finds missing are read after it (their placeholders painted first), all at once."""
+    model = window.papers
+    model.set_filter(PaperFilter(dismissed=None))
+    qtbot.waitUntil(lambda: len(model.ids) == len(demo_lib.paper_ids(PaperFilter(dismissed=None))))
+    qtbot.waitUntil(lambda: not window.ctx.tasks.active())
+    model._cache.clear()
+    model._cells.clear()
+    title = model.index(0, COL["title"])
+    assert title.data() == "…" and model.index(1, COL["authors"]).data() is None
+    assert "load rows" not in [h.name for h in window.ctx.tasks.active()]  # nothing read mid-paint
+    qtbot.waitUntil(lambda: title.data() == demo_lib.get(model.ids[0]).title)
+    assert model.index(1, COL["title"]).data() == demo_lib.get(model.ids[1]).title
+
+
 def test_paper_model_sorts_in_sql(qtbot, window, demo_lib) -> None:
     window.list.horizontalHeader().setSortIndicator(COL["title"], Qt.SortOrder.AscendingOrder)
     day = demo_lib.feed_days()[0].date
