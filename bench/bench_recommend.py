@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from readinglist.recommend import evaluate, features
 from readinglist.recommend import model as mdl
-from readinglist.recommend.corpus import Doc, doc_text, text_digest
+from readinglist.recommend.corpus import Doc, doc_text, source_digest
 from readinglist.recommend.service import Recommender
 
 TOPICS = {
@@ -112,13 +112,13 @@ def generate(n: int, seed: int = 0) -> list[Doc]:
         kept = roll < (0.2 if topic in liked else 0.02)
         dismissed = not kept and topic not in liked and roll < 0.045
         authors = [f"Author{rng.randrange(5000)} Name{rng.randrange(300)}" for _ in range(rng.randint(1, 6))]
-        text = doc_text(title, " ".join(words), authors)
+        abstract = " ".join(words)
         docs.append(
             Doc(
                 id=i + 1,
                 title=title,
-                digest=text_digest(text),
-                text=text,
+                digest=source_digest(title, abstract, json.dumps(authors)),
+                text=doc_text(title, abstract, authors),
                 first_date=day,
                 upvotes=rng.randrange(100),
                 kept=kept,
