@@ -32,6 +32,7 @@ from ui.dialogs.export import ExportDialog, run_export
 from ui.dialogs.save_search import SaveSearchDialog
 from ui.dialogs.settings import SettingsDialog
 from ui.dialogs.shortcuts import ShortcutsWindow
+from ui.idle import IdleTimer
 from ui.models.context import AppContext
 from ui.models.papers import FOR_YOU, PaperTableModel
 from ui.models.sidebar import Snapshot
@@ -81,7 +82,8 @@ BACKUP_DELAY_MS = 10_000
 # The services the window reaches through stand-ins (the ORM, the HTTP stack: 0.2-0.3 s of
 # imports) load on a worker this long after the first rows are shown, not on the GUI thread at
 # the first save or tag. Not at once: an importing thread holds the interpreter lock, and the
-# first paint's Python calls (every cell's data) would wait for it at each step.
+# first paint's Python calls (every cell's data) would wait for it at each step; and not while
+# the user clicks, types or scrolls (an IdleTimer).
 LOAD_DEFERRED_MS = 1000
 
 
@@ -482,9 +484,9 @@ class MainWindow(QMainWindow):
             self._pending_show = False
             self.show()
         QTimer.singleShot(0, self.ready.emit)
-        QTimer.singleShot(
-            LOAD_DEFERRED_MS, lambda: self.ctx.tasks.run(load_deferred, name="load the services")
-        )
+        self._deferred = IdleTimer(LOAD_DEFERRED_MS, self)
+        self._deferred.timeout.connect(lambda: self.ctx.tasks.run(load_deferred, name="load the services"))
+        self._deferred.start()
 
     def show_when_ready(self, fallback_ms: int = 3000) -> None:
         """Show the window once its first paint is the remembered view with its rows and the

@@ -8,11 +8,12 @@ import html
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
 from readinglist.lazy import lazy_module
 from readinglist.recommend import available
+from ui.idle import IdleTimer
 from ui.models.context import AppContext
 from ui.views.flow import FlowLayout
 
@@ -107,9 +108,10 @@ class ForYouPanel(QWidget):
 class ForYou:
     """Asks the core for a paper's advice off the GUI thread and hands it to the panel.
 
-    Requests wait until the user has rested on a paper for :attr:`DELAY_MS`: moving through the
-    list with J/K asks nothing, and the first build (imports, the feature cache) starts only
-    once the window is idle (Python threads share one interpreter lock with the GUI thread).
+    Requests wait until the user has rested on a paper for :attr:`DELAY_MS` without touching
+    mouse or keyboard (:class:`~ui.idle.IdleTimer`): moving through the list with J/K asks
+    nothing, and the first build (imports, the feature cache, reading every paper) starts only
+    once the user pauses (Python threads share one interpreter lock with the GUI thread).
     """
 
     DELAY_MS = 700
@@ -118,9 +120,7 @@ class ForYou:
         self.ctx = ctx
         self.panel = panel
         self.enabled = available()
-        self.timer = QTimer(panel)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(self.DELAY_MS)
+        self.timer = IdleTimer(self.DELAY_MS, panel)  # and while the user is busy, longer
         self.timer.timeout.connect(self._ask)
 
     def request(self, paper_id: int | None) -> None:
