@@ -79,6 +79,10 @@ TOOLBAR = (A.SYNC_NOW, A.IMPORT, A.EXPORT, A.SHOW_DOWNLOADS)
 
 
 BACKUP_DELAY_MS = 10_000
+# The sync on start begins once the first rows are shown: its worker imports the HTTP stack and
+# the ORM, holding the interpreter lock for 0.3 s, and the window at 100k papers took 0.8 s to
+# its first rows with it beside, 0.4 s without. This long after start() at the latest.
+SYNC_START_LATEST_MS = 3000
 # The services the window reaches through stand-ins (the ORM, the HTTP stack: 0.2-0.3 s of
 # imports) load on a worker this long after the first rows are shown, not on the GUI thread at
 # the first save or tag. Not at once: an importing thread holds the interpreter lock, and the
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
         self._select_first = True
         self._ready = False
         self._pending_show = False
+        self._sync_started = False
         self._view_label = ""
         self._view_key = ""
         self._searching = False
@@ -296,13 +301,19 @@ class MainWindow(QMainWindow):
         return AutoExporter(self.ctx.lib)
 
     def start(self) -> None:
-        """Load the data and start the background sync (if enabled); then show_when_ready()."""
+        """Load the data and start the background sync (if enabled) once the first rows are
+        shown; then show_when_ready()."""
         self.sidebar.start()
         self._sync_finished(None)
-        self.sync.start_if_enabled()
+        QTimer.singleShot(SYNC_START_LATEST_MS, self._start_sync)  # ready or not
         self.apply_citation_server()
         # The daily verified backup (newest three kept), once the first paint is long done.
         QTimer.singleShot(BACKUP_DELAY_MS, self._daily_backup)
+
+    def _start_sync(self) -> None:
+        if not self._sync_started:
+            self._sync_started = True
+            self.sync.start_if_enabled()
 
     def _daily_backup(self) -> None:
         self.ctx.tasks.run(
@@ -484,6 +495,7 @@ class MainWindow(QMainWindow):
             self._pending_show = False
             self.show()
         QTimer.singleShot(0, self.ready.emit)
+        QTimer.singleShot(0, self._start_sync)
         self._deferred = IdleTimer(LOAD_DEFERRED_MS, self)
         self._deferred.timeout.connect(lambda: self.ctx.tasks.run(load_deferred, name="load the services"))
         self._deferred.start()

@@ -31,6 +31,27 @@ def test_opens_on_the_newest_day_with_the_first_paper_shown(window, demo_lib) ->
     assert "Today" in window.list_title.text() and f"{len(expected)} papers" in window.list_title.text()
 
 
+def test_the_sync_on_start_begins_once_the_first_rows_are_shown(qtbot, demo_lib, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Its worker imports the HTTP stack and the ORM, holding the interpreter lock: beside the
+    window's first paint that made it twice as slow at 100k papers."""
+    from ui.app import apply_appearance, build_context
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    settings = Settings(tmp_path / "ui.ini")
+    apply_appearance(settings, "light")
+    win = MainWindow(build_context(demo_lib, settings))
+    qtbot.addWidget(win)
+    ready_when_synced: list[bool] = []
+    win.sync.started.connect(lambda: ready_when_synced.append(win.is_ready))
+    win.start()
+    win.show_when_ready()
+    qtbot.waitUntil(lambda: bool(ready_when_synced), timeout=10000)
+    assert ready_when_synced == [True]  # started once, after the first rows
+    qtbot.waitUntil(lambda: not win.sync.running, timeout=10000)  # the dead host: it ends
+    win.ctx.bus.detach()
+
+
 def test_triage_keys_change_the_database(qtbot, window, demo_lib) -> None:
     first = current(window)
     qtbot.keyClick(window.list, Qt.Key.Key_J)
