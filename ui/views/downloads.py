@@ -57,6 +57,15 @@ def human_bytes(n: float) -> str:
     return ""
 
 
+def _looks_offline(exc: BaseException) -> bool:
+    """Only for a NetworkError, which only the HTTP stack raises: it is loaded by then (on the
+    worker that failed), so this import never loads it on the GUI thread. A download that failed
+    before any request (a paper without a PDF, say) must not load it here either."""
+    from readinglist.sources.http import looks_offline
+
+    return looks_offline(exc)
+
+
 class DownloadsModel(QAbstractTableModel):
     HEADERS = ("Paper", "Progress", "Rate", "State")
 
@@ -246,10 +255,8 @@ class DownloadsController(QObject):
         elif isinstance(exc, Cancelled):
             self.model.upsert(replace(e, state="cancelled", rate=None))
         else:
-            from readinglist.sources.http import looks_offline  # the HTTP stack, once a download fails
-
             self.model.upsert(replace(e, state="failed", error=str(exc), rate=None))
-            if isinstance(exc, NetworkError) and ("offline" in str(exc) or looks_offline(exc)):
+            if isinstance(exc, NetworkError) and ("offline" in str(exc) or _looks_offline(exc)):
                 self.ctx.set_online(False)
         self._report_failures()
         self.on_active(self.active())
