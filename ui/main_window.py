@@ -145,6 +145,11 @@ class MainWindow(QMainWindow):
         self._ready = False
         self._pending_show = False
         self._sync_started = False
+        self._closed = False
+        self._sync_start = QTimer(self)  # the sync on start, if the window is not ready by then
+        self._sync_start.setSingleShot(True)
+        self._sync_start.setInterval(SYNC_START_LATEST_MS)
+        self._sync_start.timeout.connect(self._start_sync)
         self._view_label = ""
         self._view_key = ""
         self._searching = False
@@ -305,13 +310,14 @@ class MainWindow(QMainWindow):
         shown; then show_when_ready()."""
         self.sidebar.start()
         self._sync_finished(None)
-        QTimer.singleShot(SYNC_START_LATEST_MS, self._start_sync)  # ready or not
+        self._sync_start.start()  # ready or not
         self.apply_citation_server()
         # The daily verified backup (newest three kept), once the first paint is long done.
         QTimer.singleShot(BACKUP_DELAY_MS, self._daily_backup)
 
     def _start_sync(self) -> None:
-        if not self._sync_started:
+        self._sync_start.stop()
+        if not self._sync_started and not self._closed:
             self._sync_started = True
             self.sync.start_if_enabled()
 
@@ -727,7 +733,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.details.notes.flush()  # the write is queued on the DB lane, which shutdown() drains
         self.save_state()
-        self.sync.cancel()
+        self._closed = True
+        self._sync_start.stop()
+        self.sync.shutdown()
         self.downloads.shutdown()
         self.citeserver.stop()
         self.ctx.tasks.shutdown()

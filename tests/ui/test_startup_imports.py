@@ -49,7 +49,8 @@ def ready():
 
 
 def after():
-    print("after:", *sorted(f"{m}={t}" for m, t in first.items()))
+    print("after:", *sorted(f"{m}={t}" for m, t in first.items()), flush=True)
+    win.close()  # as the app quits: the sync in flight is stopped and the workers drained
     app.exit(0)
 
 

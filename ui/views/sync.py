@@ -132,6 +132,13 @@ class SyncController(QObject):
         if self.handle is not None:
             self.handle.cancel()
 
+    def shutdown(self) -> None:
+        """The window closes: stop a sync in flight, and run none of its callbacks (the library
+        they would read may be closed by the time it stops)."""
+        if self.handle is not None:
+            self.handle.discard()
+        self.timer.stop()
+
     def user_sync(self) -> None:
         """Sync now, as asked: while offline, say so at once (the result replaces the note)."""
         self._asked = True
