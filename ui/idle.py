@@ -48,9 +48,6 @@ class IdleTimer(QObject):
     def isActive(self) -> bool:
         return self._timer.isActive()
 
-    def interval(self) -> int:
-        return self._timer.interval()
-
     def _fire(self) -> None:
         self._watch(False)
         self.timeout.emit()

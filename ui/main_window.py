@@ -146,10 +146,12 @@ class MainWindow(QMainWindow):
         self._pending_show = False
         self._sync_started = False
         self._closed = False
-        self._sync_start = QTimer(self)  # the sync on start, if the window is not ready by then
+        self._sync_start = QTimer(self)  # the sync on start: at ready, or after this at the latest
         self._sync_start.setSingleShot(True)
         self._sync_start.setInterval(SYNC_START_LATEST_MS)
         self._sync_start.timeout.connect(self._start_sync)
+        self._deferred = IdleTimer(LOAD_DEFERRED_MS, self)
+        self._deferred.timeout.connect(lambda: self.ctx.tasks.run(load_deferred, name="load the services"))
         self._view_label = ""
         self._view_key = ""
         self._searching = False
@@ -315,9 +317,13 @@ class MainWindow(QMainWindow):
         # The daily verified backup (newest three kept), once the first paint is long done.
         QTimer.singleShot(BACKUP_DELAY_MS, self._daily_backup)
 
+    def _announce_ready(self) -> None:
+        self.ready.emit()
+        if not self._closed:  # a ready slot may have closed the window
+            self._sync_start.start(0)
+
     def _start_sync(self) -> None:
-        self._sync_start.stop()
-        if not self._sync_started and not self._closed:
+        if not self._sync_started:  # once: the fallback may have fired before ready
             self._sync_started = True
             self.sync.start_if_enabled()
 
@@ -500,10 +506,7 @@ class MainWindow(QMainWindow):
         if self._pending_show:
             self._pending_show = False
             self.show()
-        QTimer.singleShot(0, self.ready.emit)
-        QTimer.singleShot(0, self._start_sync)
-        self._deferred = IdleTimer(LOAD_DEFERRED_MS, self)
-        self._deferred.timeout.connect(lambda: self.ctx.tasks.run(load_deferred, name="load the services"))
+        QTimer.singleShot(0, self._announce_ready)
         self._deferred.start()
 
     def show_when_ready(self, fallback_ms: int = 3000) -> None:
@@ -735,6 +738,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self._closed = True
         self._sync_start.stop()
+        self._deferred.stop()
         self.sync.shutdown()
         self.downloads.shutdown()
         self.citeserver.stop()

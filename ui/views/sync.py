@@ -133,10 +133,9 @@ class SyncController(QObject):
             self.handle.cancel()
 
     def shutdown(self) -> None:
-        """The window closes: stop a sync in flight, and run none of its callbacks (the library
-        they would read may be closed by the time it stops)."""
-        if self.handle is not None:
-            self.handle.discard()
+        """The window closes: stop a sync in flight (the tasks' shutdown drops its callbacks)
+        and the periodic one, which would sync a library about to close."""
+        self.cancel()
         self.timer.stop()
 
     def user_sync(self) -> None:
