@@ -232,15 +232,21 @@ def make_citekey(
     if not taken(base):
         return base
     if family is not None:
-        used, folded = family(base), base.casefold()
-        for n in range(26 + 26**2 + 26**3):
-            if folded + _suffix(n) not in used:
-                return base + _suffix(n)
-    else:
-        for n in range(26 + 26**2 + 26**3):
-            key = base + _suffix(n)
-            if not taken(key):
-                return key
+        return free_key(base, family(base))
+    for n in range(26 + 26**2 + 26**3):
+        key = base + _suffix(n)
+        if not taken(key):
+            return key
+    raise BibtexError(f"no free citation key left for {base!r}; choose one with rekey")
+
+
+def free_key(base: str, used: Container[str]) -> str:
+    """The first of ``base``+a, +b, … +z, +aa … whose casefolded form is not in ``used`` (the
+    taken keys sharing ``base``, casefolded): what :func:`make_citekey` gives a taken base."""
+    folded = base.casefold()
+    for n in range(26 + 26**2 + 26**3):
+        if folded + _suffix(n) not in used:
+            return base + _suffix(n)
     raise BibtexError(f"no free citation key left for {base!r}; choose one with rekey")
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Boolean, Date, DateTime, Table, select, text, update
 from sqlalchemy.orm import Session
 
+from readinglist.bibtex.citekeys import free_key
 from readinglist.db.paperfields import META_COLUMNS, encode_meta
 from readinglist.db.schema import FeedAppearance, Paper, utcnow
 from readinglist.records import FeedItem, PaperMeta
@@ -63,24 +62,23 @@ def merged_update(old: dict[str, object], new: dict[str, object], *, fill_only: 
 class _TakenKeys:
     """Which citation keys are taken: the library's and those given out in this batch.
 
-    Key makers probe a base key, then base+"a", base+"b", ...: the first probe of a base reads
-    every library key starting with it in one range scan of the NOCASE unique index, and the
-    following probes are answered from that. The cost follows the batch, not the library.
-    Keys differing only in case count as the same key: biber and pybtex treat them so.
+    Key makers probe a base key, then base+"a", base+"b", ...: every library key starting
+    with a base (its family) comes from one range scan of the NOCASE unique index, and the
+    following probes are answered from that. :meth:`preload_families` makes those scans for a
+    whole batch's bases in one query per chunk; a base not preloaded gets its own scan. The
+    cost follows the batch, not the library. Keys differing only in case count as the same
+    key: biber and pybtex treat them so.
     """
 
     def __init__(self, session: Session) -> None:
         # The DB-API cursor of the session's own connection (same transaction).
         self.cursor = session.connection().connection.cursor()
-        self._sql = "SELECT citekey FROM papers WHERE citekey >= ? AND citekey < ?"
-        if session.get_bind().dialect.name == "postgresql":  # ICU's NOCASE orders otherwise
-            self._sql = (
-                'SELECT citekey FROM papers WHERE lower(citekey) COLLATE "C" >= %s '
-                'AND lower(citekey) COLLATE "C" < %s'
-            )
+        self._pg = session.get_bind().dialect.name == "postgresql"
+        # ICU's NOCASE orders otherwise on PostgreSQL: compare the folded key bytewise there.
+        self._col = 'lower(p.citekey) COLLATE "C"' if self._pg else "p.citekey"
         self.batch: set[str] = set()
-        self._base = ""
-        self._near: set[str] = set()
+        self._families: dict[str, set[str]] = {}  # casefolded base -> library keys starting with it
+        self._last = ""  # the base probed last
         self._asked: set[str] = set()  # keys looked up ahead (preload), casefolded
         self._held: set[str] = set()  # those of them the library has
 
@@ -91,6 +89,26 @@ class _TakenKeys:
         self._held.update(str(k).casefold() for k, _ in _lookup(session, "citekey", wanted))
         self._asked.update(k.casefold() for k in wanted)
 
+    def preload_families(self, bases: Iterable[str]) -> None:
+        """Read the families of these bases: one query per chunk, each base a range of the
+        index (a sync of 10,000 new papers made 10,000 scans before)."""
+        todo = sorted({b.casefold() for b in bases} - self._families.keys())
+        mark = "%s" if self._pg else "?"
+        for i in range(0, len(todo), _CHUNK):
+            chunk = todo[i : i + _CHUNK]
+            ranges = ",".join([f"({mark}, {mark})"] * len(chunk))
+            # Keys are ASCII ([A-Za-z0-9_:-]), all sorting below "\x7f".
+            args = [x for b in chunk for x in (b, b + "\x7f")]
+            self.cursor.execute(
+                f"WITH r(lo, hi) AS (VALUES {ranges}) SELECT r.lo, p.citekey FROM r "
+                f"JOIN papers p ON {self._col} >= r.lo AND {self._col} < r.hi",
+                args,
+            )
+            found: dict[str, set[str]] = {b: set() for b in chunk}
+            for lo, key in self.cursor.fetchall():
+                found[lo].add(str(key).casefold())
+            self._families.update(found)
+
     def __contains__(self, key: object) -> bool:
         k = str(key).casefold()
         if k in self.batch:
@@ -100,12 +118,16 @@ class _TakenKeys:
         return k in self._library_keys_from(k)
 
     def _library_keys_from(self, k: str) -> set[str]:
-        """The library's keys (casefolded) starting with ``k``, one range scan per new base."""
-        if not (self._base and k.startswith(self._base)):
-            # Keys are ASCII ([A-Za-z0-9_:-]), all sorting below "\x7f".
-            self.cursor.execute(self._sql, (k, k + "\x7f"))
-            self._base, self._near = k, {r[0].casefold() for r in self.cursor.fetchall()}
-        return self._near
+        """The library's keys (casefolded) starting with ``k``: a preloaded family, a family
+        that holds ``k``'s (a longer key starts with its base), or one range scan."""
+        fam = self._families.get(k)
+        if fam is None:
+            if self._last and k.startswith(self._last):  # base+"a", base+"b" … after base
+                return self._families[self._last]
+            self.preload_families([k])
+            fam = self._families[k]
+        self._last = k
+        return fam
 
     def family(self, base: str) -> Container[str]:
         """Every taken key (casefolded) that starts with ``base``: the library's, read by the
@@ -126,6 +148,14 @@ class _Either(Container[str]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._a or key in self._b
+
+
+def _never(_key: str) -> bool:
+    return False
+
+
+def _no_family(_base: str) -> Container[str]:
+    return ()
 
 
 def _usable_key(key: str) -> bool:
@@ -269,10 +299,13 @@ def upsert_papers(
     make_key: MakeKey,
     fill_only: bool = False,
     user_defaults: dict[str, object] | None = None,
+    new_columns: Sequence[dict[str, object]] | None = None,
 ) -> UpsertResult:
     """Insert new papers (with a fresh citation key) and update known ones from ``metas``.
 
-    ``user_defaults`` sets user columns on NEW papers only (e.g. ``saved=True`` for ``add``).
+    ``user_defaults`` sets user columns on NEW papers only (e.g. ``saved=True`` for ``add``);
+    ``new_columns``, one dict per meta, sets columns on the new paper that meta makes (a feed's
+    counts), and must give every meta the same columns.
     Runs inside the caller's change: captures what it updates, records what it creates, and
     marks both touched (so their search rows are rewritten at commit).
     """
@@ -294,6 +327,13 @@ def upsert_papers(
     taken.preload(
         session, (m.citekey for m, pid in zip(metas, existing, strict=True) if pid is None and m.citekey)
     )
+    # The keys new papers will be made from: their families are read in one go below.
+    bases = {
+        n: make_key(m, _never, _no_family)  # nothing taken: the base
+        for n, (m, pid) in enumerate(zip(metas, existing, strict=True))
+        if pid is None and not (m.citekey and _usable_key(m.citekey))
+    }
+    taken.preload_families(bases.values())
     inserts: list[dict[str, object]] = []
     insert_slots: list[int] = []
     updates: dict[int, dict[str, object]] = {}
@@ -310,12 +350,19 @@ def upsert_papers(
         cols = encode_meta(m, title_norm=norms[n])
         pid = existing[n]
         if pid is None:
-            wanted = m.citekey if m.citekey and _usable_key(m.citekey) and m.citekey not in taken else None
-            citekey = wanted or make_key(m, taken.__contains__, taken.family)
+            base = bases.get(n)
+            if base is not None:
+                citekey = base if base not in taken else free_key(base, taken.family(base))
+            elif m.citekey and m.citekey not in taken:  # usable: else it would have a base
+                citekey = m.citekey
+            else:
+                citekey = make_key(m, taken.__contains__, taken.family)
             taken.add(citekey)
             row = dict(cols, arxiv_id=m.arxiv_id, citekey=citekey, added_at=now, modified_at=now)
             if user_defaults:
                 row.update(user_defaults)
+            if new_columns is not None:
+                row.update(new_columns[n])
             inserts.append(row)
             insert_slots.append(n)
         else:
@@ -352,11 +399,51 @@ def _insert_papers(session: Session, rows: list[dict[str, object]]) -> list[int]
     chunk: a third of the time of ``INSERT ... RETURNING`` with its ordered batches, and the
     same on PostgreSQL, where ``papers`` is a view written through INSTEAD OF triggers.
     """
-    table = cast(Table, Paper.__table__)  # SQLAlchemy types it as any FromClause
-    session.execute(insert(table), rows)
+    _insert_rows(session, cast(Table, Paper.__table__), rows)
     keys = [str(r["citekey"]) for r in rows]
     by_key = {str(k).casefold(): int(pid) for k, pid in _lookup(session, "citekey", keys)}
     return [by_key[k.casefold()] for k in keys]
+
+
+def _insert_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, object]], tail: str = ""
+) -> None:
+    """``INSERT INTO table ... tail`` of rows with the same keys, on the DB-API cursor of the
+    session's connection (the same transaction), the columns' Python defaults filled in.
+
+    What SQLAlchemy's executemany does, without its per-row parameter processing: that was
+    half the cost of writing a synced paper. Values are converted as its SQLite types store
+    them (dates ISO, datetimes with microseconds, booleans 0/1); psycopg takes them as they are.
+    """
+    if not rows:
+        return
+    given = list(rows[0])
+    filled = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
+    defaults = [c.default.arg(None) if c.default.is_callable else c.default.arg for c in filled]  # type: ignore[union-attr]
+    names = given + [c.name for c in filled]
+    values: list[Sequence[object]] = [tuple(r[n] for n in given) + tuple(defaults) for r in rows]
+    if session.get_bind().dialect.name == "sqlite":
+        for i, name in enumerate(names):
+            store = _SQLITE_STORE.get(type(table.columns[name].type))
+            if store is None:
+                continue
+            memo: dict[object, object] = {None: None}  # a batch shares few dates and times
+            for n, row in enumerate(values):
+                v = row[i]
+                if v not in memo:
+                    memo[v] = store(v)
+                if not isinstance(row, list):
+                    row = values[n] = list(row)
+                row[i] = memo[v]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({_marks(session, len(names))}) {tail}"
+    session.connection().connection.cursor().executemany(sql, values)
+
+
+_SQLITE_STORE: dict[type, Callable[[Any], object]] = {
+    Date: lambda v: v.isoformat(),
+    DateTime: lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f"),
+    Boolean: int,
+}
 
 
 @dataclass
@@ -377,16 +464,25 @@ def ingest_feed_items(
     if not items:
         return FeedIngest(set(), set(), set())
     session = tx.session
-    up = upsert_papers(tx, [it.paper for it in items], make_key=make_key)
+    # A new paper's denormalized counts are this appearance's, written with the paper.
+    counts: list[dict[str, object]] = [
+        {"upvotes": it.upvotes, "num_comments": it.num_comments, "last_feed_date": day} for it in items
+    ]
+    up = upsert_papers(tx, [it.paper for it in items], make_key=make_key, new_columns=counts)
     pids = up.ids
-    before = {
-        pid: (upv, com)
-        for pid, upv, com in session.execute(
-            select(FeedAppearance.paper_id, FeedAppearance.upvotes, FeedAppearance.num_comments).where(
-                FeedAppearance.feed_date == day, FeedAppearance.paper_id.in_(pids)
+    known = sorted(set(pids) - up.new)  # a new paper has no appearances yet
+    before = (
+        {
+            pid: (upv, com)
+            for pid, upv, com in session.execute(
+                select(FeedAppearance.paper_id, FeedAppearance.upvotes, FeedAppearance.num_comments).where(
+                    FeedAppearance.feed_date == day, FeedAppearance.paper_id.in_(known)
+                )
             )
-        )
-    }
+        }
+        if known
+        else {}
+    )
     now = utcnow()
     rows = [
         {
@@ -400,29 +496,31 @@ def ingest_feed_items(
         }
         for pid, it in zip(pids, items, strict=True)
     ]
-    # The same upsert (ON CONFLICT ... DO UPDATE) on either engine: each day's row written once.
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(cast(Table, FeedAppearance.__table__))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["paper_id", "feed_date"],
-        set_={
-            "upvotes": stmt.excluded.upvotes,
-            "num_comments": stmt.excluded.num_comments,
-            "submitted_by": stmt.excluded.submitted_by,
-            "last_seen": stmt.excluded.last_seen,
-        },
+    # The same upsert on either engine: each day's row written once.
+    _insert_rows(
+        session,
+        cast(Table, FeedAppearance.__table__),
+        rows,
+        "ON CONFLICT (paper_id, feed_date) DO UPDATE SET upvotes = excluded.upvotes, "
+        "num_comments = excluded.num_comments, submitted_by = excluded.submitted_by, "
+        "last_seen = excluded.last_seen",
     )
-    session.execute(stmt, rows)
-    marks = ",".join(str(p) for p in set(pids))
-    session.execute(
-        text(
-            "UPDATE papers SET "
-            "upvotes = (SELECT max(upvotes) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
-            "num_comments = (SELECT max(num_comments) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
-            "last_feed_date = (SELECT max(feed_date) FROM feed_appearances fa WHERE fa.paper_id = papers.id) "
-            f"WHERE id IN ({marks})"
+    # Known papers (and a new one listed twice, whose last listing wins) take their counts
+    # from all their appearances.
+    seen: set[int] = set()
+    twice = {pid for pid in pids if pid in seen or seen.add(pid)}  # type: ignore[func-returns-value]
+    recount = set(known) | twice
+    marks = ",".join(str(p) for p in sorted(recount))
+    if recount:
+        session.execute(
+            text(
+                "UPDATE papers SET "
+                "upvotes = (SELECT max(upvotes) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
+                "num_comments = (SELECT max(num_comments) FROM feed_appearances fa WHERE fa.paper_id = papers.id), "
+                "last_feed_date = (SELECT max(feed_date) FROM feed_appearances fa WHERE fa.paper_id = papers.id) "
+                f"WHERE id IN ({marks})"
+            )
         )
-    )
     counts_changed = {
         pid
         for pid, it in zip(pids, items, strict=True)
