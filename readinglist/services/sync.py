@@ -17,7 +17,9 @@ from readinglist.services.library import Library
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 7
-AHEAD = 2  # days fetched while one is written; two requests at a time is polite to the host
+AHEAD = 2  # requests at a time while days are written: two is polite to the host
+WINDOW = 16  # days queued for fetching ahead of the one written
+GROUP_PAPERS = 2000  # at most this many papers per transaction (a cancel waits for one)
 
 
 def today_utc() -> dt.date:
@@ -50,28 +52,43 @@ def days_to_sync(
 
 
 def ingest_day(lib: Library, day: FeedDay) -> tuple[DaySyncReport, Changes]:
-    """Write one parsed day in a single transaction (not an undo step: the feed is not the
-    user's to undo, and undoing the user's own steps after a sync still works)."""
-    with lib.change(f"Sync {day.date.isoformat()}", undoable=False) as tx:
-        result = ingest.ingest_feed_items(tx, day.date, day.items, make_key=lib.make_citekey)
-        tx.session.merge(SyncedDay(feed_date=day.date, synced_at=utcnow(), papers=len(day.items)))
+    """Write one parsed day in a single transaction (see :func:`ingest_days`)."""
+    return ingest_days(lib, [day])[0]
+
+
+def ingest_days(lib: Library, days: Sequence[FeedDay]) -> list[tuple[DaySyncReport, Changes]]:
+    """Write parsed days in a single transaction, each day's report and changes in order.
+
+    Not an undo step: the feed is not the user's to undo, and undoing the user's own steps
+    after a sync still works. Days fetched together are written together: a commit (and the
+    WAL checkpoints that commits bring) costs as much as writing a day's fifty papers.
+    """
+    out: list[tuple[DaySyncReport, Changes]] = []
+    if not days:
+        return out
+    label = days[0].date.isoformat() + (f" to {days[-1].date.isoformat()}" if len(days) > 1 else "")
+    with lib.change(f"Sync {label}", undoable=False) as tx:
+        for day in days:
+            result = ingest.ingest_feed_items(tx, day.date, day.items, make_key=lib.make_citekey)
+            tx.session.merge(SyncedDay(feed_date=day.date, synced_at=utcnow(), papers=len(day.items)))
+            report = DaySyncReport(
+                date=day.date,
+                new=len(result.new),
+                updated=len(result.updated),
+                unchanged=len(result.unchanged),
+                skipped=day.skipped,
+            )
+            out.append((report, Changes(papers=frozenset(result.new | result.updated), feed=True)))
         tx.touched(feed=True)
-    report = DaySyncReport(
-        date=day.date,
-        new=len(result.new),
-        updated=len(result.updated),
-        unchanged=len(result.unchanged),
-        skipped=day.skipped,
-    )
-    changes = Changes(papers=frozenset(result.new | result.updated), feed=True)
-    return report, changes
+    return out
 
 
 class _Prefetch:
-    """Fetches the next :data:`AHEAD` days while the current one is written: on a real network
-    a day's request waits far longer than its write, so the waits overlap the writes instead of
-    adding up. Days are handed out in order; leaving stops the fetches still running (each
-    request checks the stop between chunks and retries) and waits for them."""
+    """Fetches the days ahead while the current ones are written: on a real network a day's
+    request waits far longer than its write, so the waits overlap the writes instead of adding
+    up. At most :data:`AHEAD` requests run at once; up to :data:`WINDOW` days are queued. Days
+    are handed out in order; leaving stops the fetches still running (each request checks the
+    stop between chunks and retries), drops those not started and waits for the rest."""
 
     def __init__(self, lib: Library, days: Sequence[dt.date], cancelled: Callable[[], bool] | None) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -89,11 +106,19 @@ class _Prefetch:
 
         return fetch_daily(self._lib.http, self._lib.endpoints.hf, day, cancelled=self._gone)
 
-    def get(self, n: int) -> FeedDay:
-        """Day ``n``'s feed (or the error its fetch raised), the next days' fetches started."""
-        for k in range(n, min(n + AHEAD + 1, len(self._days))):
+    def _queue(self, n: int) -> None:
+        for k in range(n, min(n + WINDOW, len(self._days))):
             if k not in self._futures:
                 self._futures[k] = self._pool.submit(self._fetch, self._days[k])
+
+    def ready(self, n: int) -> bool:
+        """Whether day ``n``'s fetch has finished (so :meth:`get` will not wait)."""
+        future = self._futures.get(n)
+        return future is not None and future.done()
+
+    def get(self, n: int) -> FeedDay:
+        """Day ``n``'s feed (or the error its fetch raised), the next days' fetches queued."""
+        self._queue(n)
         return self._futures.pop(n).result()
 
     def __enter__(self) -> _Prefetch:
@@ -113,33 +138,58 @@ def sync_days(
     after_day: Callable[[FeedDay, Changes], object] | None = None,
 ) -> SyncReport:
     """Fetch and ingest each day. A network failure stops the run (the host is unreachable);
-    a malformed day is reported and the next one is tried. Finished days stay written."""
+    a malformed day is reported and the next one is tried. Finished days stay written.
+
+    Days already fetched when one is written go into the same transaction (up to
+    :data:`GROUP_PAPERS` papers): a back-fill of hundreds of days writes a few thousand papers
+    per commit, a morning's sync over a slow network one or two days. No transaction waits
+    for the network.
+    """
     reports: list[DaySyncReport] = []
-    newest_ok: dt.date | None = None
+    n = 0
+    failed = False
     with _Prefetch(lib, days, cancelled) as ahead:
-        for n, day in enumerate(days):
+        while n < len(days) and not failed:
             if cancelled is not None and cancelled():
                 raise Cancelled("sync cancelled; the days already synced are kept")
-            if progress:
-                progress(Progress(n, len(days), f"Syncing Daily Papers of {day.isoformat()}"))
-            try:
-                feed = ahead.get(n)
-            except NetworkError as exc:
-                reports.append(DaySyncReport(date=day, error=str(exc)))
-                for rest in days[n + 1 :]:
-                    reports.append(
+            group: list[FeedDay] = []
+            slots: list[DaySyncReport | FeedDay] = []  # this round's days, in order
+            papers = 0
+            while n < len(days) and (not slots or (ahead.ready(n) and papers < GROUP_PAPERS)):
+                day = days[n]
+                if progress:
+                    progress(Progress(n, len(days), f"Syncing Daily Papers of {day.isoformat()}"))
+                n += 1
+                try:
+                    feed = ahead.get(n - 1)
+                except NetworkError as exc:
+                    slots.append(DaySyncReport(date=day, error=str(exc)))
+                    slots.extend(
                         DaySyncReport(date=rest, error=f"not tried after the failure on {day.isoformat()}")
+                        for rest in days[n:]
                     )
-                break
-            except FeedFormatError as exc:
-                reports.append(DaySyncReport(date=day, error=str(exc)))
-                continue
-            report, changes = ingest_day(lib, feed)
-            if after_day is not None:
-                after_day(feed, changes)
-            reports.append(report)
-            if all(r.error is None for r in reports):
-                newest_ok = day
+                    failed = True
+                    break
+                except FeedFormatError as exc:
+                    slots.append(DaySyncReport(date=day, error=str(exc)))
+                    continue
+                group.append(feed)
+                slots.append(feed)
+                papers += len(feed.items)
+            written = iter(ingest_days(lib, group))
+            for slot in slots:
+                if isinstance(slot, DaySyncReport):
+                    reports.append(slot)
+                    continue
+                report, changes = next(written)
+                if after_day is not None:
+                    after_day(slot, changes)
+                reports.append(report)
+    newest_ok: dt.date | None = None  # the last day of the unbroken run of synced days
+    for r in reports:
+        if r.error is not None:
+            break
+        newest_ok = r.date
     if newest_ok is not None:
         _advance_last_sync(lib, newest_ok)
     auto = 0
@@ -150,10 +200,12 @@ def sync_days(
         auto = autotag.after_sync(lib, fresh)  # one undo step; a no-op unless the setting is on
     if progress:
         synced = sum(r.error is None for r in reports)
-        ok = synced == len(reports)
+        done = synced == len(days)
         # a stopped sync leaves the bar where it stopped, not full
         progress(
-            Progress(synced if not ok else len(days), len(days), "Sync finished" if ok else "Sync stopped")
+            Progress(
+                synced if not done else len(days), len(days), "Sync finished" if done else "Sync stopped"
+            )
         )
     return SyncReport(tuple(reports), auto_tagged=auto)
 

@@ -178,3 +178,120 @@ def test_search_finds_synced_papers(served_lib: Library) -> None:
     sync.sync_days(served_lib, [D31])
     hits = served_lib.search("contrastive retrieval")
     assert hits and hits[0].paper_id == served_lib.resolve("2405.20204")
+
+
+def _first_day_waits_for_the_rest(monkeypatch: pytest.MonkeyPatch, days: list[dt.date]) -> None:
+    """Make day 0's fetch finish after every other day's: they are all ready when it is."""
+    import threading
+
+    others = threading.Semaphore(0)
+    fetch = sync._Prefetch._fetch
+
+    def ordered(self: sync._Prefetch, day: dt.date) -> object:
+        if day != days[0]:
+            try:
+                return fetch(self, day)
+            finally:
+                others.release()
+        for _ in days[1:]:
+            assert others.acquire(timeout=10)
+        return fetch(self, day)
+
+    monkeypatch.setattr(sync._Prefetch, "_fetch", ordered)
+
+
+def test_days_fetched_together_are_written_in_one_transaction(
+    served_lib: Library, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [D30, D31, dt.date(2024, 6, 27), dt.date(2024, 6, 28)]
+    _first_day_waits_for_the_rest(monkeypatch, days)
+    groups: list[list[dt.date]] = []
+    ingest_days = sync.ingest_days
+
+    def spy(lib: Library, group: list[object]) -> object:
+        groups.append([d.date for d in group])  # type: ignore[attr-defined]
+        return ingest_days(lib, group)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync, "ingest_days", spy)
+    seen: list[dt.date] = []
+    report = sync.sync_days(served_lib, days, after_day=lambda feed, _changes: seen.append(feed.date))
+    assert groups == [days]
+    assert seen == days  # each day's hook, in order, after the commit
+    assert report.ok and [d.date for d in report.days] == days
+    assert [(d.new, d.updated) for d in report.days[:2]] == [(4, 0), (5, 1)]  # as written one by one
+    assert report.days[3].new == 0  # a day the host has nothing for
+    row = served_lib.get(served_lib.resolve("2405.19107"))  # on both days of the group
+    assert row.feed_dates == (D30, D31) and row.upvotes == 17
+    assert served_lib.setting("last_sync") == "2024-06-28"
+
+
+def test_a_group_writes_the_same_library_as_one_day_at_a_time(
+    fixture_server: FixtureServer, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    days = [D30, D31, dt.date(2024, 6, 27)]
+    snapshots = []
+    for name, group in (("grouped", True), ("one by one", False)):
+        lib = Library.open(Path(str(tmp_path)) / name, fixture_server.endpoints())  # type: ignore[arg-type]
+        try:
+            if group:
+                with monkeypatch.context() as m:
+                    _first_day_waits_for_the_rest(m, days)
+                    sync.sync_days(lib, days)
+            else:
+                for day in days:
+                    sync.sync_days(lib, [day])
+            con = sqlite3.connect(lib.db_path)
+            counts = con.execute(
+                "SELECT arxiv_id, upvotes, num_comments, last_feed_date, citekey FROM papers ORDER BY 1"
+            ).fetchall()
+            con.close()
+            snapshots.append((snapshot(lib), counts))
+        finally:
+            lib.close()
+    assert snapshots[0] == snapshots[1]
+    assert run_check_ok(fixture_server, tmp_path)
+
+
+def run_check_ok(fixture_server: FixtureServer, tmp_path: object) -> bool:
+    from pathlib import Path
+
+    lib = Library.open(Path(str(tmp_path)) / "grouped", fixture_server.endpoints())  # type: ignore[arg-type]
+    try:
+        return run_check(lib).ok
+    finally:
+        lib.close()
+
+
+def test_a_malformed_day_inside_a_group_is_reported_in_its_place(
+    served_lib: Library, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [D30, D31, dt.date(2024, 6, 27)]
+    fixture_server.days["2024-05-31"] = b'{"error": "not a list"}'
+    _first_day_waits_for_the_rest(monkeypatch, days)
+    report = sync.sync_days(served_lib, days)
+    assert [d.date for d in report.days] == days
+    assert report.days[0].new == 4 and report.days[1].error and report.days[2].error is None
+    assert served_lib.setting("last_sync") == "2024-05-30"  # not past the failed day
+    assert run_check(served_lib).ok
+
+
+def test_a_new_paper_listed_twice_in_a_day_keeps_its_last_listing(blib: Library) -> None:
+    """On either back end: the counts written with a new paper, the recount of known ones."""
+    from readinglist.records import FeedDay, FeedItem, PaperMeta
+
+    meta = PaperMeta(title="Twice in one feed", authors=("Zoë Ng",), arxiv_id="2601.00001")
+    other = PaperMeta(title="Listed once in the feed", authors=("Ana Ruiz",), arxiv_id="2601.00002")
+    first = FeedDay(D30, (FeedItem(meta, D30, 50, 3), FeedItem(other, D30, 7, 1), FeedItem(meta, D30, 20, 4)))
+    second = FeedDay(D31, (FeedItem(other, D31, 9, 0),))
+    [(report, changes), (report2, _)] = sync.ingest_days(blib, [first, second])
+    twice, once = blib.resolve("2601.00001"), blib.resolve("2601.00002")
+    assert report.new == 2 and changes.papers == {twice, once}
+    assert (report2.new, report2.updated) == (0, 1)
+    a, b = blib.get(twice), blib.get(once)
+    # the day's row holds the last listing; a paper's counts are the highest of its rows
+    assert (a.upvotes, a.num_comments, a.feed_dates) == (20, 4, (D30,))
+    assert (b.upvotes, b.num_comments, b.feed_dates) == (9, 1, (D30, D31))
+    assert a.citekey and b.citekey and a.citekey.casefold() != b.citekey.casefold()
+    assert run_check(blib).ok
