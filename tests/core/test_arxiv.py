@@ -22,6 +22,7 @@ from readinglist.sources.arxiv import (
     ArxivClient,
     ArxivFeed,
     abs_url,
+    collapse_whitespace,
     format_id,
     is_arxiv_id,
     parse_feed,
@@ -156,6 +157,17 @@ def test_parse_id_rejects(text: str, why: str) -> None:
     assert "expected e.g. 2405.20204 or hep-th/9901001" in message
     assert why in message
     assert not is_arxiv_id(text)
+
+
+def test_collapse_whitespace_is_the_whitespace_pattern_over_every_code_point() -> None:
+    """It splits instead of using re.sub: the two must agree on what whitespace is."""
+    import re
+    import sys
+
+    pattern = re.compile(r"\s+")
+    for cp in range(sys.maxunicode + 1):
+        text = f" a{chr(cp)}\n b {chr(cp)}"
+        assert collapse_whitespace(text) == pattern.sub(" ", text).strip(), hex(cp)
 
 
 def test_format_and_urls() -> None:
