@@ -156,13 +156,23 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
             f"this library was written by a newer readinglist (schema {rev}); "
             "upgrade readinglist to open it. Nothing was changed."
         )
+    if rev is None:
+        from readinglist.db import template
+
+        if template.create(db_path):  # a new file: the migrations' result in one script
+            return None
     backup = None
     if rev is not None:
         backup = str(backup_database(db_path, backups_dir, reason=f"before-upgrade-{rev}"))
+    run_migrations(engine)
+    return backup
+
+
+def run_migrations(engine: Engine) -> None:
+    """Every migration the database lacks, by Alembic."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), "head")
-    return backup
 
 
 def checkpoint(engine: Engine, mode: str = "PASSIVE") -> None:

@@ -79,6 +79,7 @@ class Library:
         self._member: str | None = None  # who is working; looked up when first needed
         self.on_change: list[Callable[[Changes], None]] = []
         self.read_only = False
+        self.made_now = False
         self.read_only_reason = ""
         self._lock: OpenLock | None = None
         self.notices: list[
@@ -149,8 +150,10 @@ class Library:
             self._upgrade()  # a server: every read goes through SQLAlchemy sessions
             self._clear_debris()
             return
+        self.made_now = not self.db_path.exists()  # this process makes the library
         health.check_at_open(self.db_path)
-        current = dbengine.current_revision(self.db_path) == dbengine.HEAD_REVISION
+        revision = dbengine.current_revision(self.db_path)
+        current = revision == dbengine.HEAD_REVISION
         if self.read_only:
             if not current:
                 raise StorageError(
@@ -161,7 +164,11 @@ class Library:
             return
         self._raw = RawConnections(self.db_path)
         if not current:  # else the engine and the unit of work wait for the first change
-            self._upgrade()
+            from readinglist.db import template
+
+            # A new file gets the newest schema in one script, before any engine exists.
+            if revision is not None or not template.create(self.db_path):
+                self._upgrade()
         self._clear_debris()
 
     def _upgrade(self) -> None:
