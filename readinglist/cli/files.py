@@ -72,6 +72,23 @@ def cmd_download(lib: Library, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# A big import lists a few papers and counts the rest: ten thousand lines would scroll its
+# problems (said last) out of sight. ``--format json`` lists every paper.
+LISTED_IN_FULL = 50
+LISTED_OF_MORE = 20
+
+
+def _shown(ids: list[int]) -> list[int]:
+    return ids if len(ids) <= LISTED_IN_FULL else ids[:LISTED_OF_MORE]
+
+
+def _say_more(ids: list[int], what: str) -> None:
+    if len(ids) > LISTED_IN_FULL:
+        message(
+            f"… and {len(ids) - LISTED_OF_MORE:,} more {what} ({len(ids):,} in all; --format json lists them)"
+        )
+
+
 def cmd_import(lib: Library, args: argparse.Namespace) -> int:
     from readinglist.services.importer import import_files
 
@@ -80,13 +97,15 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
         emit_json({"added": [r.to_json() for r in lib.get_many(report.added)],
                    "merged": [r.to_json() for r in lib.get_many(report.merged)], "problems": report.problems,
                    "aliases": report.aliases})  # fmt: skip
-    for r in lib.get_many(report.added):
+    for r in lib.get_many(_shown(report.added)):
         message(
             f"added {r.citekey}: {r.title}"
             + ("  (please review: identified from the PDF only)" if r.needs_review else "")
         )
-    for r in lib.get_many(report.merged):
+    _say_more(report.added, "added")
+    for r in lib.get_many(_shown(report.merged)):
         message(f"merged into {r.citekey}: {r.title}")
+    _say_more(report.merged, "merged")
     for a in report.aliases:
         message(f"kept key {a}")
     for p in report.problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,39 @@ def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
         cli("--debug", "show", "2405.20204")
 
 
+def test_the_command_that_makes_a_library_leaves_its_first_backup_to_the_next(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    daily = library_dir / "backups"
+    assert cli("sync", "--date", "2024-05-31")[0] == 0  # makes the library
+    assert not list(daily.glob("library-*-daily.sqlite3"))
+    assert cli("tag", "2405.20204", "clip")[0] == 0
+    [backup] = daily.glob("library-*-daily.sqlite3")
+    con = sqlite3.connect(backup)
+    assert con.execute("SELECT count(*) FROM papers").fetchone()[0] == 6  # the first command's papers
+    con.close()
+
+
 def test_a_changing_command_takes_the_daily_backup_once(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("sync", "--date", "2024-05-31")[0] == 0
     assert cli("save", "2405.20204")[0] == 0
     assert cli("list")[0] == 0
     backups = list((library_dir / "backups").glob("library-*-daily.sqlite3"))
     assert len(backups) == 1
+
+
+def test_a_big_import_lists_a_few_papers_and_counts_the_rest(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bib = tmp_path / "many.bib"
+    bib.write_text(
+        "".join(
+            f"@article{{key{n},\n  title = {{Paper number {n} about sparse attention}},\n"
+            f"  author = {{Ng, Zoë}},\n  year = {{2024}},\n}}\n\n"
+            for n in range(60)
+        ),
+        encoding="utf-8",
+    )
+    code, _out, err = cli("import", str(bib))
+    assert code == 0
+    listed = [line for line in err.splitlines() if line.startswith("added ")]
+    assert listed[0] == "added key0: Paper number 0 about sparse attention" and len(listed) == 20
+    assert "… and 40 more added (60 in all; --format json lists them)" in err
+    code, out, _err = cli("import", str(bib), "--format", "json")
+    assert code == 0 and len(json.loads(out)["merged"]) == 60  # every paper, again
