@@ -294,6 +294,9 @@ def decode_latex(value: str) -> str:
     """BibTeX field value to plain Unicode: accent macros and escapes decoded, grouping braces
     dropped, ``$math$`` kept as written. Values without TeX are returned untouched (fast path).
     """
-    if "\\" not in value and "{" not in value and "}" not in value and "~" not in value:
-        return value
+    if "\\" not in value:
+        if "{" not in value and "}" not in value and "~" not in value:
+            return value
+        if "$" not in value:  # only grouping braces and ties: what _DECODE makes of them
+            return value.replace("{", "").replace("}", "").replace("~", " ")
     return _DECODE.sub(_decode_cached, value)

@@ -163,3 +163,11 @@ def test_decode_is_fast_on_plain_values() -> None:
     for value in values:
         decode_latex(value)
     assert time.perf_counter() - start < 0.5
+
+
+@given(st.text(alphabet="{}~$ab \\'\"", max_size=24))
+def test_decode_latex_fast_paths_agree_with_the_tokenizer(value: str) -> None:
+    """Values without a backslash skip the tokenizer: the result must be the same."""
+    from readinglist.bibtex import latex
+
+    assert latex.decode_latex(value) == latex._DECODE.sub(latex._decode_cached, value)
