@@ -156,12 +156,7 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path) -> str | None:
             f"this library was written by a newer readinglist (schema {rev}); "
             "upgrade readinglist to open it. Nothing was changed."
         )
-    if rev is None:
-        from readinglist.db import template
-
-        if template.create(db_path):  # a new file: the migrations' result in one script
-            return None
-    backup = None
+    backup = None  # (a file with no schema at all got db/template.py's script before this)
     if rev is not None:
         backup = str(backup_database(db_path, backups_dir, reason=f"before-upgrade-{rev}"))
     run_migrations(engine)

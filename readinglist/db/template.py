@@ -7,8 +7,8 @@ verbatim, ``ALTER TABLE`` edits included) and the rows the migrations write. A t
 it from a migrated library and compares; regenerate it with
 ``python -m readinglist.db.template`` after adding a migration.
 
-The script is used only for a file with no schema at all; anything else goes through
-Alembic (``engine.upgrade``).
+The library uses the script only for a file with no schema at all, before it makes an
+engine; anything else goes through Alembic (``engine.upgrade``).
 """
 
 from __future__ import annotations
