@@ -143,22 +143,27 @@ def entry_for(key: str, meta: Meta, *, include_abstract: bool = False) -> str:
     if month and 1 <= month <= 12:
         fields.append(("month", MONTHS[month - 1]))  # the bare macro: braced names make biber WARN
     derived: set[str] = set()
+    eprint = encode_url(meta.arxiv_id) if meta.arxiv_id else ""
+    # An id that encodes as itself is safe inside the links made from it: no second encoding.
+    plain_id = eprint == meta.arxiv_id
     doi = meta.doi
-    if not doi and meta.arxiv_id and not meta.entry_type:
-        doi = f"10.48550/arXiv.{meta.arxiv_id}"
-        derived.add("doi")
     if doi:
         fields.append(("doi", "{" + encode_url(doi) + "}"))
+    elif meta.arxiv_id and not meta.entry_type:
+        doi = f"10.48550/arXiv.{meta.arxiv_id}"
+        derived.add("doi")
+        fields.append(("doi", "{" + (doi if plain_id else encode_url(doi)) + "}"))
     if meta.arxiv_id:
-        fields.append(("eprint", "{" + encode_url(meta.arxiv_id) + "}"))
+        fields.append(("eprint", "{" + eprint + "}"))
         fields.append(("archiveprefix", "{arXiv}"))
         if meta.primary_category:
             fields.append(("primaryclass", "{" + encode_text(meta.primary_category) + "}"))
-    url = meta.url or (f"https://arxiv.org/abs/{meta.arxiv_id}" if meta.arxiv_id else None)
-    if url and not meta.url:
+    if meta.url:
+        fields.append(("url", "{" + encode_url(meta.url) + "}"))
+    elif meta.arxiv_id:
+        url = f"https://arxiv.org/abs/{meta.arxiv_id}"
         derived.add("url")
-    if url:
-        fields.append(("url", "{" + encode_url(url) + "}"))
+        fields.append(("url", "{" + (url if plain_id else encode_url(url)) + "}"))
     if include_abstract and meta.abstract.strip():
         fields.append(("abstract", "{" + encode_text(meta.abstract) + "}"))
     if meta.bib_source and isinstance(meta, PaperMeta):

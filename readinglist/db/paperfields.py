@@ -44,7 +44,16 @@ def _datetime(v: object) -> dt.datetime | None:
 
 
 def _json_list(v: object) -> tuple[Any, ...]:
-    return tuple(json.loads(v)) if v else ()  # type: ignore[arg-type]
+    if not v:
+        return ()
+    if isinstance(v, str) and v.startswith('["') and v.endswith('"]') and "\\" not in v:
+        # A list of strings as json.dumps writes it, no escapes: split where its items meet, a
+        # quarter of json.loads's cost (an export reads 100k author lists). Each item has
+        # exactly its two quotes, or the text is not of that form and JSON reads it.
+        items = v[2:-2].split('", "')
+        if v.count('"') == 2 * len(items):
+            return tuple(items)
+    return tuple(json.loads(v))  # type: ignore[arg-type]
 
 
 def _json_any(v: object) -> Any:

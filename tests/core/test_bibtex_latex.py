@@ -171,3 +171,22 @@ def test_decode_latex_fast_paths_agree_with_the_tokenizer(value: str) -> None:
     from readinglist.bibtex import latex
 
     assert latex.decode_latex(value) == latex._DECODE.sub(latex._decode_cached, value)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30))
+def test_inner_capital_check_agrees_with_the_protect_hint(value: str) -> None:
+    """encode_title's fast path asks the cheaper question; on ASCII it must answer the same."""
+    from readinglist.bibtex import latex
+
+    assert latex._has_inner_capital(value) == bool(latex._PROTECT_HINT.search(value))
+
+
+@pytest.mark.parametrize(
+    ("title", "found"),
+    [("A plain title", False), ("Title Case Words", False), ("ABC", True), ("iPhone", True),
+     ("U.S. law", True), ("x'Y", True), ("3D", True), ("A", False), ("a -B", False)],
+)  # fmt: skip
+def test_inner_capital_examples(title: str, found: bool) -> None:
+    from readinglist.bibtex import latex
+
+    assert latex._has_inner_capital(title) is found

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pybtex.richtext import Text
 
 from readinglist.bibtex import decode_latex, entry_for, parse_bibtex, write_bibtex
-from readinglist.bibtex.writer import bibtex_name
+from readinglist.bibtex.writer import bibtex_name, encode_url
 from readinglist.errors import BibtexError
 from readinglist.records import PaperMeta
 
@@ -160,6 +160,17 @@ def test_urls_stay_usable() -> None:
     (entry,) = parse_bibtex(text).entries
     assert entry.meta.url == "https://example.org/a%20b#frag%7Bx%7D"
     assert entry.meta.doi == "10.1000/a%b"
+
+
+@pytest.mark.parametrize(
+    "arxiv_id", ["2401.00001", "2401.00001v2", "hep-th/9901001", "2401 {x}\\y", "2401.é1"]
+)
+def test_links_made_from_an_arxiv_id_are_encoded_like_any_link(arxiv_id: str) -> None:
+    """The DOI and URL derived from an id skip a second encoding only when the id needs none."""
+    text = entry_for("k", PaperMeta(title="T", arxiv_id=arxiv_id))
+    assert f"  eprint = {{{encode_url(arxiv_id)}}},\n" in text
+    assert f"  doi = {{{encode_url('10.48550/arXiv.' + arxiv_id)}}},\n" in text
+    assert f"  url = {{{encode_url('https://arxiv.org/abs/' + arxiv_id)}}},\n" in text
 
 
 def test_injection_title_is_literal() -> None:
