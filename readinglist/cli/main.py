@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
+    from readinglist.services.library import Library
+
 COMMAND_MODULES = (
     "papers", "sync", "files", "citations", "maintenance", "annotations", "discovery", "history", "interop",
     "recovery", "lab", "recommend",
@@ -147,6 +149,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _daily_backup(lib: Library) -> None:
+    """The day's backup (verified, newest three kept), taken before the day's first changing
+    command runs: it holds the library as the day found it, never a half-judged change of this
+    command, and costs little ahead of a big import. A library this command makes has nothing
+    to back up yet. A failure warns and the command goes on: its changes can still be undone."""
+    try:
+        lib.maybe_daily_backup()
+    except ReadingListError as exc:
+        print(f"warning: the daily backup failed ({exc}); going on without it", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
@@ -160,20 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             lib = Library.open(resolve_library_dir(args.library), database_url=args.database_url)
             for notice in lib.notices:
                 print(f"note: {notice}", file=sys.stderr)
+        changes = lib is not None and not getattr(args, "readonly", False)
+        if changes and lib is not None and not lib.made_now:
+            _daily_backup(lib)
         code = int(args.func(lib, args) or 0)
-        if lib is not None and not getattr(args, "readonly", False):
+        if changes and lib is not None:
             _refresh_autoexports(lib)
-            try:
-                # Verified, newest three kept; a no-op after the first of the day. A library
-                # this command made holds only what it read from the user's own files: its
-                # first backup is the next command's (0.5 s after an import of 10k entries).
-                if not lib.made_now:
-                    lib.maybe_daily_backup()
-            except ReadingListError as exc:  # the command's own change is committed already
-                print(
-                    f"warning: the daily backup failed ({exc}); the command's changes are saved",
-                    file=sys.stderr,
-                )
         return code
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)

@@ -92,7 +92,9 @@ def test_debug_shows_the_traceback(cli) -> None:  # type: ignore[no-untyped-def]
         cli("--debug", "show", "2405.20204")
 
 
-def test_the_command_that_makes_a_library_leaves_its_first_backup_to_the_next(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_daily_backup_holds_the_library_as_the_day_found_it(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The command that makes a library has nothing to back up; the next changing command backs
+    up the library before it changes it."""
     daily = library_dir / "backups"
     assert cli("sync", "--date", "2024-05-31")[0] == 0  # makes the library
     assert not list(daily.glob("library-*-daily.sqlite3"))
@@ -100,7 +102,33 @@ def test_the_command_that_makes_a_library_leaves_its_first_backup_to_the_next(cl
     [backup] = daily.glob("library-*-daily.sqlite3")
     con = sqlite3.connect(backup)
     assert con.execute("SELECT count(*) FROM papers").fetchone()[0] == 6  # the first command's papers
+    assert con.execute("SELECT count(*) FROM paper_tags").fetchone()[0] == 0  # not yet the tag
     con.close()
+    live = sqlite3.connect(library_dir / "library.sqlite3")
+    assert live.execute("SELECT count(*) FROM paper_tags").fetchone()[0] == 1
+    live.close()
+
+
+def test_a_failed_daily_backup_warns_and_the_command_goes_on(
+    cli, library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from readinglist.errors import StorageError
+    from readinglist.services.library import Library
+
+    assert cli("sync", "--date", "2024-05-31")[0] == 0
+
+    def full_disk(self: Library, reason: str = "manual") -> Path:  # root ignores permissions here
+        raise StorageError("no space left on device")
+
+    monkeypatch.setattr(Library, "backup", full_disk)
+    code, _out, err = cli("tag", "2405.20204", "clip")
+    assert code == 0 and "the daily backup failed" in err
+    live = sqlite3.connect(library_dir / "library.sqlite3")
+    assert live.execute("SELECT count(*) FROM paper_tags").fetchone()[0] == 1
+    live.close()
+    monkeypatch.undo()  # the disk has room again: the next changing command takes the day's backup
+    assert cli("tag", "2405.20204", "vision")[0] == 0
+    assert len(list((library_dir / "backups").glob("library-*-daily.sqlite3"))) == 1
 
 
 def test_a_changing_command_takes_the_daily_backup_once(cli, library_dir: Path) -> None:  # type: ignore[no-untyped-def]
