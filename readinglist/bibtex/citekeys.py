@@ -109,6 +109,7 @@ def _plain(text: str) -> str:
     return decode_latex(text) if "\\" in text or "{" in text else text
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same authors sign many papers of a feed or a .bib
 def last_name(name: str) -> str:
     """The folded, lower-case last name (with particles) of one author, "" when it has none."""
     name = _plain(name).strip()
