@@ -190,3 +190,27 @@ def test_inner_capital_examples(title: str, found: bool) -> None:
     from readinglist.bibtex import latex
 
     assert latex._has_inner_capital(title) is found
+
+
+# The decoding regex as it was before its branches were made to start with literals (for speed):
+# the two must find the same tokens.
+_REFERENCE_DECODE = (
+    r"(?P<math>\$[^$]*\$)"
+    r"|\\(?P<acc>['`^\"~=.])\s*(?:\{\s*(?P<b1>BASE)\s*\}|(?P<b2>BASE))"
+    r"|\\(?P<lacc>[cvuHrdbk])(?![A-Za-z])\s*(?:\{\s*(?P<b3>BASE)\s*\}|(?<=\s)(?P<b4>[A-Za-z]))"
+    r"|\\(?P<word>[A-Za-z]+)\s*"
+    r"|\\(?P<sym>[^A-Za-z]?)"
+    r"|[{}~]"
+)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="{}~$\\'\"`^=.cvuHij aAbZ&%_#,-\n", max_size=30))
+def test_the_decoding_regex_finds_the_same_tokens_as_before(value: str) -> None:
+    from readinglist.bibtex import latex
+
+    reference = re.compile(_REFERENCE_DECODE.replace("BASE", latex._BASE))
+    assert [m.group() for m in latex._DECODE.finditer(value)] == [
+        m.group() for m in reference.finditer(value)
+    ]
+    assert latex._DECODE.sub(latex._decode_token, value) == reference.sub(latex._decode_token, value)
