@@ -10,6 +10,10 @@ _FOLD = str.maketrans(
 )
 
 
+_TEX_WORD = re.compile(r"\\[a-zA-Z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def fold_letters(text: str) -> str:
     """Replace letters that have no accent decomposition (ł, ø, ß, æ, ...) by plain ones."""
     return text.translate(_FOLD)
@@ -26,12 +30,12 @@ def normalize_title(title: str) -> str:
         from readinglist.bibtex.latex import decode_latex
 
         title = decode_latex(title)
-    s = re.sub(r"\\[a-zA-Z]+", " ", title).replace("{", "").replace("}", "").replace("$", " ")
+    s = _TEX_WORD.sub(" ", title) if "\\" in title else title
+    s = s.replace("{", "").replace("}", "").replace("$", " ")
     if not s.isascii():  # most titles are ASCII: skip the per-character accent strip
         s = unicodedata.normalize("NFKD", s.translate(_FOLD))
         s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = s.casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", s).split())
+    return " ".join(_NOT_WORD.sub(" ", s.casefold()).split())
 
 
 def collapse_ws(s: str) -> str:
