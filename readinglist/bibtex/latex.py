@@ -101,7 +101,7 @@ _MATH_FORBIDDEN = (
 _MATH_FORBIDDEN_NAMES = frozenset({"let", "futurelet"})  # not as substrings: \bullet is fine
 _PROTECT_HINT = re.compile(r"[A-Za-z0-9.'][A-Z]|[^\x00-\x7f]")
 # The ASCII half of _PROTECT_HINT, found from the capital back: the regex engine then only
-# stops at capitals, a third of the cost on a typical title.
+# stops at capitals (under half the cost on a title).
 _INNER_CAPITAL = re.compile(r"[A-Z](?<=[A-Za-z0-9.'][A-Z])")
 _WORD = re.compile(r"\S+")
 

@@ -151,8 +151,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _daily_backup(lib: Library) -> None:
     """The day's backup (verified, newest three kept), taken before the day's first changing
-    command runs: it holds the library as the day found it, never a half-judged change of this
-    command, and costs little ahead of a big import. A library this command makes has nothing
+    command runs: it holds the library as the day found it, not what this command is about to
+    change, and costs little ahead of a big import. A library this command makes has nothing
     to back up yet. A failure warns and the command goes on: its changes can still be undone."""
     try:
         lib.maybe_daily_backup()
@@ -173,12 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             lib = Library.open(resolve_library_dir(args.library), database_url=args.database_url)
             for notice in lib.notices:
                 print(f"note: {notice}", file=sys.stderr)
-        changes = lib is not None and not getattr(args, "readonly", False)
-        if changes and lib is not None and not lib.made_now:
-            _daily_backup(lib)
+        changing = lib if lib is not None and not getattr(args, "readonly", False) else None
+        if changing is not None and not changing.made_now:
+            _daily_backup(changing)
         code = int(args.func(lib, args) or 0)
-        if changes and lib is not None:
-            _refresh_autoexports(lib)
+        if changing is not None:
+            _refresh_autoexports(changing)
         return code
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)
