@@ -202,7 +202,7 @@ def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, s
             if meta is not None:
                 out[pid] = entry_for(key, _with_aliases(key, meta, links.get(pid, [])))
         else:
-            out[pid] = entry_for(key, BibRecord(*row[:-1]))
+            out[pid] = entry_for(key, BibRecord._make((*row[:-1], "", None)))  # no abstract, no source
     return out
 
 
