@@ -119,7 +119,7 @@ def display_name(raw: str) -> str:
 
 
 def normalize_arxiv(candidate: str) -> tuple[str, int | None] | None:
-    from readinglist.sources.arxiv import parse_id
+    from readinglist.sources.arxiv_ids import parse_id
 
     try:
         return parse_id(candidate)

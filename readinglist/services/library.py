@@ -313,7 +313,7 @@ class Library:
                 ):
                     raise NotFoundError(f"no paper {ident} in the library")
             return int(ident[1:])
-        from readinglist.sources.arxiv import parse_id
+        from readinglist.sources.arxiv_ids import parse_id
 
         with self._reads() as s:
             try:

@@ -229,7 +229,8 @@ def upsert(
 
 def add(lib: Library, idents: Sequence[str], *, cancelled: Callable[[], bool] | None = None) -> list[int]:
     """Fetch arXiv metadata for ids/URLs and save the papers. Returns their ids."""
-    from readinglist.sources.arxiv import ArxivClient, format_id, parse_id
+    from readinglist.sources.arxiv import ArxivClient
+    from readinglist.sources.arxiv_ids import format_id, parse_id
 
     parsed = [parse_id(i) for i in idents]
     client = ArxivClient(lib.http, lib.endpoints.arxiv_api, lib.endpoints.arxiv_delay)

@@ -16,7 +16,8 @@ from typing import Any
 
 from readinglist.errors import FeedFormatError, InvalidIdentifier, NetworkError
 from readinglist.records import FeedDay, FeedItem, PaperMeta, RemoteResult
-from readinglist.sources.arxiv import clean_abstract, collapse_whitespace, parse_id
+from readinglist.sources.arxiv import clean_abstract, collapse_whitespace
+from readinglist.sources.arxiv_ids import parse_id
 from readinglist.sources.http import Http
 
 __all__ = [

@@ -17,18 +17,16 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from readinglist.errors import Cancelled, FeedFormatError, InvalidIdentifier, NetworkError
+from readinglist.sources.archives import OLD_ARCHIVES
 from readinglist.sources.arxiv import (
-    OLD_ARCHIVES,
     ArxivClient,
     ArxivFeed,
     abs_url,
     collapse_whitespace,
-    format_id,
-    is_arxiv_id,
     parse_feed,
-    parse_id,
     pdf_url,
 )
+from readinglist.sources.arxiv_ids import format_id, is_arxiv_id, parse_id
 from readinglist.sources.http import Http, HttpPolicy
 from readinglist.sources.huggingface import parse_daily
 
