@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -69,9 +70,17 @@ def bench_root(root: Path, n: int, runs: int, tmp: Path, pdfs: int = 0) -> dict[
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "readinglist")], check=True, env=env)
     rl = [sys.executable, "-m", "readinglist.cli.main", "--library", str(lib)]
     out_bib = tmp / "out.bib"
+    con = sqlite3.connect(lib / "library.sqlite3")  # the generated ids have six digits: give one a real form
+    arxiv_id = "2412.05000"
+    con.execute("UPDATE papers SET arxiv_id = ? WHERE id = 5000", (arxiv_id,))
+    con.commit()
+    (key,) = con.execute("SELECT citekey FROM papers WHERE id = 5000").fetchone()
+    con.close()
     commands = {
         "search": ["search", "agents"],
         "show": ["show", "#5000"],
+        "show_arxiv_id": ["show", arxiv_id],  # as a user names a paper (the id parsed)
+        "show_key": ["show", key],
         "list_tag": ["list", "--tag", "vision"],
         "list_limit_1": ["list", "--limit", "1"],
         "export_o": ["export", "-o", str(out_bib)],
