@@ -49,7 +49,7 @@ def cmd_redo(lib: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_history(lib: Library, args: argparse.Namespace) -> int:
-    steps = history.history(lib, limit=max(1, args.limit))
+    steps = lib.history(limit=max(1, args.limit))
     if args.format == "json":
         emit_json([s.to_json() for s in steps])
         return 0

@@ -413,6 +413,23 @@ def _datetime(v: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(v))
 
 
+def history_steps(
+    session: Reads, member: str, limit: int
+) -> list[tuple[int, dt.datetime, str, str, tuple[int, ...]]]:
+    """``(id, updated_at, label, state, paper ids)`` of the member's undo steps, newest first."""
+    import json
+
+    sql = (
+        "SELECT id, updated_at, label, state, papers FROM undo_steps WHERE member = :m "
+        "ORDER BY id DESC LIMIT :n"
+    )
+    rows = session.execute(text(sql), {"m": member, "n": int(limit)})
+    return [
+        (int(i), _datetime(t) or dt.datetime.min, str(label), str(state), tuple(json.loads(p)))
+        for i, t, label, state, p in rows
+    ]
+
+
 def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
     """The bibliographic fields only (what an export writes) of these papers, by id."""
     if not ids:

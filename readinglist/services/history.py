@@ -74,14 +74,7 @@ def record(tx: Transaction) -> None:
 
 def history(lib: Library, limit: int = 20) -> list[HistoryEntry]:
     """The member's steps, newest first: redoable (``undone``) ones above the undoable ones."""
-    with lib.read() as s:
-        rows = s.execute(
-            select(UndoStep.id, UndoStep.updated_at, UndoStep.label, UndoStep.state, UndoStep.papers)
-            .where(UndoStep.member == lib.member)
-            .order_by(UndoStep.id.desc())
-            .limit(limit)
-        ).all()
-    return [HistoryEntry(i, t, label, state, tuple(json.loads(p))) for i, t, label, state, p in rows]
+    return lib.history(limit)
 
 
 def can_undo(lib: Library) -> str | None:

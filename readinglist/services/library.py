@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-    from readinglist.records import Changes, FeedDayInfo, ListInfo, SavedSearchInfo, TagInfo
+    from readinglist.records import Changes, FeedDayInfo, HistoryEntry, ListInfo, SavedSearchInfo, TagInfo
     from readinglist.services.debris import OpenLock
     from readinglist.services.unit import Transaction, UnitOfWork
     from readinglist.sources.http import Http
@@ -292,6 +292,15 @@ class Library:
             e = self.endpoints
             self._http = Http.for_endpoints([e.hf, e.arxiv, e.arxiv_api])
         return self._http
+
+    # -- undo history ----------------------------------------------------------------------
+    def history(self, limit: int = 20) -> list[HistoryEntry]:
+        """The member's undo steps, newest first: redoable (``undone``) ones above the undoable
+        ones. A raw read: ``readinglist history`` loads no ORM."""
+        from readinglist.records import HistoryEntry
+
+        with self._reads() as s:
+            return [HistoryEntry(*row) for row in queries.history_steps(s, self.member, limit)]
 
     # -- settings --------------------------------------------------------------------------
     def setting(self, key: str) -> object:
