@@ -149,6 +149,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _reader_gone() -> int:
+    """Whoever read our output stopped (``readinglist list | head``): end quietly, as Unix tools
+    do, instead of a traceback; stdout goes to /dev/null so the exit's flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 1
+
+
 def _daily_backup(lib: Library) -> None:
     """The day's backup (verified, newest three kept), taken before the day's first changing
     command runs: it holds the library as the day found it, not what this command is about to
@@ -176,8 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         changing = lib if lib is not None and not getattr(args, "readonly", False) else None
         if changing is not None and not changing.made_now:
             _daily_backup(changing)
-        code = int(args.func(lib, args) or 0)
-        if changing is not None:
+        try:
+            code = int(args.func(lib, args) or 0)
+        except BrokenPipeError:
+            code = _reader_gone()
+        if changing is not None:  # the change is committed: files that follow it still follow
             _refresh_autoexports(changing)
         return code
     except Cancelled as exc:

@@ -156,3 +156,33 @@ def test_a_big_import_lists_a_few_papers_and_counts_the_rest(cli, tmp_path: Path
     assert "… and 40 more added (60 in all; --format json lists them)" in err
     code, out, _err = cli("import", str(bib), "--format", "json")
     assert code == 0 and len(json.loads(out)["merged"]) == 60  # every paper, again
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
+    """``readinglist list | head -1``: the reader leaves early; no traceback, nothing lost."""
+    import os
+    import subprocess
+    import sys
+
+    bib = tmp_path / "many.bib"
+    bib.write_text(
+        "".join(f"@article{{key{n},\n  title = {{A paper number {n} on long titles}},\n  year = {{2024}},\n}}\n\n"
+                for n in range(1500)),
+        encoding="utf-8",
+    )  # fmt: skip
+    env = {**os.environ, "READINGLIST_HOME": str(tmp_path / "home")}
+    rl = [sys.executable, "-m", "readinglist", "--library", str(tmp_path / "lib")]
+    subprocess.run([*rl, "import", str(bib)], check=True, capture_output=True, env=env)
+    proc = subprocess.Popen(
+        [*rl, "list", "--limit", "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()  # one line, then the reader goes away with ~100 KB unread
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    listed = subprocess.run(
+        [*rl, "list", "--limit", "2000", "--format", "json"], capture_output=True, env=env
+    )
+    assert listed.returncode == 0 and listed.stdout.count(b'"citekey"') == 1500
