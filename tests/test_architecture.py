@@ -158,14 +158,20 @@ def _loaded_after(argv: list[str], tmp: Path) -> set[str]:
 
 
 def test_commands_that_only_read_start_without_sqlalchemy_or_requests(tmp_path: Path) -> None:
-    from readinglist.services.library import Library
+    from readinglist.cli.main import main
 
-    Library.open(tmp_path).close()  # a current library: opening it needs no migration
+    bib = tmp_path / "one.bib"  # a current library (opening it needs no migration) with a paper
+    bib.write_text(
+        "@article{vaswani2017attention,\n  title = {Attention Is All You Need},\n  author = {Vaswani, Ashish},\n"
+        "  year = {2017},\n  eprint = {2405.20204},\n  archiveprefix = {arXiv},\n}\n",
+        encoding="utf-8",
+    )
+    assert main(["--library", str(tmp_path), "import", str(bib)]) == 0
     assert _loaded_after(["--version"], tmp_path) == set()
     assert _loaded_after(["--help"], tmp_path) == set()
     out = str(tmp_path / "out.bib")
     reads = (["list", "--limit", "1"], ["search", "word"], ["list", "--tag", "t"], ["export", "-o", out],
-             ["show", "2405.20204"], ["show", "vaswani2017attention"], ["show", "#1"], ["history"])  # fmt: skip
+             ["show", "2405.20204"], ["show", "vaswani2017attention"], ["show", "#1"], ["history"], ["cite", "#1"])  # fmt: skip
     for argv in reads:  # a paper looked up by arXiv id or key parses the id without the HTTP stack
         assert _loaded_after(["--library", str(tmp_path), *argv], tmp_path) == set(), argv
     # A change still loads the ORM (the check can fail: it sees the modules that came in).

@@ -651,7 +651,7 @@ class MainWindow(QMainWindow):
         """Copy the selected papers' references in the citation style chosen in Settings."""
         from PySide6.QtGui import QGuiApplication
 
-        from readinglist.services import citations
+        from readinglist.services import exporting
 
         ids = self.list.selected_ids()
         if not ids:
@@ -662,7 +662,7 @@ class MainWindow(QMainWindow):
             QGuiApplication.clipboard().setText(text.rstrip("\n"))
             self.ctx.bus.info(f"Copied {plural(len(ids), 'reference')} ({style.upper()})")
 
-        self.ctx.tasks.run(citations.formatted_citation, self.ctx.lib, ids, style, on_done=done,
+        self.ctx.tasks.run(exporting.formatted_citation, self.ctx.lib, ids, style, on_done=done,
                            on_error=self.ctx.report_error)  # fmt: skip
 
     def _import_zotero_dialog(self) -> None:

@@ -65,7 +65,7 @@ def cmd_serve(lib: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_cite(lib: Library, args: argparse.Namespace) -> int:
-    from readinglist.services.citations import formatted_citation
+    from readinglist.services.exporting import formatted_citation
 
     sys.stdout.write(formatted_citation(lib, lib.resolve_many(args.ids), args.style))
     return 0

@@ -124,12 +124,12 @@ class CitationServer:
         return 200, "application/json" if options.get("format") == "json" else "text/plain", text
 
     def _render(self, keys: Sequence[str], kind: str, option: str) -> str:
-        from readinglist.services import citations, exporting
+        from readinglist.services import exporting
         from readinglist.services.cited import resolve_keys
 
         ids, _missing = resolve_keys(self.lib, keys)
         if kind == "style":
-            return citations.formatted_citation(self.lib, ids, option).rstrip("\n")
+            return exporting.formatted_citation(self.lib, ids, option).rstrip("\n")
         fmt = {"bibtex": "bibtex", "betterbibtex": "bibtex", "biblatex": "biblatex", "betterbiblatex": "biblatex",
                "csljson": "csl-json", "csl-json": "csl-json", "json": "csl-json", "ris": "ris"}.get(
             option.replace(" ", "").lower(), option)  # fmt: skip

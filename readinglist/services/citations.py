@@ -15,7 +15,6 @@ from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.records import PaperMeta
 from readinglist.services.exporting import (
     aliases_in,
-    entries_for,
     export_text,
     format_for_path,
     scope_ids,
@@ -40,13 +39,6 @@ class ImportReport:
 def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
     """BibTeX for these papers, sorted by key, deterministic (byte-identical when nothing changed)."""
     return export_text(lib, paper_ids, "bibtex")
-
-
-def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa") -> str:
-    """The papers' references rendered in a citation style (APA, IEEE, ACM), one per line."""
-    from readinglist.formats.cite import format_citation
-
-    return format_citation(entries_for(lib, paper_ids), style)
 
 
 def import_bib(lib: Library, path: Path) -> ImportReport:

@@ -106,6 +106,14 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
     return out
 
 
+def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa") -> str:
+    """The papers' references rendered in a citation style (APA, IEEE, ACM), one per line.
+    Here, not with the changes in ``services.citations``: ``readinglist cite`` loads no ORM."""
+    from readinglist.formats.cite import format_citation
+
+    return format_citation(entries_for(lib, paper_ids), style)
+
+
 def export_text(lib: Library, paper_ids: Sequence[int] | PaperFilter, fmt: str = "bibtex") -> str:
     """These papers in an export format (:data:`readinglist.formats.FORMATS`), deterministic.
 
