@@ -123,7 +123,7 @@ def cmd_autoexport_add(lib: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_autoexport_list(lib: Library, args: argparse.Namespace) -> int:
-    items = citations.autoexports(lib)
+    items = exporting.autoexports(lib)
     if args.format == "json":
         emit_json([a.__dict__ for a in items])
     elif not items:

@@ -222,9 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _refresh_autoexports(lib: object) -> None:
     """Registered .bib files follow every change a command made (written only if different)."""
-    from readinglist.services.citations import autoexports, refresh_autoexports
+    from readinglist.services.exporting import autoexports
 
     if autoexports(lib):  # type: ignore[arg-type]
+        from readinglist.services.citations import refresh_autoexports
+
         for path in refresh_autoexports(lib):  # type: ignore[arg-type]
             print(f"updated {path}", file=sys.stderr)
 

@@ -413,6 +413,16 @@ def _datetime(v: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(v))
 
 
+def auto_exports(session: Reads) -> list[tuple[str, str, str | None, str | None, str | None, str]]:
+    """``(path, scope, value, last written (ISO), last error, format)`` of every auto-exported file, by path."""
+    sql = "SELECT path, scope, value, last_written, last_error, format FROM auto_exports ORDER BY path"
+    out = []
+    for path, scope, value, written, error, fmt in session.execute(text(sql)):
+        when = _datetime(written)
+        out.append((str(path), str(scope), value, when.isoformat() if when else None, error, fmt or "bibtex"))
+    return out
+
+
 def history_steps(
     session: Reads, member: str, limit: int
 ) -> list[tuple[int, dt.datetime, str, str, tuple[int, ...]]]:

@@ -14,7 +14,9 @@ from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
 from readinglist.records import PaperMeta
 from readinglist.services.exporting import (
+    AutoExportInfo,
     aliases_in,
+    autoexports,
     export_text,
     format_for_path,
     scope_ids,
@@ -161,31 +163,6 @@ def rekey(lib: Library, paper_id: int, new_key: str | None = None) -> str:
 
 
 # -- auto-export -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AutoExportInfo:
-    path: str
-    scope: str
-    value: str | None
-    last_written: str | None
-    last_error: str | None
-    format: str = "bibtex"
-
-
-def autoexports(lib: Library) -> list[AutoExportInfo]:
-    with lib.read() as s:
-        return [
-            AutoExportInfo(
-                a.path,
-                a.scope,
-                a.value,
-                a.last_written.isoformat() if a.last_written else None,
-                a.last_error,
-                a.format or "bibtex",
-            )
-            for a in s.execute(select(AutoExport).order_by(AutoExport.path)).scalars()
-        ]
 
 
 def add_autoexport(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,23 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
             key = r.citekey or f"paper{r.id}"
             out.append((key, _with_aliases(key, r.meta, links.get(r.id, []))))
     return out
+
+
+@dataclass(frozen=True)
+class AutoExportInfo:
+    path: str
+    scope: str
+    value: str | None
+    last_written: str | None
+    last_error: str | None
+    format: str = "bibtex"
+
+
+def autoexports(lib: Library) -> list[AutoExportInfo]:
+    """The files kept in sync with a scope, by path: a raw read (``autoexport list`` and the check
+    after every change load no ORM for it)."""
+    with lib._reads() as s:
+        return [AutoExportInfo(*row) for row in queries.auto_exports(s)]
 
 
 def formatted_citation(lib: Library, paper_ids: Sequence[int], style: str = "apa") -> str:

@@ -12,7 +12,7 @@ import pytest
 from readinglist.cli.main import main
 from readinglist.errors import BibtexError
 from readinglist.records import PaperFilter
-from readinglist.services import citations, papers, sync
+from readinglist.services import citations, exporting, papers, sync
 from readinglist.services.autoexport import AutoExporter
 from readinglist.services.library import Library
 from tests.conftest import FIXTURES, FixtureServer
@@ -136,7 +136,7 @@ def test_autoexport_follows_changes_atomically_and_only_when_content_changes(
     assert "2405.19107" in target.read_text()
     assert sorted(os.listdir(target.parent)) == ["refs.bib"]  # no temp files left behind
     citations.remove_autoexport(lib, target)
-    assert target.exists() and citations.autoexports(lib) == []
+    assert target.exists() and exporting.autoexports(lib) == []
 
 
 def test_debounced_autoexporter(served_lib: Library, tmp_path: Path) -> None:

@@ -350,10 +350,10 @@ class SettingsDialog(QDialog):
             self.reject()
 
     def _load_autoexports(self) -> None:
-        from readinglist.services import citations
+        from readinglist.services import exporting
 
         self.ctx.tasks.run(
-            citations.autoexports, self.ctx.lib, on_done=self._show_exports, on_error=self.ctx.report_error
+            exporting.autoexports, self.ctx.lib, on_done=self._show_exports, on_error=self.ctx.report_error
         )
 
     def _show_exports(self, items: list) -> None:  # type: ignore[type-arg]
