@@ -167,12 +167,14 @@ def test_commands_that_only_read_start_without_sqlalchemy_or_requests(tmp_path: 
         encoding="utf-8",
     )
     assert main(["--library", str(tmp_path), "import", str(bib)]) == 0
+    (tmp_path / "doc").mkdir()
+    (tmp_path / "doc" / "paper.tex").write_text("\\cite{vaswani2017attention,vaswani2017atention}\n")
     assert _loaded_after(["--version"], tmp_path) == set()
     assert _loaded_after(["--help"], tmp_path) == set()
     out = str(tmp_path / "out.bib")
     reads = (["list", "--limit", "1"], ["search", "word"], ["list", "--tag", "t"], ["export", "-o", out],
              ["show", "2405.20204"], ["show", "vaswani2017attention"], ["show", "#1"], ["history"], ["cite", "#1"],
-             ["autoexport", "list"])  # fmt: skip
+             ["autoexport", "list"], ["cited-in", str(tmp_path / "doc")])  # fmt: skip
     for argv in reads:  # a paper looked up by arXiv id or key parses the id without the HTTP stack
         assert _loaded_after(["--library", str(tmp_path), *argv], tmp_path) == set(), argv
     # A change still loads the ORM (the check can fail: it sees the modules that came in).

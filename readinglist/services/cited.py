@@ -7,15 +7,16 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from readinglist.db.schema import ImportLink, Paper
+from readinglist.db.raw import text
 from readinglist.errors import ReadingListError
 from readinglist.formats.cited import Cited, keys_from_aux, keys_from_markdown, keys_from_tex
 from readinglist.services.exporting import ALIAS_SOURCE
 from readinglist.services.library import Library
-from readinglist.services.unit import Transaction
+
+if TYPE_CHECKING:  # the ORM loads for a change only: ``cited-in`` and the citation server read raw
+    from readinglist.services.unit import Transaction
 
 
 @dataclass(frozen=True)
@@ -44,13 +45,13 @@ def read_cited(aux: Path | None = None, tex: Path | None = None, md: Path | None
 
 def resolve_keys(lib: Library, keys: Sequence[str]) -> tuple[list[int], list[MissingKey]]:
     """Library ids of ``keys`` (in order) and the keys it lacks, each with a suggestion if any."""
-    with lib.read() as s:
-        keyed = s.execute(select(Paper.id, Paper.citekey).where(Paper.citekey.is_not(None)))
-        current: dict[int, str] = {pid: key for pid, key in keyed if key}
+    with lib._reads() as s:
+        keyed = s.execute(text("SELECT id, citekey FROM papers WHERE citekey IS NOT NULL"))
+        current: dict[int, str] = {int(pid): str(key) for pid, key in keyed if key}
         links = s.execute(
-            select(ImportLink.key, ImportLink.paper_id).where(ImportLink.source == ALIAS_SOURCE)
+            text("SELECT key, paper_id FROM import_links WHERE source = :s"), {"s": ALIAS_SOURCE}
         )
-        aliases: dict[str, int] = {old: pid for old, pid in links}
+        aliases: dict[str, int] = {str(old): int(pid) for old, pid in links}
     by_key = {k.casefold(): pid for pid, k in current.items()}
     ids: list[int] = []
     missing: list[MissingKey] = []
@@ -86,6 +87,8 @@ def remember_alias(tx: Transaction, paper_id: int, old_key: str | None) -> None:
     """Keep a paper's previous key so documents that still cite it get a 'renamed' suggestion."""
     if not old_key:
         return
+    from readinglist.db.schema import ImportLink
+
     key = old_key.casefold()
     link = tx.session.get(ImportLink, (ALIAS_SOURCE, key))
     if link is None:
