@@ -48,7 +48,11 @@ def time_import(work: Path, bib: Path, runs: int) -> dict[str, object]:
     for _ in range(runs):
         shutil.rmtree(lib, ignore_errors=True)
         t = time.perf_counter()
-        res = subprocess.run(argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+        # cwd: ``python -m`` puts the working directory ahead of PYTHONPATH, so another checkout
+        # run from here would time this one's code
+        res = subprocess.run(
+            argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
         walls.append(time.perf_counter() - t)
         if res.returncode != 0:
             raise RuntimeError(f"import failed: {res.stderr[-2000:]}")

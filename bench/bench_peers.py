@@ -84,7 +84,7 @@ def bench_readinglist(work: Path, bib: Path, keys: list[str], runs: int) -> dict
     rl = [sys.executable, "-m", "readinglist", "--library"]
     lib = work / "rl-lib"
 
-    env = {"PYTHONPATH": str(ROOT)}
+    env = {"PYTHONPATH": str(ROOT)}  # and cwd=ROOT: ``python -m`` puts the working directory first
 
     def fresh() -> None:
         shutil.rmtree(lib, ignore_errors=True)
@@ -92,23 +92,24 @@ def bench_readinglist(work: Path, bib: Path, keys: list[str], runs: int) -> dict
     def empty() -> None:  # a new, empty library, as ``pubs init`` makes one before its import
         fresh()
         subprocess.run([*rl, str(lib), "list", "--limit", "1"], check=True, env={**os.environ, **env},
-                       capture_output=True)  # fmt: skip
+                       capture_output=True, cwd=ROOT)  # fmt: skip
 
     out: dict[str, float] = {
-        "import": timed([*rl, str(lib), "import", str(bib)], runs, env=env, before=empty),
+        "import": timed([*rl, str(lib), "import", str(bib)], runs, env=env, before=empty, cwd=ROOT),
         # the same, the library created by the import itself (15 migrations, Alembic and SQLAlchemy)
         "import_creating_the_library": timed(
-            [*rl, str(lib), "import", str(bib)], runs, env=env, before=fresh
+            [*rl, str(lib), "import", str(bib)], runs, env=env, before=fresh, cwd=ROOT
         ),
     }
     for key in keys[:20:2]:  # a tag on 10 papers for list --tag
         subprocess.run([*rl, str(lib), "tag", key, "bench"], check=True, env={**os.environ, **env},
-                       capture_output=True)  # fmt: skip
+                       capture_output=True, cwd=ROOT)  # fmt: skip
     subprocess.run(
         [*rl, str(lib), "export", "-o", str(work / "warm.bib")],
         check=True,
         env={**os.environ, **env},
         capture_output=True,
+        cwd=ROOT,
     )  # fmt: skip  (the first export after a change renders what changed)
     target = work / "rl-out.bib"
     out["export"] = timed(
@@ -116,11 +117,12 @@ def bench_readinglist(work: Path, bib: Path, keys: list[str], runs: int) -> dict
         runs,
         env=env,
         before=lambda: target.unlink(missing_ok=True),
+        cwd=ROOT,
     )
-    out["search"] = timed([*rl, str(lib), "search", WORD], runs, env=env)
-    out["show"] = timed([*rl, str(lib), "show", keys[len(keys) // 2]], runs, env=env)
-    out["list_tag"] = timed([*rl, str(lib), "list", "--tag", "bench"], runs, env=env)
-    out["version"] = timed([*rl, str(lib), "--version"], runs, env=env)
+    out["search"] = timed([*rl, str(lib), "search", WORD], runs, env=env, cwd=ROOT)
+    out["show"] = timed([*rl, str(lib), "show", keys[len(keys) // 2]], runs, env=env, cwd=ROOT)
+    out["list_tag"] = timed([*rl, str(lib), "list", "--tag", "bench"], runs, env=env, cwd=ROOT)
+    out["version"] = timed([*rl, str(lib), "--version"], runs, env=env, cwd=ROOT)
     return out
 
 
