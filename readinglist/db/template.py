@@ -109,7 +109,7 @@ def main() -> None:
             TEMPLATE.write_text(schema_script(con), encoding="utf-8")
         finally:
             con.close()
-        Library.open(root, Endpoints()).close()  # the template opens
+        Library.open(root / "fresh", Endpoints()).close()  # a new library made from it opens
     print(f"wrote {TEMPLATE}")
 
 
