@@ -110,8 +110,14 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
         changed = exporting.write_export(lib, chosen, args.output, fmt, keys=keys)
         message(f"{len(keys)} entries {'written to' if changed else 'unchanged in'} {args.output}")
     else:
+        out = sys.stdout
+        out.flush()
+        binary = getattr(out, "buffer", None)  # None when stdout was replaced by a text stream
         for chunk in exporting.export_chunks(lib, chosen, fmt, keys=keys):
-            sys.stdout.write(chunk)
+            if binary is not None:
+                binary.write(chunk)
+            else:
+                out.write(chunk.decode("utf-8"))
     return 0
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported where used: a command that only reads never loads 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Keep in step with the newest file in migrations/versions: a fast path that avoids importing
 # Alembic (about 100 ms) on every start when the library is already current.
-HEAD_REVISION = "0016_search"
+HEAD_REVISION = "0017_export"
 BACKUPS_KEPT = 3
 
 

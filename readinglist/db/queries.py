@@ -451,7 +451,14 @@ def metas(session: Reads, ids: Sequence[int]) -> dict[int, PaperMeta]:
 
 def export_keys(session: Reads, f: PaperFilter) -> list[tuple[int, str | None, str | None]]:
     """``(id, citekey, entry_type)`` of the papers matching ``f`` (no text query), unordered: an
-    export sorts by key itself, and without an ORDER BY the filter's own index is used."""
+    export sorts by key itself, and without an ORDER BY the filter's own index is used (the saved
+    papers' keys come from ``ix_papers_export`` alone)."""
+    sql, params = export_keys_statement(f)
+    return [(int(i), k, t) for i, k, t in session.execute(text(sql), params)]
+
+
+def export_keys_statement(f: PaperFilter) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters :func:`export_keys` runs."""
     if f.query:
         raise ValueError("an export scope has no text query")
     w = _Where()
@@ -460,8 +467,7 @@ def export_keys(session: Reads, f: PaperFilter) -> list[tuple[int, str | None, s
         w.params.setdefault("feed_date", f.feed_date)
     if f.list_name:
         w.params.setdefault("list_name", f.list_name)
-    sql = f"SELECT p.id, p.citekey, p.entry_type FROM papers p{w.sql()}"
-    return [(int(i), k, t) for i, k, t in session.execute(text(sql), w.params)]
+    return f"SELECT p.id, p.citekey, p.entry_type FROM papers p{w.sql()}", w.params
 
 
 def export_rows(session: Reads, ids: Sequence[int], names: Sequence[str]) -> dict[int, tuple[Any, ...]]:

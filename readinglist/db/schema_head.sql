@@ -219,6 +219,7 @@ CREATE INDEX ix_papers_sort_comments ON papers (dismissed, num_comments);
 CREATE INDEX ix_papers_sort_title ON papers (dismissed, title COLLATE NOCASE);
 CREATE INDEX ix_papers_sort_author ON papers (dismissed, json_extract(authors, '$[0]') COLLATE NOCASE);
 CREATE INDEX ix_papers_year ON papers (COALESCE(year, CAST(strftime('%Y', published) AS INTEGER)));
+CREATE INDEX ix_papers_export ON papers (dismissed, saved, citekey, entry_type);
 CREATE TRIGGER rendered_entries_on_update AFTER UPDATE ON papers BEGIN DELETE FROM rendered_entries WHERE paper_id = OLD.id; END;
 CREATE TRIGGER rendered_entries_on_delete AFTER DELETE ON papers BEGIN DELETE FROM rendered_entries WHERE paper_id = OLD.id; END;
-INSERT INTO "alembic_version" VALUES ('0016_search');
+INSERT INTO "alembic_version" VALUES ('0017_export');

@@ -86,9 +86,9 @@ def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
     more = [a for a in links if a.casefold() not in folded]
     if not more:
         return meta
-    import dataclasses
-
     from readinglist.bibtex.source import with_aliases
+
+    import dataclasses
 
     return dataclasses.replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
 
@@ -140,7 +140,7 @@ def export_text(lib: Library, paper_ids: Sequence[int] | PaperFilter, fmt: str =
     """
     out = bytearray()  # UTF-8 while it grows: a str of one non-Latin-1 letter takes 2 bytes a letter
     for chunk in export_chunks(lib, paper_ids, fmt):
-        out += chunk.encode("utf-8")
+        out += chunk
     return out.decode("utf-8")
 
 
@@ -150,13 +150,15 @@ def export_chunks(
     fmt: str = "bibtex",
     *,
     keys: list[tuple[str, int]] | None = None,
-) -> Iterator[str]:
-    """These papers in an export format, as pieces of text to be written one after another.
+) -> Iterator[bytes]:
+    """These papers in an export format, as pieces of UTF-8 to be written one after another.
 
     A BibTeX entry is rendered once and kept (``rendered_entries``) until its paper changes or
     the writer does, so a BibTeX export is mostly a concatenation, :data:`PAGE` entries at a
     time; the rest are rendered from pages of rows holding only the fields BibTeX writes (the
-    whole library is never held as records, nor as text). Other formats render the list.
+    whole library is never held as records, nor as text). Kept entries come from SQLite as
+    bytes and are written as they come (no decoding and encoding 15 MB for a 10k-paper export
+    with abstracts). Other formats render the list.
     """
     from readinglist.formats import check_format
 
@@ -166,7 +168,7 @@ def export_chunks(
     if fmt != "bibtex":
         from readinglist.formats import render
 
-        yield render(fmt, entries_for(lib, [pid for _, pid in keys]))
+        yield render(fmt, entries_for(lib, [pid for _, pid in keys])).encode("utf-8")
         return
     from readinglist.bibtex.order import check_unique_keys
 
@@ -174,21 +176,21 @@ def export_chunks(
     version = writer_version()
     seen = lib.data_version()
     fresh: dict[int, str] = {}
-    yield HEADER + "\n"
+    yield (HEADER + "\n").encode("utf-8")
     for i in range(0, len(keys), PAGE):
         page = keys[i : i + PAGE]
         texts = _cached(lib, [pid for _, pid in page], version)
         missing = [(key, pid) for key, pid in page if pid not in texts]
         if missing:
             rendered = render_entries(lib, missing)
-            texts.update(rendered)
+            texts.update((pid, t.encode("utf-8")) for pid, t in rendered.items())
             if seen is not None:
                 fresh.update(rendered)
                 if len(fresh) >= KEEP_BATCH:
                     _keep(lib, fresh, version, seen)
                     fresh, seen = {}, lib.data_version()  # pages read from here on are newer
-        body = "\n".join([t for t in map(texts.get, [pid for _, pid in page]) if t is not None])
-        yield ("\n" + body) if i else body
+        body = b"\n".join([t for t in map(texts.get, [pid for _, pid in page]) if t is not None])
+        yield (b"\n" + body) if i else body
     if fresh and seen is not None:
         _keep(lib, fresh, version, seen)
 
@@ -257,16 +259,19 @@ def writer_version() -> str:
     return _WRITER_VERSION
 
 
-def _cached(lib: Library, ids: list[int], version: str) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _cached(lib: Library, ids: list[int], version: str) -> dict[int, bytes]:
+    """The kept entries of these papers, as UTF-8 (SQLite hands a BLOB over without decoding)."""
+    out: dict[int, bytes] = {}
+    if lib._raw is None:
+        return out  # a server library keeps nothing (see _keep)
     with lib._reads() as s:
         for i in range(0, len(ids), 20_000):
             marks = ",".join(map(str, ids[i : i + 20_000]))
             sql = (
-                "SELECT paper_id, text FROM rendered_entries WHERE fmt = 'bibtex' "
+                "SELECT paper_id, CAST(text AS BLOB) FROM rendered_entries WHERE fmt = 'bibtex' "
                 f"AND version = :v AND paper_id IN ({marks})"
             )
-            out.update((int(pid), str(t)) for pid, t in s.execute(text(sql), {"v": version}))
+            out.update(s.execute(text(sql), {"v": version}))
     return out
 
 
@@ -320,10 +325,10 @@ def write_text_atomically(path: Path, content: str) -> bool:
     return write_atomically(path, content, only_if_changed=True, error=BibtexError)
 
 
-def write_chunks_atomically(path: Path, chunks: Iterable[str]) -> bool:
-    """Like :func:`write_text_atomically` for text that comes in pieces: each is encoded and
-    written as it comes to a temporary file beside ``path``, which replaces ``path`` only if
-    the two differ. Returns False when unchanged."""
+def write_chunks_atomically(path: Path, chunks: Iterable[bytes]) -> bool:
+    """Like :func:`write_text_atomically` for UTF-8 that comes in pieces: each is written as it
+    comes to a temporary file beside ``path``, which replaces ``path`` only if the two differ.
+    Returns False when unchanged."""
     import os
     import tempfile
 
@@ -336,7 +341,7 @@ def write_chunks_atomically(path: Path, chunks: Iterable[str]) -> bool:
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
-                f.write(chunk.encode("utf-8"))
+                f.write(chunk)
             f.flush()
             if _same_bytes(path, Path(tmp)):
                 Path(tmp).unlink()

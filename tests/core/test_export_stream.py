@@ -110,7 +110,7 @@ def test_a_changed_export_replaces_the_file_and_a_failed_one_leaves_it(lib: Libr
     assert out.read_text(encoding="utf-8") == _full(lib, ids[:5])
 
     def broken() -> object:
-        yield "half an export"
+        yield b"half an export"
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):

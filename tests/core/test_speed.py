@@ -102,6 +102,25 @@ def test_every_sort_reads_an_index(lib: Library) -> None:
         con.close()
 
 
+def test_the_keys_of_a_saved_export_come_from_an_index_alone(lib: Library) -> None:
+    """An export of the saved papers first reads their keys: from ``ix_papers_export`` (0017),
+    not from rows that hold the abstract and the .bib source before the key."""
+    from readinglist.db.queries import export_keys_statement
+    from readinglist.services import exporting, papers
+
+    _fill(lib, 5)
+    papers.save(lib, lib.paper_ids(PaperFilter())[:3])
+    sql, params = export_keys_statement(PaperFilter(saved=True))
+    con = sqlite3.connect(lib.db_path)
+    try:
+        plan = " ".join(str(r[-1]) for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    finally:
+        con.close()
+    assert "USING COVERING INDEX ix_papers_export" in plan, plan
+    saved = [pid for _, pid in exporting.citable(lib, PaperFilter(saved=True))]
+    assert sorted(saved) == sorted(lib.paper_ids(PaperFilter(saved=True))) and len(saved) == 3
+
+
 def test_reads_inside_a_change_see_its_writes_and_outside_see_the_commit(lib: Library) -> None:
     from sqlalchemy import text
 
