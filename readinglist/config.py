@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from readinglist.recordtype import record
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_ARXIV_ENDPOINT = "https://arxiv.org"
@@ -70,7 +71,7 @@ def is_default_library(root: Path) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class Endpoints:
     """Network endpoints, read from the environment so tests and mirrors can redirect them."""
 

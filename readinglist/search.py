@@ -10,9 +10,9 @@ form a syntax error or an FTS5 column filter of its own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from readinglist.errors import ReadingListError
+from readinglist.recordtype import field, record
 
 # Around the matched terms in highlighted text and snippets (FTS5 highlight()/snippet()):
 # private-use characters, so no source text can contain them and any display can swap them.
@@ -27,7 +27,7 @@ class QueryError(ReadingListError):
     """A search query that cannot be understood (e.g. ``year:abc``)."""
 
 
-@dataclass(frozen=True)
+@record
 class ParsedQuery:
     text: str | None = None  # FTS5 expression over all paper columns (free terms and authors)
     free: str | None = None  # FTS5 expression of the free terms alone (for PDF page text)

@@ -267,11 +267,10 @@ def test_command_owners_name_the_module_that_registers_each_command() -> None:
 
 
 def test_paper_row_fields_not_in_the_schema_are_the_derived_ones() -> None:
-    from dataclasses import fields
-
     from readinglist.db.paperfields import DERIVED_FIELDS
     from readinglist.db.schema import Paper
     from readinglist.records import PaperRow
+    from readinglist.recordtype import fields
 
     names = {f.name for f in fields(PaperRow)}
     assert names - set(Paper.__table__.c.keys()) == DERIVED_FIELDS

@@ -11,11 +11,11 @@ import datetime as dt
 import os
 import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from readinglist.errors import DamagedLibrary, StorageError
 from readinglist.fileutil import disk_full_message, free_megabytes, is_disk_full
+from readinglist.recordtype import record
 
 __all__ = ["DamagedLibrary", "disk_full_message", "free_megabytes", "is_disk_full"]
 
@@ -134,7 +134,7 @@ def good_backups(backups_dir: Path) -> list[Path]:
     return [p for p in all_backups(backups_dir) if not problems_of(p, full=True, limit=1)]
 
 
-@dataclass(frozen=True)
+@record
 class Restored:
     backup: Path
     taken: dt.datetime

@@ -14,10 +14,10 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import fields
 from typing import Any
 
 from readinglist.records import PaperMeta, PaperRow
+from readinglist.recordtype import fields
 from readinglist.textutil import normalize_title
 
 _SPACE_SEPARATED = frozenset({"categories"})

@@ -12,12 +12,12 @@ and digits, as FTS5's unicode61 tokenizer cuts them.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from readinglist.records import MatchInfo, SearchHit
+from readinglist.recordtype import replace
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery
 
 _TOKENS = re.compile(r'"((?:[^"]|"")*)"(\*?)|(\()|(\))|(AND|OR|NOT)\b|(authors)\s*:\s*\(|(\S)')

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from readinglist.db.paperfields import CODECS, META_FIELDS, ROW_COLUMNS, Decode, decode_meta
 from readinglist.db.raw import Reads, text
 from readinglist.records import MatchInfo, PaperFilter, PaperMeta, PaperRow, SearchHit
+from readinglist.recordtype import replace
 from readinglist.search import MARK_CLOSE, MARK_OPEN, ParsedQuery, parse_query
 
 if TYPE_CHECKING:

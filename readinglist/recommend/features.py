@@ -16,12 +16,13 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readinglist.recommend import embed
 from readinglist.recommend.corpus import Doc
+from readinglist.recordtype import replace
 
 if TYPE_CHECKING:
     import numpy as np

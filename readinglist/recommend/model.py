@@ -9,12 +9,13 @@ import os
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readinglist.recommend import features as feat
 from readinglist.recommend.corpus import WEAK_AFTER_DAYS, WEAK_NEGATIVE_RATIO, Doc
+from readinglist.recordtype import replace
 
 if TYPE_CHECKING:
     import numpy as np

@@ -17,7 +17,6 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from readinglist.db.schema import Annotation, Paper, Setting, utcnow
 from readinglist.errors import NotFoundError, PdfError, ReadingListError, StaleWriteError
 from readinglist.records import ANNOTATION_KINDS, AnnotationRecord, Changes, Point, Rect
+from readinglist.recordtype import replace
 from readinglist.services import papers
 from readinglist.services.library import Library
 from readinglist.services.unit import Transaction

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from readinglist.db.raw import text
+from readinglist.recordtype import field, record
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library
@@ -35,7 +35,7 @@ LOCK_NAME = "library.lock"
 RECOVERED = "recovered"
 
 
-@dataclass
+@record(frozen=False)
 class Debris:
     parts: list[Path] = field(default_factory=list)  # ours, safe to remove
     temps: list[Path] = field(default_factory=list)  # ours, safe to remove

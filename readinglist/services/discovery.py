@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import requests
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from readinglist.db.schema import Paper
 from readinglist.errors import FeedFormatError, InvalidIdentifier, NetworkError
 from readinglist.records import PaperRow, RemoteResult
+from readinglist.recordtype import replace
 from readinglist.search import QueryError
 from readinglist.services import papers
 from readinglist.services.library import Library

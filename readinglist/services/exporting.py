@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from readinglist.db.raw import text
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
 from readinglist.fileutil import write_atomically
 from readinglist.records import PaperFilter, PaperMeta
+from readinglist.recordtype import record, replace
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library
@@ -88,9 +88,7 @@ def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
         return meta
     from readinglist.bibtex.source import with_aliases
 
-    import dataclasses
-
-    return dataclasses.replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
+    return replace(meta, bib_source=with_aliases(meta.bib_source, [*kept, *more]))
 
 
 def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, PaperMeta]]:
@@ -107,7 +105,7 @@ def entries_for(lib: Library, paper_ids: Sequence[int]) -> list[tuple[str, Paper
     return out
 
 
-@dataclass(frozen=True)
+@record
 class AutoExportInfo:
     path: str
     scope: str

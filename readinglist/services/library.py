@@ -10,7 +10,6 @@ and runs inside ``lib.change(...)``. Each thread may call it; every call opens i
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -20,6 +19,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from readinglist import recordtype
 from readinglist.config import Endpoints, default_library_dir, member_name
 from readinglist.db import engine as dbengine
 from readinglist.db import queries
@@ -357,7 +357,7 @@ class Library:
             auto = _auto_tags(s, tagged) if tagged else {}
         if not auto:
             return rows
-        return [dataclasses.replace(r, auto_tags=auto[r.id]) if r.id in auto else r for r in rows]
+        return [recordtype.replace(r, auto_tags=auto[r.id]) if r.id in auto else r for r in rows]
 
     def paper_ids(
         self, f: PaperFilter, *, sort: str | None = None, descending: bool = True, limit: int | None = None

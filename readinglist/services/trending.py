@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from readinglist.errors import ReadingListError
 from readinglist.records import PaperFilter
+from readinglist.recordtype import replace
 
 if TYPE_CHECKING:
     from readinglist.services.library import Library

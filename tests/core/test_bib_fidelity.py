@@ -73,14 +73,13 @@ def test_merged_key_exports_and_resolves(lib: Library) -> None:
 
 
 def test_a_field_changed_since_the_import_is_written_from_the_library() -> None:
-    import dataclasses
-
+    from readinglist import recordtype
     from readinglist.bibtex.writer import entry_for
 
     entry = next(e for e in parse_bibtex_file(THESIS).entries if e.key == "ref002")
     same = _pybtex(entry_for("ref002", entry.meta)).entries["ref002"]
     assert same.fields["howpublished"] == "\\url{https://example.org/blog/2?q=a%20b&x=1}"
-    edited = dataclasses.replace(entry.meta, title="A new title", authors=("Grace Hopper",))
+    edited = recordtype.replace(entry.meta, title="A new title", authors=("Grace Hopper",))
     out = _pybtex(entry_for("ref002", edited)).entries["ref002"]
     assert out.fields["title"] == "{A new title}" or out.fields["title"] == "A new title"
     assert [str(p) for p in out.persons["author"]] == ["Hopper, Grace"]

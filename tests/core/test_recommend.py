@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from readinglist.recommend import corpus, embed, evaluate, features
 from readinglist.recommend.service import Recommender
 from readinglist.records import PaperFilter
+from readinglist.recordtype import replace
 from readinglist.services import papers
 from readinglist.services.library import Library
 from tests import recommend_fixture as fx

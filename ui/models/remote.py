@@ -6,11 +6,10 @@ papers are not in the library (yet). A page is at most a few dozen rows, so no l
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from readinglist.records import RemoteResult
+from readinglist.recordtype import replace
 from readinglist.texdisplay import tex_to_unicode
 
 ResultRole = Qt.ItemDataRole.UserRole + 1

@@ -10,7 +10,6 @@ Text markup is not movable: it belongs to the text under it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -18,6 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QWidget
 
 from readinglist.records import AnnotationRecord
+from readinglist.recordtype import replace
 from ui.reader import overlay
 
 if TYPE_CHECKING:

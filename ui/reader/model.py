@@ -20,13 +20,13 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from readinglist.errors import StaleWriteError
 from readinglist.records import AnnotationRecord, Changes
+from readinglist.recordtype import replace
 from readinglist.services import annotations as service
 from readinglist.services import history
 from readinglist.services.library import Library

@@ -7,7 +7,7 @@ QObject re-emits those as queued signals, so the model is only touched on the GU
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from readinglist.errors import Cancelled, NetworkError
 from readinglist.records import Progress
+from readinglist.recordtype import replace
 from readinglist.textutil import plural
 from ui.models.context import AppContext
 
