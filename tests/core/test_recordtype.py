@@ -65,7 +65,9 @@ values = st.fixed_dictionaries(
 
 
 @given(st.text(max_size=8), values, values)
-def test_a_record_acts_as_the_same_frozen_dataclass(title: str, a: dict[str, object], b: dict[str, object]) -> None:
+def test_a_record_acts_as_the_same_frozen_dataclass(
+    title: str, a: dict[str, object], b: dict[str, object]
+) -> None:
     r1, r2 = Child(title, **a), Child(title, **b)  # type: ignore[arg-type]
     d1, d2 = DChild(title, **a), DChild(title, **b)  # type: ignore[arg-type]
     assert [f.name for f in recordtype.fields(Child)] == [f.name for f in dataclasses.fields(DChild)]
@@ -79,7 +81,9 @@ def test_a_record_acts_as_the_same_frozen_dataclass(title: str, a: dict[str, obj
 
 
 def test_positional_arguments_take_the_fields_in_order() -> None:
-    assert Child("t", ("a",), 1990, 7, ("k",)) == Child(title="t", authors=("a",), year=1990, id=7, tags=("k",))
+    assert Child("t", ("a",), 1990, 7, ("k",)) == Child(
+        title="t", authors=("a",), year=1990, id=7, tags=("k",)
+    )
     assert Child("t").year == 2000 and Base("t").year is None
     with pytest.raises(TypeError):
         Child()  # type: ignore[call-arg]
