@@ -6,7 +6,6 @@ Kept apart from :mod:`readinglist.services.citations` (which re-exports these na
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from readinglist.db import queries
 from readinglist.db.raw import Reads, text
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
-from readinglist.fileutil import write_atomically
+from readinglist.fileutil import temp_beside, write_atomically
 from readinglist.records import PaperFilter, PaperMeta
 from readinglist.recordtype import record, replace
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from readinglist.services.export_helper import ExportHelper
     from readinglist.services.library import Library
 
-log = logging.getLogger(__name__)
 HEADER = "% Exported by readinglist\n"  # bibtex.writer.HEADER (a test keeps them equal)
 _BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
 _WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py", "source.py")  # what entry_for runs
@@ -331,7 +329,11 @@ def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:
     except StorageError:  # closed meanwhile
         kept = False
     if not kept:
-        log.info("rendered entries not kept: the library changed meanwhile, or cannot be written")
+        import logging  # only to say so: an export that keeps its entries loads no logging (5 ms)
+
+        logging.getLogger(__name__).info(
+            "rendered entries not kept: the library changed meanwhile, or cannot be written"
+        )
 
 
 def scope_ids(
@@ -372,29 +374,28 @@ def write_chunks_atomically(path: Path, chunks: Iterable[bytes]) -> bool:
     comes to a temporary file beside ``path``, which replaces ``path`` only if the two differ.
     Returns False when unchanged."""
     import os
-    import tempfile
 
     path = Path(path).expanduser()
     if path.is_dir():
         raise BibtexError(f"{path} is a folder; give a file name inside it")
     if not path.parent.is_dir():
         raise BibtexError(f"the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)
             f.flush()
-            if _same_bytes(path, Path(tmp)):
-                Path(tmp).unlink()
+            if _same_bytes(path, tmp):
+                tmp.unlink()
                 return False
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise BibtexError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
