@@ -61,7 +61,7 @@ class ExportHelper:
         mine: Iterable[int],
     ) -> ExportHelper | None:
         mine = list(mine)
-        if not mine:
+        if not mine or getattr(sys, "frozen", False):  # a bundled app's executable runs no -c
             return None
         root = str(Path(__file__).resolve().parents[2])  # this very code, whatever the working folder
         code = f"import sys; sys.path.insert(0, {root!r}); from readinglist.services.export_helper import main; main()"
