@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 _COUNT = struct.Struct("<I")
 _ENTRY = struct.Struct("<qBI")
 AHEAD = 4  # pages the helper may render before the exporting process takes them
+WAIT_S = 30.0  # a page takes ~15 ms: a helper this late is stuck, and its pages are rendered here
 _DONE = object()
 
 
@@ -90,7 +91,11 @@ class ExportHelper:
         if n not in self._mine or self._failed:
             return None
         expected = next(self._order, None)
-        got = self._pages.get()
+        try:
+            got = self._pages.get(timeout=WAIT_S)
+        except queue.Empty:
+            self._fail(f"no page in {WAIT_S:.0f} s")
+            return None
         if expected != n or got is _DONE:
             self._fail("it sent fewer pages than it was given")
             return None

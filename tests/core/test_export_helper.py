@@ -155,3 +155,18 @@ def test_what_the_helper_read_before_another_commit_is_not_kept(
     now = exporting.render_entries(big, exporting.citable(big, list(kept)))
     assert kept == now  # every kept entry matches its paper as it is now
     assert all("changed meanwhile" in t for t in kept.values())
+
+
+def test_a_stuck_helper_is_given_up(big: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from readinglist.services import export_helper
+
+    reference = _serial(big, monkeypatch)
+    monkeypatch.setattr(export_helper, "WAIT_S", 0.5)
+
+    def stop(helper: ExportHelper) -> None:  # the helper stays alive but sends nothing more
+        os.kill(helper._proc.pid, signal.SIGSTOP)
+
+    helped = _count_helped(monkeypatch, after_first=stop)
+    t = time.monotonic()
+    assert exporting.export_text(big, _ids(big)) == reference
+    assert helped[:1] == [5] and time.monotonic() - t < 20
