@@ -62,8 +62,8 @@ class ExportHelper:
         mine: Iterable[int],
     ) -> ExportHelper | None:
         mine = list(mine)
-        if not mine or getattr(sys, "frozen", False):  # a bundled app's executable runs no -c
-            return None
+        if not mine or not sys.executable or getattr(sys, "frozen", False):
+            return None  # no interpreter to start (embedded), or a bundled app's, which runs no -c
         root = str(Path(__file__).resolve().parents[2])  # this very code, whatever the working folder
         code = f"import sys; sys.path.insert(0, {root!r}); from readinglist.services.export_helper import main; main()"
         argv = [sys.executable, "-c", code, str(db_path), version, uri_flags or ""]
@@ -71,7 +71,7 @@ class ExportHelper:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             log.info("export helper did not start: %s", exc)
             return None
         task = json.dumps([pages[n] for n in mine]).encode("utf-8")

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import signal
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 
@@ -170,3 +171,14 @@ def test_a_stuck_helper_is_given_up(big: Library, monkeypatch: pytest.MonkeyPatc
     t = time.monotonic()
     assert exporting.export_text(big, _ids(big)) == reference
     assert helped[:1] == [5] and time.monotonic() - t < 20
+
+
+def test_no_interpreter_to_start_means_no_helper(big: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    reference = _serial(big, monkeypatch)
+    helped = _count_helped(monkeypatch)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")  # Popen fails: rendered here
+    assert exporting.export_text(big, _ids(big)) == reference
+    monkeypatch.setattr(sys, "executable", "")
+    _forget(big)
+    assert exporting.export_text(big, _ids(big)) == reference
+    assert helped == []
