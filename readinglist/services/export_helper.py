@@ -79,8 +79,10 @@ class ExportHelper:
         def feed() -> None:
             assert proc.stdin is not None
             with contextlib.suppress(OSError):  # it died: the reader sees it
-                proc.stdin.write(task)
-                proc.stdin.close()
+                try:
+                    proc.stdin.write(task)
+                finally:
+                    proc.stdin.close()
 
         threading.Thread(target=feed, name="export-helper-feed", daemon=True).start()
         return cls(proc, mine)
