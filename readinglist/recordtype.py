@@ -190,8 +190,3 @@ def replace(obj: T, /, **changes: Any) -> T:
         raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
     values.update(changes)
     return type(obj)(**values)
-
-
-def asdict(obj: object) -> dict[str, Any]:
-    """A record's fields as a dict, by name (values as they are, not copied)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}

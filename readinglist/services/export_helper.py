@@ -167,23 +167,19 @@ def _read_page(out: IO[bytes]) -> tuple[dict[int, bytes], list[int]] | None:
 
 def _pages_out(pages: list[list[list[Any]]], db_path: Path, version: str, flags: str) -> Iterator[bytes]:
     from readinglist.db.raw import RawConnections
-    from readinglist.services.exporting import cached_entries, render_with
+    from readinglist.services.exporting import page_entries
 
     raw = RawConnections(db_path, flags or None)
     reads = contextlib.contextmanager(raw.reader)
     try:
         for page in pages:
             keys = [(str(k), int(p)) for k, p in page]
-            texts = cached_entries(reads, [pid for _, pid in keys], version)
-            rendered = render_with(reads, [(k, pid) for k, pid in keys if pid not in texts])
+            texts, rendered = page_entries(reads, keys, version)
             parts: list[bytes] = []
             for _, pid in keys:
-                kept = texts.get(pid)
-                body = (
-                    kept if kept is not None else rendered[pid].encode("utf-8") if pid in rendered else None
-                )
+                body = texts.get(pid)
                 if body is not None:
-                    parts += (_ENTRY.pack(pid, kept is None, len(body)), body)
+                    parts += (_ENTRY.pack(pid, pid in rendered, len(body)), body)
             yield _COUNT.pack(len(parts) // 2) + b"".join(parts)
     finally:
         raw.close()

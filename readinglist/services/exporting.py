@@ -192,16 +192,12 @@ def export_chunks(
                 if trust_helper:
                     helped.update((pid, texts[pid].decode("utf-8")) for pid in new)
             else:
-                texts = cached_entries(lib._reads, ids, version) if lib._raw is not None else {}
-                missing = [(key, pid) for key, pid in page if pid not in texts]
-                if missing:
-                    rendered = render_entries(lib, missing)
-                    texts.update((pid, t.encode("utf-8")) for pid, t in rendered.items())
-                    if seen is not None:
-                        fresh.update(rendered)
+                texts, rendered = page_entries(lib._reads, page, version, kept=lib._raw is not None)
+                if seen is not None:
+                    fresh.update(rendered)
                 if (
                     n == 0
-                    and 2 * len(missing) > len(page)
+                    and 2 * len(rendered) > len(page)
                     and len(pages) > HELPER_MIN_PAGES
                     and seen is not None
                 ):
@@ -237,6 +233,19 @@ _RECORD_FIELDS = (
     "title", "authors", "arxiv_id", "published", "primary_category", "doi", "entry_type", "journal",
     "booktitle", "volume", "number", "pages", "publisher", "year", "month", "url", "bib_source",
 )  # fmt: skip
+
+
+def page_entries(
+    reads: ReadsFrom, page: Sequence[tuple[str, int]], version: str, *, kept: bool = True
+) -> tuple[dict[int, bytes], dict[int, str]]:
+    """One page of a BibTeX export: each entry by id as UTF-8, the kept ones as they were kept
+    (none when ``kept`` is False: a server library keeps nothing), the others rendered now; and
+    those rendered now, as text, to be kept. Papers gone are left out."""
+    texts = cached_entries(reads, [pid for _, pid in page], version) if kept else {}
+    missing = [(key, pid) for key, pid in page if pid not in texts]
+    rendered = render_with(reads, missing) if missing else {}
+    texts.update((pid, t.encode("utf-8")) for pid, t in rendered.items())
+    return texts, rendered
 
 
 def render_entries(lib: Library, keys: Sequence[tuple[str, int]]) -> dict[int, str]:

@@ -52,6 +52,10 @@ class Bag:
     count: int = 0
 
 
+def _values(r: object) -> dict[str, object]:
+    return {f.name: getattr(r, f.name) for f in recordtype.fields(r)}
+
+
 texts = st.text(max_size=8)
 values = st.fixed_dictionaries(
     {},
@@ -74,9 +78,9 @@ def test_a_record_acts_as_the_same_frozen_dataclass(
     assert repr(r1).removeprefix("Child") == repr(d1).removeprefix("DChild")
     assert (r1 == r2) == (d1 == d2)
     assert (hash(r1) == hash(r2)) if r1 == r2 else True
-    assert recordtype.asdict(r1) == dataclasses.asdict(d1)
+    assert _values(r1) == dataclasses.asdict(d1)
     changed = recordtype.replace(r1, year=1999, tags=("x",))
-    assert recordtype.asdict(changed) == dataclasses.asdict(dataclasses.replace(d1, year=1999, tags=("x",)))
+    assert _values(changed) == dataclasses.asdict(dataclasses.replace(d1, year=1999, tags=("x",)))
     assert pickle.loads(pickle.dumps(r1)) == r1
 
 

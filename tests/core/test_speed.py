@@ -199,7 +199,7 @@ def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypat
 
     _fill(lib, 5)
     ids = lib.paper_ids(PaperFilter(dismissed=None))
-    real = exporting.render_entries
+    real = exporting.render_with
 
     def render_then_someone_commits(*a, **kw):  # type: ignore[no-untyped-def]
         out = real(*a, **kw)
@@ -209,7 +209,7 @@ def test_entries_read_before_another_commit_are_not_kept(lib: Library, monkeypat
         other.close()
         return out
 
-    monkeypatch.setattr(exporting, "render_entries", render_then_someone_commits)
+    monkeypatch.setattr(exporting, "render_with", render_then_someone_commits)
     exporting.export_text(lib, ids)
     assert _cached_count(lib) == 0
 
