@@ -27,8 +27,10 @@ _BIBTEX_DIR = Path(__file__).resolve().parents[1] / "bibtex"
 _WRITER_MODULES = ("writer.py", "latex.py", "citekeys.py", "source.py")  # what entry_for runs
 _WRITER_VERSION: str | None = None
 NOT_CITABLE = frozenset({"note"})  # standalone notes (from Zotero) are library entries, not references
+LEFT_OUT = tuple(sorted(NOT_CITABLE))
 PAGE = 1000  # entries held at once while writing an export
 KEEP_BATCH = 20_000  # freshly rendered entries stored in one transaction
+AT_ONCE_MAX = 20_000  # kept entries an export may read in one pass (about 30 MB with abstracts)
 # A cold export this long (pages left after a first page that had to be rendered) gets a second
 # process rendering most of the other pages (services/export_helper.py): 100k papers 1.9 -> 1.3 s.
 HELPER_MIN_PAGES = 12
@@ -47,7 +49,7 @@ def citable(lib: Library, papers: Sequence[int] | PaperFilter) -> list[tuple[str
 
     with lib._reads() as s:
         if isinstance(papers, PaperFilter):
-            take(queries.export_keys(s, papers))
+            out.extend((key or f"paper{pid}", pid) for pid, key in queries.export_keys(s, papers, LEFT_OUT))
         else:
             ids = [int(i) for i in papers]
             for i in range(0, len(ids), 20_000):
@@ -177,6 +179,8 @@ def export_chunks(
     check_unique_keys(key for key, _ in keys)
     version = writer_version()
     seen = lib.data_version()  # None: nothing is kept (a server library, or inside a change)
+    kept = lib._raw is not None
+    ahead = _kept_at_once(lib._reads, len(keys), version) if kept else None
     fresh: dict[int, str] = {}
     helped: dict[int, str] = {}  # rendered by the helper, kept only while nothing was committed
     trust_helper = seen is not None
@@ -192,7 +196,7 @@ def export_chunks(
                 if trust_helper:
                     helped.update((pid, texts[pid].decode("utf-8")) for pid in new)
             else:
-                texts, rendered = page_entries(lib._reads, page, version, kept=lib._raw is not None)
+                texts, rendered = page_entries(lib._reads, page, version, kept=kept, ahead=ahead)
                 if seen is not None:
                     fresh.update(rendered)
                 if (
@@ -236,12 +240,24 @@ _RECORD_FIELDS = (
 
 
 def page_entries(
-    reads: ReadsFrom, page: Sequence[tuple[str, int]], version: str, *, kept: bool = True
+    reads: ReadsFrom,
+    page: Sequence[tuple[str, int]],
+    version: str,
+    *,
+    kept: bool = True,
+    ahead: dict[int, bytes] | None = None,
 ) -> tuple[dict[int, bytes], dict[int, str]]:
     """One page of a BibTeX export: each entry by id as UTF-8, the kept ones as they were kept
     (none when ``kept`` is False: a server library keeps nothing), the others rendered now; and
-    those rendered now, as text, to be kept. Papers gone are left out."""
-    texts = cached_entries(reads, [pid for _, pid in page], version) if kept else {}
+    those rendered now, as text, to be kept. Papers gone are left out. ``ahead`` holds the kept
+    entries read for the whole export at once (see :func:`_kept_at_once`): this page's are
+    taken from it (and dropped there, so it shrinks as the file grows)."""
+    if ahead is not None:
+        texts = {pid: t for pid, t in ((pid, ahead.pop(pid, None)) for _, pid in page) if t is not None}
+    elif kept:
+        texts = cached_entries(reads, [pid for _, pid in page], version)
+    else:
+        texts = {}
     missing = [(key, pid) for key, pid in page if pid not in texts]
     rendered = render_with(reads, missing) if missing else {}
     texts.update((pid, t.encode("utf-8")) for pid, t in rendered.items())
@@ -322,6 +338,24 @@ def cached_entries(reads: ReadsFrom, ids: list[int], version: str) -> dict[int, 
             )
             out.update(s.execute(text(sql), {"v": version}))
     return out
+
+
+def _kept_at_once(reads: ReadsFrom, n: int, version: str) -> dict[int, bytes] | None:
+    """Every kept entry, by id, read in one pass over the table, for an export of ``n`` papers
+    of more than a page whose kept entries are few enough to hold (:data:`AT_ONCE_MAX`) and
+    mostly its own; None otherwise (its pages then read their own). One pass in storage order
+    reads each page of the table once, where pages of ids in key order come back to the same
+    pages: 10k entries with abstracts (15 MB) in 10-12 ms instead of 18-20."""
+    if n <= PAGE:
+        return None
+    with reads() as s:
+        count = int(s.execute(text("SELECT count(*) FROM rendered_entries")).scalar())
+        if count > min(AT_ONCE_MAX, 2 * n):
+            return None
+        sql = (
+            "SELECT paper_id, CAST(text AS BLOB) FROM rendered_entries WHERE fmt = 'bibtex' AND version = :v"
+        )
+        return dict(s.execute(text(sql), {"v": version}))
 
 
 def _keep(lib: Library, fresh: dict[int, str], version: str, seen: int) -> None:

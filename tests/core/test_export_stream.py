@@ -77,11 +77,23 @@ def _kept(lib: Library) -> int:
         con.close()
 
 
+@pytest.mark.parametrize("at_once", [0, exporting.AT_ONCE_MAX], ids=["kept-by-page", "kept-at-once"])
 def test_streamed_export_is_the_full_render_cold_and_warm(
-    lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once: int
 ) -> None:
     monkeypatch.setattr(exporting, "PAGE", 7)  # many pages, and keeps in several batches
     monkeypatch.setattr(exporting, "KEEP_BATCH", 20)
+    monkeypatch.setattr(exporting, "AT_ONCE_MAX", at_once)  # a warm export reads its kept entries so
+    ahead = exporting._kept_at_once
+    read_at_once: list[int] = []
+
+    def counting(*args: object, **kw: object) -> dict[int, bytes] | None:
+        got = ahead(*args, **kw)  # type: ignore[arg-type]
+        if got:
+            read_at_once.append(len(got))
+        return got
+
+    monkeypatch.setattr(exporting, "_kept_at_once", counting)
     _fill(lib)
     ids = lib.paper_ids(PaperFilter(dismissed=None))
     full = _full(lib, ids)
@@ -98,6 +110,8 @@ def test_streamed_export_is_the_full_render_cold_and_warm(
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
     subset = ids[::3]
     assert exporting.export_text(lib, subset) == _full(lib, subset)
+    if lib.data_version() is not None:
+        assert bool(read_at_once) is bool(at_once)
 
 
 def test_a_changed_export_replaces_the_file_and_a_failed_one_leaves_it(lib: Library, tmp_path: Path) -> None:

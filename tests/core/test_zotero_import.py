@@ -13,6 +13,7 @@ from readinglist.errors import Cancelled
 from readinglist.records import PaperMeta
 from readinglist.services import papers
 from readinglist.services.annotations import list_annotations
+from readinglist.services.exporting import export_text
 from readinglist.services.zotero_import import import_zotero
 from tests.zotero_fixture import PAGE_HEIGHT, build_zotero
 
@@ -60,6 +61,8 @@ def test_everything_comes_in_place(lib, zotero) -> None:  # type: ignore[no-unty
     plan = rows["Thesis plan"]
     assert plan.meta.entry_type == "note" and "## Thesis plan" in plan.note and plan.tags == ("planning",)
     assert set(rows["Some Published Thing"].lists) == {"Thesis"} and "Thesis" in plan.lists
+    thesis = export_text(lib, PaperFilter(list_name="Thesis", dismissed=None))  # the note is in the list
+    assert "martinez2023some" in thesis and "Thesis plan" not in thesis  # ... but cites nothing
     assert {(t.name, t.color) for t in lib.tags()} >= {("retrieval", "#ff6666"), ("planning", "#5fb236")}
     dup = rows["A Duplicate Paper Already Here"]
     assert dup.citekey == "otherduplicate" and dup.tags == ("imported-dup",)  # merged, key kept
