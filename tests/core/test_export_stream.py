@@ -4,12 +4,15 @@ is byte for byte the full render of the same papers, cold or warm, to a string, 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from readinglist.bibtex.writer import write_bibtex
 from readinglist.records import FeedItem, PaperFilter, PaperMeta
@@ -146,3 +149,56 @@ def test_cli_export_to_stdout_and_file_is_the_full_render(lib: Library, tmp_path
     out = tmp_path / "x.bib"
     res = subprocess.run([*run, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.read_bytes() == full.encode("utf-8") and "written to" in res.stderr
+
+
+@st.composite
+def _old_and_new(draw: st.DrawFn) -> tuple[bytes | None, list[bytes]]:
+    """Chunks of a new export, and the file it replaces: none, the same text, the same with
+    more after it, a start of it, the same with one byte changed, or anything."""
+    chunks = draw(st.lists(st.binary(max_size=12), max_size=6))
+    new = b"".join(chunks)
+    at = draw(st.integers(0, len(new)))
+    old = draw(
+        st.one_of(
+            st.none(),
+            st.just(new),
+            st.binary(min_size=1, max_size=9).map(lambda more: new + more),
+            st.just(new[:at]),
+            st.just(new[:at] + bytes([(new[at] + 1) % 256]) + new[at + 1 :] if at < len(new) else b"x"),
+            st.binary(max_size=40),
+        )
+    )
+    return old, chunks
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    case=_old_and_new(),
+    hold=st.sampled_from([0, 7, exporting.HOLD_MAX]),
+    step=st.sampled_from([1, 5, exporting.WRITEBACK_STEP]),
+)
+def test_a_streamed_write_is_its_chunks_and_leaves_an_equal_file_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[bytes | None, list[bytes]],
+    hold: int,
+    step: int,
+) -> None:
+    """Held while they agree with the old file, written once they do not (the ones held
+    first), compared to the old file's very end: whatever the split, the file is the chunks."""
+    old, chunks = case
+    monkeypatch.setattr(exporting, "HOLD_MAX", hold)
+    monkeypatch.setattr(exporting, "WRITEBACK_STEP", step)
+    folder = tmp_path / os.urandom(4).hex()
+    folder.mkdir()
+    out = folder / "out.bib"
+    if old is not None:
+        out.write_bytes(old)
+    before = out.stat() if old is not None else None
+    new = b"".join(chunks)
+    assert exporting.write_chunks_atomically(out, iter(chunks)) is (old != new)
+    assert out.read_bytes() == new
+    assert [p.name for p in folder.iterdir()] == ["out.bib"]
+    if before is not None and old == new:  # left alone: not even rewritten with the same bytes
+        after = out.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
