@@ -1,7 +1,5 @@
 """``python -m readinglist``: the command line."""
 
-import sys
+from readinglist.cli.main import run
 
-from readinglist.cli.main import main
-
-sys.exit(main())
+run()
