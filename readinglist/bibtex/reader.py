@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,8 +238,21 @@ def _define(block: StringBlock, macros: dict[str, str], problems: list[BibProble
     macros[name] = value
 
 
-def parse_bibtex(text: str) -> BibImport:
-    """Entries and problems of a .bib text; never raises for bad BibTeX."""
+@dataclass
+class BibScan:
+    """A .bib text read up to its entries' decoding: the entries in file order (macros
+    resolved, crossrefs filled in, TeX still in), the keys other entries crossref, and the
+    problems found so far. Reading is one pass in file order; decoding each entry is on its
+    own, which is what lets a second process decode part of a big file
+    (``services/bib_helper.py``)."""
+
+    raws: list[_Raw]
+    parents: set[str]
+    problems: list[BibProblem]
+
+
+def scan_bibtex(text: str) -> BibScan:
+    """The first, sequential part of :func:`parse_bibtex`."""
     problems: list[BibProblem] = []
     macros: dict[str, str] = dict(_MONTH_MACROS)
     raws: list[_Raw] = []
@@ -262,35 +276,64 @@ def parse_bibtex(text: str) -> BibImport:
             raws.append(raw)
             by_key[raw.key.casefold()] = raw
     parents = _crossrefs(raws, by_key, problems)
-    entries = []
-    for raw in raws:
-        if raw.key.casefold() in parents and raw.kind in _CONTAINERS:
-            continue
-        decoded = {n: verbatim(v) if n in _VERBATIM else tex_text(v) for n, v in raw.fields.items()}
-        if not decoded.get("title"):
-            problems.append(BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped"))
-            continue
-        fields = _meta(raw, decoded)
-        meta = PaperMeta(**fields, bib_source=make_source(raw.kind, raw.own, fields))  # type: ignore[arg-type]
-        entries.append(BibEntry(raw.key, meta, raw.line, raw.kind, decoded))
+    return BibScan(raws, parents, problems)
+
+
+def decode_entry(raw: _Raw, parents: set[str]) -> BibEntry | BibProblem | None:
+    """One scanned entry, decoded: the entry, the problem that skips it, or None for a venue
+    that other entries crossref (not a paper)."""
+    if raw.key.casefold() in parents and raw.kind in _CONTAINERS:
+        return None
+    decoded = {n: verbatim(v) if n in _VERBATIM else tex_text(v) for n, v in raw.fields.items()}
+    if not decoded.get("title"):
+        return BibProblem(raw.line, f"entry {raw.key!r} has no title; skipped")
+    fields = _meta(raw, decoded)
+    meta = PaperMeta(**fields, bib_source=make_source(raw.kind, raw.own, fields))  # type: ignore[arg-type]
+    return BibEntry(raw.key, meta, raw.line, raw.kind, decoded)
+
+
+def assemble(scan: BibScan, decoded: Iterable[BibEntry | BibProblem | None]) -> BibImport:
+    """The import of a scan, given each of its entries decoded, in order."""
+    entries: list[BibEntry] = []
+    problems = list(scan.problems)
+    for d in decoded:
+        if isinstance(d, BibEntry):
+            entries.append(d)
+        elif d is not None:
+            problems.append(d)
     problems.sort(key=lambda p: p.line)
     return BibImport(tuple(entries), tuple(problems))
 
 
-def parse_bibtex_file(path: Path) -> BibImport:
-    """Read a .bib file as UTF-8 (Latin-1 as a fallback, with a problem noted) and parse it."""
+def parse_bibtex(text: str) -> BibImport:
+    """Entries and problems of a .bib text; never raises for bad BibTeX."""
+    scan = scan_bibtex(text)
+    return assemble(scan, (decode_entry(raw, scan.parents) for raw in scan.raws))
+
+
+def read_bib(path: Path) -> bytes:
+    """A .bib file's bytes, or a :class:`BibtexError` saying why not."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise BibtexError(f"{path} is a folder, not a .bib file") from None
     except FileNotFoundError:
         raise BibtexError(f"{path} does not exist") from None
     except OSError as e:
         raise BibtexError(f"cannot read {path}: {e.strerror or e}") from None
-    text, notes = decode_bib(data, path.name)
-    result = parse_bibtex(text)
+
+
+def with_notes(result: BibImport, notes: Sequence[tuple[int, str]]) -> BibImport:
+    """``result`` with the notes of decoding its file (:func:`decode_bib`) among its problems."""
     if not notes:
         return result
     problems = sorted((*(BibProblem(n, m) for n, m in notes), *result.problems), key=lambda p: p.line)
     return BibImport(result.entries, tuple(problems))
+
+
+def parse_bibtex_file(path: Path) -> BibImport:
+    """Read a .bib file as UTF-8 (Latin-1 as a fallback, with a problem noted) and parse it."""
+    path = Path(path)
+    text, notes = decode_bib(read_bib(path), path.name)
+    return with_notes(parse_bibtex(text), notes)
