@@ -177,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.debug)
     lib = None
     try:
+        early = getattr(args, "early", None)  # work that needs no library, begun before it opens
+        if early is not None:
+            early(args)
         if getattr(args, "needs_library", True):
             from readinglist.config import resolve_library_dir
             from readinglist.services.library import Library

@@ -45,11 +45,11 @@ def bibtex_for(lib: Library, paper_ids: Sequence[int]) -> str:
 
 def import_bib(lib: Library, path: Path) -> ImportReport:
     """Import a .bib file in one transaction: match, merge without overwriting, save the rest."""
-    from readinglist.bibtex.reader import parse_bibtex_file
+    from readinglist.services.bib_helper import parse_bib_metas
 
-    parsed = parse_bibtex_file(Path(path))
-    problems = [f"{Path(path).name}:{p.line}: {p.message}" for p in parsed.problems]
-    return import_entries(lib, [e.meta for e in parsed.entries], problems, label=f"Import {Path(path).name}")
+    metas, found = parse_bib_metas(Path(path))  # a big file is decoded on two cores
+    problems = [f"{Path(path).name}:{p.line}: {p.message}" for p in found]
+    return import_entries(lib, metas, problems, label=f"Import {Path(path).name}")
 
 
 def import_entries(
