@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from readinglist.db.schema import AutoExport, Paper, utcnow
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError
@@ -108,24 +108,31 @@ def keep_keys(tx: Transaction, metas: Sequence[PaperMeta], ids: Sequence[int]) -
     if not wanted:
         return []
     pids = sorted({pid for _, pid in wanted})
-    rows = {
-        pid: (key, source)
-        for pid, key, source in tx.session.execute(
-            select(Paper.id, Paper.citekey, Paper.bib_source).where(Paper.id.in_(pids))
+    current_keys: dict[int, str | None] = {}
+    for i in range(0, len(pids), 5000):  # the keys alone: a paper's source is read only if it gets an alias
+        marks = ",".join(str(int(p)) for p in pids[i : i + 5000])
+        current_keys.update(
+            (int(found), key)
+            for found, key in tx.session.execute(
+                text(f"SELECT id, citekey FROM papers WHERE id IN ({marks})")
+            )
         )
-    }
     said: list[str] = []
     extra: dict[int, list[str]] = {}
     for key, pid in wanted:
-        current = rows[pid][0] or ""
+        current = current_keys[pid] or ""
         if key.casefold() == current.casefold():
             continue
         remember_alias(tx, pid, key)
         if key not in extra.setdefault(pid, []):
             extra[pid].append(key)
             said.append(f"{key}: the same paper as {current}; {key} is kept as its alias")
+    sources: dict[int, str | None] = {}
+    if extra:
+        query = select(Paper.id, Paper.bib_source).where(Paper.id.in_(sorted(extra)))
+        sources = {int(pid): source for pid, source in tx.session.execute(query)}
     for pid, keys in extra.items():
-        source = rows[pid][1]
+        source = sources[pid]
         known = aliases_in(source)
         merged = [*known, *(k for k in keys if k.casefold() not in {a.casefold() for a in known})]
         tx.capture_papers([pid])
