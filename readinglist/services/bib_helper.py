@@ -117,6 +117,7 @@ def _slim(d: BibEntry | BibProblem | None) -> Slim:
 
 
 _early: dict[str, tuple[bytes, BibHelper | None]] = {}
+_stop_registered = False
 
 
 def _early_key(path: Path) -> str:
@@ -135,8 +136,10 @@ def start_early(path: Path) -> None:
         return
     if len(data) < MIN_BYTES:
         return
-    if not _early:
+    global _stop_registered
+    if not _stop_registered:
         atexit.register(_stop_early)
+        _stop_registered = True
     _early[_early_key(path)] = (data, BibHelper.start(data, Path(path).name, SHARE_EARLY))
 
 
