@@ -30,7 +30,6 @@ import pickle
 import subprocess
 import sys
 import threading
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +42,10 @@ from readinglist.bibtex.reader import (
     scan_bibtex,
 )
 from readinglist.errors import BibtexError
+from readinglist.fileutil import source_version
 from readinglist.records import PaperMeta
 from readinglist.recordtype import fields as record_fields
+from readinglist.services import helperproc
 
 log = logging.getLogger(__name__)
 MIN_BYTES = 1 << 20  # about 700 entries with abstracts: less than that decodes in ~70 ms, a start's cost
@@ -53,7 +54,7 @@ MIN_BYTES = 1 << 20  # about 700 entries with abstracts: less than that decodes 
 SHARE = 0.4
 SHARE_EARLY = 0.6
 WAIT_S = 60.0  # the helper's share of 100k entries takes ~4 s; one this late is stuck
-_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parents[1]
 _CODE = ("bibtex/reader.py", "bibtex/fields.py", "bibtex/latex.py", "bibtex/source.py", "bibtex/split.py",
          "bibtex/encoding.py", "bibtex/citekeys.py", "records.py", "recordtype.py", "services/bib_helper.py")  # fmt: skip
 _VERSION: str | None = None
@@ -66,8 +67,7 @@ def code_version() -> str:
     helper running other code is not used."""
     global _VERSION
     if _VERSION is None:
-        src = b"\0".join((_ROOT / "readinglist" / name).read_bytes() for name in _CODE)
-        _VERSION = f"{zlib.crc32(src):08x}{zlib.adler32(src):08x}{len(src):x}"
+        _VERSION = source_version(_PACKAGE / name for name in _CODE)
     return _VERSION
 
 
@@ -153,47 +153,21 @@ def _stop_early() -> None:
 class BibHelper:
     """The importing side: starts the helper, feeds it the file and collects what it sends."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], data: bytes, head: bytes, share: float) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], share: float) -> None:
         self._proc = proc
         self.share = share
         self._out: list[bytes] = []
-        self._fed = threading.Thread(
-            target=self._feed, args=(head, data), name="bib-helper-feed", daemon=True
-        )
         self._read = threading.Thread(target=self._collect, name="bib-helper-reader", daemon=True)
-        self._fed.start()
         self._read.start()
 
     @classmethod
     def start(cls, data: bytes, name: str, share: float) -> BibHelper | None:
-        if not sys.executable or getattr(sys, "frozen", False):
-            return None  # no interpreter to start (embedded), or a bundled app's, which runs no -c
-        code = (
-            f"import sys; sys.path.insert(0, {str(_ROOT)!r}); "
-            "from readinglist.services.bib_helper import main; main()"
-        )
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except (OSError, ValueError) as exc:
-            log.info("bib helper did not start: %s", exc)
+        proc = helperproc.start("readinglist.services.bib_helper")
+        if proc is None:
             return None
         head = json.dumps({"version": code_version(), "name": name, "share": share}).encode("utf-8") + b"\n"
-        return cls(proc, data, head, share)
-
-    def _feed(self, head: bytes, data: bytes) -> None:
-        stdin = self._proc.stdin
-        assert stdin is not None
-        with contextlib.suppress(OSError):  # it died: the reader sees it
-            try:
-                stdin.write(head)
-                stdin.write(data)
-            finally:
-                stdin.close()
+        helperproc.feed(proc, head, data, name="bib-helper-feed")
+        return cls(proc, share)
 
     def _collect(self) -> None:
         out = self._proc.stdout
@@ -231,9 +205,7 @@ class BibHelper:
         return out
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
+        helperproc.stop(self._proc)
         for stream in (self._proc.stdout, self._proc.stdin):
             if stream is not None:
                 with contextlib.suppress(OSError):

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from readinglist.services import helperproc
+
 log = logging.getLogger(__name__)
 _COUNT = struct.Struct("<I")
 _ENTRY = struct.Struct("<qBI")
@@ -62,29 +64,14 @@ class ExportHelper:
         mine: Iterable[int],
     ) -> ExportHelper | None:
         mine = list(mine)
-        if not mine or not sys.executable or getattr(sys, "frozen", False):
-            return None  # no interpreter to start (embedded), or a bundled app's, which runs no -c
-        root = str(Path(__file__).resolve().parents[2])  # this very code, whatever the working folder
-        code = f"import sys; sys.path.insert(0, {root!r}); from readinglist.services.export_helper import main; main()"
-        argv = [sys.executable, "-c", code, str(db_path), version, uri_flags or ""]
-        try:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except (OSError, ValueError) as exc:
-            log.info("export helper did not start: %s", exc)
+        if not mine:
             return None
-        task = json.dumps([pages[n] for n in mine]).encode("utf-8")
-
-        def feed() -> None:
-            assert proc.stdin is not None
-            with contextlib.suppress(OSError):  # it died: the reader sees it
-                try:
-                    proc.stdin.write(task)
-                finally:
-                    proc.stdin.close()
-
-        threading.Thread(target=feed, name="export-helper-feed", daemon=True).start()
+        proc = helperproc.start(
+            "readinglist.services.export_helper", [str(db_path), version, uri_flags or ""]
+        )
+        if proc is None:
+            return None
+        helperproc.feed(proc, json.dumps([pages[n] for n in mine]).encode("utf-8"), name="export-helper-feed")
         return cls(proc, mine)
 
     def take(self, n: int) -> tuple[dict[int, bytes], list[int]] | None:
@@ -127,10 +114,7 @@ class ExportHelper:
     def close(self) -> None:
         """Stop the helper (it may be mid-page when the export is cancelled) and wait for it."""
         proc = self._proc
-        if proc.poll() is None:
-            proc.kill()
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+        helperproc.stop(proc)
         while self._reader.is_alive():  # it may be blocked putting a page: make room until it ends
             with contextlib.suppress(queue.Empty):
                 self._pages.get_nowait()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from readinglist.db import queries
 from readinglist.db.raw import Reads, text
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
-from readinglist.fileutil import temp_beside, write_atomically
+from readinglist.fileutil import source_version, temp_beside, write_atomically
 from readinglist.records import PaperFilter, PaperMeta
 from readinglist.recordtype import record, replace
 
@@ -319,10 +319,7 @@ def writer_version() -> str:
     source): a changed writer never serves entries rendered by the old one."""
     global _WRITER_VERSION
     if _WRITER_VERSION is None:
-        import zlib  # loaded already (shutil); hashlib would cost a read command 2 ms of OpenSSL
-
-        src = b"\0".join((_BIBTEX_DIR / name).read_bytes() for name in _WRITER_MODULES)
-        _WRITER_VERSION = f"{zlib.crc32(src):08x}{zlib.adler32(src):08x}{len(src):x}"  # fits VARCHAR(40)
+        _WRITER_VERSION = source_version(_BIBTEX_DIR / name for name in _WRITER_MODULES)  # fits VARCHAR(40)
     return _WRITER_VERSION
 
 
