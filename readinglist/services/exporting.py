@@ -7,14 +7,15 @@ Kept apart from :mod:`readinglist.services.citations` (which re-exports these na
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
+from readinglist import fileutil
 from readinglist.db import queries
 from readinglist.db.raw import Reads, text
 from readinglist.errors import BibtexError, NotFoundError, ReadingListError, StorageError
-from readinglist.fileutil import source_version, temp_beside, write_atomically
+from readinglist.fileutil import source_version, write_atomically
 from readinglist.records import PaperFilter, PaperMeta
 from readinglist.recordtype import record, replace
 
@@ -410,125 +411,9 @@ def write_text_atomically(path: Path, content: str) -> bool:
 
 
 def write_chunks_atomically(path: Path, chunks: Iterable[bytes]) -> bool:
-    """Like :func:`write_text_atomically` for UTF-8 that comes in pieces, streamed: the text
-    replaces ``path`` through a temporary file beside it, and only if the two differ. Returns
-    False when unchanged.
-
-    Each piece is compared with the file there as it comes, and while they agree the pieces
-    are held (up to :data:`HOLD_MAX` bytes) instead of written: a file that stays the same (an
-    auto-export after a change outside its scope) is then only read, never written and read
-    back. The kernel is asked to start writing each MiB to disk as soon as it is written, so the
-    fsync before the rename waits for the last MiB, not for all of it (a 15 MB export spent 8 ms
-    in its fsync)."""
-    import os
-
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise BibtexError(f"{path} is a folder; give a file name inside it")
-    if not path.parent.is_dir():
-        raise BibtexError(f"the folder {path.parent} does not exist")
-    fd, tmp = temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as f, _OldFile(path) as old:
-            out = _Writer(f)
-            held: list[bytes] | None = []  # agreed with the old file, not written yet; None once written
-            held_size = 0
-            for chunk in chunks:
-                agrees = old.agrees(chunk)
-                if agrees and held is not None and held_size + len(chunk) <= HOLD_MAX:
-                    held.append(chunk)
-                    held_size += len(chunk)
-                    continue
-                if held is not None:
-                    out.write_all(held)
-                    held = None
-                out.write(chunk)
-            if old.at_end():
-                f.close()
-                tmp.unlink()
-                return False
-            if held is not None:
-                out.write_all(held)  # the old file went on after the new text
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BibtexError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
-
-
-HOLD_MAX = 32 << 20  # bytes of an export held while they agree with the file it replaces
-WRITEBACK_STEP = 1 << 20
-
-
-class _Writer:
-    """Writes to ``f`` and has the kernel begin writing each :data:`WRITEBACK_STEP` to disk
-    without waiting for it: Linux's ``POSIX_FADV_DONTNEED`` starts the writeback of dirty pages
-    (and drops them from the cache once written; nothing reads a new export back here). A hint:
-    where it is missing or refused, the fsync does all the work."""
-
-    def __init__(self, f: BinaryIO) -> None:
-        import os
-
-        self.f = f
-        self.advise = getattr(os, "posix_fadvise", None)
-        self.dontneed = getattr(os, "POSIX_FADV_DONTNEED", 0)
-        self.written = self.started = 0
-
-    def write_all(self, chunks: Iterable[bytes]) -> None:
-        for chunk in chunks:
-            self.write(chunk)
-
-    def write(self, chunk: bytes) -> None:
-        self.f.write(chunk)
-        self.written += len(chunk)
-        if self.written - self.started >= WRITEBACK_STEP and self.advise is not None:
-            self.f.flush()
-            with suppress(OSError):
-                self.advise(self.f.fileno(), self.started, self.written - self.started, self.dontneed)
-            self.started = self.written
-
-
-class _OldFile:
-    """The file at ``path``, compared with what comes piece by piece. A missing or unreadable
-    file differs from the start."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.old: BinaryIO | None = None
-        self.same = False  # everything that came agrees with the old file's start
-
-    def __enter__(self) -> _OldFile:
-        try:
-            self.old = self.path.open("rb") if self.path.is_file() else None
-        except OSError:
-            self.old = None
-        self.same = self.old is not None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.old is not None:
-            self.old.close()
-
-    def agrees(self, chunk: bytes) -> bool:
-        """Whether the old file goes on with ``chunk`` (and did so far)."""
-        self.same = self.same and self._read(len(chunk)) == chunk
-        return self.same
-
-    def at_end(self) -> bool:
-        """Whether everything that came is the whole old file."""
-        return self.same and self._read(1) == b""
-
-    def _read(self, n: int) -> bytes | None:
-        assert self.old is not None
-        try:
-            return self.old.read(n)
-        except OSError:
-            return None
+    """Like :func:`write_text_atomically` for UTF-8 that comes in pieces, streamed (see
+    :func:`readinglist.fileutil.write_chunks_atomically`). Returns False when unchanged."""
+    return fileutil.write_chunks_atomically(path, chunks, only_if_changed=True, error=BibtexError)
 
 
 def format_for_path(path: Path, fmt: str | None) -> str:

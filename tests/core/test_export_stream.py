@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from readinglist import fileutil
 from readinglist.bibtex.writer import write_bibtex
 from readinglist.records import FeedItem, PaperFilter, PaperMeta
 from readinglist.services import citations, exporting, ingest
@@ -174,8 +175,8 @@ def _old_and_new(draw: st.DrawFn) -> tuple[bytes | None, list[bytes]]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     case=_old_and_new(),
-    hold=st.sampled_from([0, 7, exporting.HOLD_MAX]),
-    step=st.sampled_from([1, 5, exporting.WRITEBACK_STEP]),
+    hold=st.sampled_from([0, 7, fileutil.HOLD_MAX]),
+    step=st.sampled_from([1, 5, fileutil.WRITEBACK_STEP]),
 )
 def test_a_streamed_write_is_its_chunks_and_leaves_an_equal_file_alone(
     tmp_path: Path,
@@ -187,8 +188,8 @@ def test_a_streamed_write_is_its_chunks_and_leaves_an_equal_file_alone(
     """Held while they agree with the old file, written once they do not (the ones held
     first), compared to the old file's very end: whatever the split, the file is the chunks."""
     old, chunks = case
-    monkeypatch.setattr(exporting, "HOLD_MAX", hold)
-    monkeypatch.setattr(exporting, "WRITEBACK_STEP", step)
+    monkeypatch.setattr(fileutil, "HOLD_MAX", hold)
+    monkeypatch.setattr(fileutil, "WRITEBACK_STEP", step)
     folder = tmp_path / os.urandom(4).hex()
     folder.mkdir()
     out = folder / "out.bib"
