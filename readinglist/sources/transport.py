@@ -4,15 +4,22 @@ connection means.
 A read timeout restarts with every byte, so a server trickling one byte every few seconds (or
 sending headers without end) would keep a request alive forever. Every connection our sessions
 open registers its socket with the thread's current :class:`Deadline`; when the deadline passes,
-a timer shuts those sockets down, the blocked read returns at once, and the caller reports it.
+one watchdog thread shuts those sockets down, the blocked read returns at once, and the caller
+reports it. The watchdog is shared: a thread started per deadline (three per request) cost a sync
+of hundreds of days a thread start, and a hand-over of the interpreter lock, every few
+milliseconds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
+import itertools
+import os
 import socket
 import threading
+import time
 from types import TracebackType
 
 import requests
@@ -29,22 +36,21 @@ class Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self.ended = False  # left in time, or fired
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
         self._outer: Deadline | None = None
 
     def __enter__(self) -> Deadline:
         self._outer = getattr(_local, "deadline", None)
         _local.deadline = self
-        self._timer.start()
+        _watchdog.add(self, time.monotonic() + self.seconds)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._timer.cancel()
+        _watchdog.leave(self)
         _local.deadline = self._outer
 
     def restart(self, seconds: float) -> Deadline:
@@ -70,6 +76,76 @@ class Deadline:
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
+
+
+class _Watchdog:
+    """One daemon thread that fires the process's deadlines as they fall due, started on first
+    use (and again in a forked child, which has no threads but the one that forked)."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()  # ties never compare deadlines
+        self._left = 0  # entries of deadlines left in time, still in the heap
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline, due: float) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (due, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="readinglist-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is deadline:
+                self._wake.notify()  # the earliest now: the watchdog would sleep past it
+
+    def leave(self, deadline: Deadline) -> None:
+        """``deadline`` was left in time: it must not fire. Its entry stays in the heap until it
+        falls due, unless such entries become most of the heap (each request leaves three
+        that fall due only minutes later)."""
+        with self._wake:
+            if deadline.ended:
+                return  # fired already
+            deadline.ended = True
+            self._left += 1
+            if self._left > 64 and 2 * self._left > len(self._due):
+                self._due = [entry for entry in self._due if not entry[2].ended]
+                heapq.heapify(self._due)
+                self._left = 0
+
+    def pending(self) -> int:
+        """Deadlines neither left nor fired."""
+        with self._wake:
+            return len(self._due) - self._left
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while True:
+                    while self._due and self._due[0][2].ended:
+                        heapq.heappop(self._due)
+                        self._left -= 1
+                    if not self._due:
+                        self._wake.wait()
+                        continue
+                    wait = self._due[0][0] - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._wake.wait(wait)
+                deadline = heapq.heappop(self._due)[2]
+                deadline.ended = True
+            deadline._fire()  # outside the lock: shutting a socket down may block a moment
+
+
+_watchdog = _Watchdog()
+
+
+def _after_fork() -> None:
+    global _watchdog
+    _watchdog = _Watchdog()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _shut(sock: socket.socket) -> None:
