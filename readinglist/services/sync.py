@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
-from readinglist.db.schema import Setting, SyncedDay, utcnow
+from readinglist.db.schema import Setting
 from readinglist.errors import Cancelled, FeedFormatError, NetworkError
 from readinglist.records import Changes, DaySyncReport, FeedDay, Progress, SyncReport
 from readinglist.services import ingest
@@ -70,7 +70,6 @@ def ingest_days(lib: Library, days: Sequence[FeedDay]) -> list[tuple[DaySyncRepo
     with lib.change(f"Sync {label}", undoable=False) as tx:
         for day in days:
             result = ingest.ingest_feed_items(tx, day.date, day.items, make_key=lib.make_citekey)
-            tx.session.merge(SyncedDay(feed_date=day.date, synced_at=utcnow(), papers=len(day.items)))
             report = DaySyncReport(
                 date=day.date,
                 new=len(result.new),
@@ -79,6 +78,7 @@ def ingest_days(lib: Library, days: Sequence[FeedDay]) -> list[tuple[DaySyncRepo
                 skipped=day.skipped,
             )
             out.append((report, Changes(papers=frozenset(result.new | result.updated), feed=True)))
+        ingest.mark_synced(tx.session, [(day.date, len(day.items)) for day in days])
         tx.touched(feed=True)
     return out
 

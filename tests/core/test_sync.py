@@ -168,6 +168,23 @@ def test_sync_records_last_successful_day(served_lib: Library) -> None:
     assert served_lib.setting("last_sync") == "2024-05-31"
 
 
+def test_each_synced_day_is_recorded_once_with_its_count_and_time(served_lib: Library) -> None:
+    def synced() -> list[tuple[str, str, int]]:
+        con = sqlite3.connect(served_lib.db_path)
+        try:
+            return con.execute("SELECT feed_date, synced_at, papers FROM synced_days ORDER BY 1").fetchall()
+        finally:
+            con.close()
+
+    sync.sync_days(served_lib, [D30, D31])
+    first = synced()
+    assert [(d, n) for d, _, n in first] == [("2024-05-30", 4), ("2024-05-31", 6)]
+    sync.sync_days(served_lib, [D31])
+    again = synced()
+    assert again[0] == first[0]
+    assert again[1][0] == "2024-05-31" and again[1][1] > first[1][1] and again[1][2] == 6
+
+
 def test_unicode_and_hidden_authors_are_kept_in_order(served_lib: Library) -> None:
     sync.sync_days(served_lib, [dt.date(2024, 6, 27)])
     names = [a for r in served_lib.list_papers(PaperFilter()) for a in r.authors]
