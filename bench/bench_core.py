@@ -104,6 +104,7 @@ def day_json(day_index: int, per_day: int, rng: random.Random) -> bytes:
 def serve(days: dict[str, bytes]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real host
+
         def do_GET(self) -> None:
             date = parse_qs(urlsplit(self.path).query).get("date", [""])[0]
             body = days.get(date, b"[]")

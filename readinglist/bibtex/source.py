@@ -1,7 +1,9 @@
 """A .bib entry kept verbatim, so an export gives back every field, name and type it had.
 
 At import the entry's own fields (macros resolved, delimiters removed, TeX kept) are stored with a
-snapshot of the metadata derived from them. At export, a field whose metadata is unchanged since
+snapshot of the metadata derived from them. A long value (an abstract) is snapshotted as a digest
+of its text: the snapshot only ever answers "has this changed?", and a second copy of every
+abstract was 7% of a library imported from .bib. At export, a field whose metadata is unchanged since
 is written as it came; a field whose metadata changed (the user edited it, a sync filled it) is
 written from the metadata. Unknown fields (``howpublished``, ``note``, ``editor``, ``isbn`` …)
 always come back as they were.
@@ -10,6 +12,7 @@ always come back as they were.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
@@ -56,6 +59,9 @@ def _plain(v: object) -> object:
     return v
 
 
+LONG = 64  # a snapshotted text longer than this is kept as its digest
+
+
 def snapshot(meta: PaperMeta | Mapping[str, object]) -> dict[str, object]:
     """The metadata an entry's kept fields were read as (of a record, or of the keyword
     arguments that make one: the reader builds the record once, with its source)."""
@@ -64,10 +70,35 @@ def snapshot(meta: PaperMeta | Mapping[str, object]) -> dict[str, object]:
     return {a: _plain(getattr(meta, a)) for a in _SNAPSHOT}
 
 
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def make_source(kind: str, fields: Sequence[tuple[str, str]], meta: PaperMeta | Mapping[str, object]) -> str:
-    """The JSON stored in ``papers.bib_source`` for one imported entry."""
-    record = {"type": kind, "fields": [list(f) for f in fields], "meta": snapshot(meta)}
+    """The JSON stored in ``papers.bib_source`` for one imported entry: its type, its fields,
+    and the snapshot, long texts in ``digests`` instead of ``meta``."""
+    snap = snapshot(meta)
+    digests = {a: digest(v) for a, v in snap.items() if isinstance(v, str) and len(v) > LONG}
+    for a in digests:
+        del snap[a]
+    record: dict[str, object] = {"type": kind, "fields": [list(f) for f in fields], "meta": snap}
+    if digests:
+        record["digests"] = digests
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def _changed(now: dict[str, object], then: Mapping[str, object], digests: Mapping[str, object]) -> set[str]:
+    """The snapshotted attributes whose value differs now (sources written before digests
+    hold every value in ``then``)."""
+    out = set()
+    for a in _SNAPSHOT:
+        value = now.get(a)
+        if a in digests:
+            if not isinstance(value, str) or digest(value) != digests[a]:
+                out.add(a)
+        elif value != then.get(a):
+            out.add(a)
+    return out
 
 
 def raw_value(name: str, raw: str) -> str:
@@ -95,13 +126,15 @@ def preserved(
             return kind, [*generated, *ids]
         kept = [(str(n), str(v)) for n, v in record["fields"]]
         then: dict[str, object] = record["meta"]
+        digests: dict[str, object] = record.get("digests", {})
+        if not isinstance(digests, dict):
+            raise TypeError("digests")
         kind_then = str(record["type"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return kind, list(generated)
     # An arXiv id read from another field (a journal "arXiv preprint arXiv:…", a note) is derived too.
     derived = derived | {"eprint", "archiveprefix", "primaryclass"}
-    now = snapshot(meta)
-    changed = {a for a in _SNAPSHOT if now.get(a) != then.get(a)}
+    changed = _changed(snapshot(meta), then, digests)
     out: list[tuple[str, str]] = []
     covered: set[str] = set()
     for name, raw in kept:

@@ -119,3 +119,70 @@ def test_string_self_reference_and_cycle_are_reported_not_garbage(tmp_path: Path
     assert any("'x' uses 'y'" in m for m in messages), messages
     assert parsed.problems[0].line == 1
     assert next(e for e in parsed.entries if e.key == "k1").meta.title != "b"
+
+
+LONG_ABSTRACT = (
+    "We study $\\alpha$-divergences for {\\'e}tude-style corpora, and show that the bound of "
+    "Smith~\\cite{smith} is tight up to $O(\\log n)$ factors on every benchmark we tried."
+)
+
+
+def _entry_with_abstract(tmp_path: Path) -> Path:
+    bib = tmp_path / "one.bib"
+    bib.write_text(
+        "@article{smith2024bounds,\n  title = {Tight Bounds},\n  author = {Smith, Ada},\n"
+        f"  year = {{2024}},\n  journal = {{J. Bounds}},\n  abstract = {{{LONG_ABSTRACT}}}\n}}\n",
+        encoding="utf-8",
+    )
+    return bib
+
+
+def test_a_long_abstract_is_snapshotted_as_a_digest_and_still_comes_back_verbatim(tmp_path: Path) -> None:
+    import json
+
+    from readinglist import recordtype
+    from readinglist.bibtex.writer import entry_for
+
+    (entry,) = parse_bibtex_file(_entry_with_abstract(tmp_path)).entries
+    assert entry.meta.bib_source is not None
+    record = json.loads(entry.meta.bib_source)
+    assert "abstract" not in record["meta"] and set(record["digests"]) == {"abstract"}
+    assert record["meta"]["title"] == "Tight Bounds"  # short values stay as they are
+    assert LONG_ABSTRACT in entry_for("smith2024bounds", entry.meta)  # the TeX as it came
+    edited = recordtype.replace(entry.meta, abstract="A plain new abstract.")
+    assert LONG_ABSTRACT not in entry_for("smith2024bounds", edited, include_abstract=True)
+    out = _pybtex(entry_for("smith2024bounds", edited, include_abstract=True)).entries["smith2024bounds"]
+    assert out.fields["abstract"] == "A plain new abstract."
+
+
+def test_sources_written_before_digests_still_export_and_reimport_unchanged(
+    tmp_path: Path, lib: Library
+) -> None:
+    import json
+    import sqlite3
+
+    from readinglist import recordtype
+    from readinglist.bibtex.writer import entry_for
+
+    bib = _entry_with_abstract(tmp_path)
+    (entry,) = parse_bibtex_file(bib).entries
+    record = json.loads(entry.meta.bib_source or "")
+    record["meta"]["abstract"] = entry.meta.abstract  # the old layout: the value, no digest
+    del record["digests"]
+    old = json.dumps(record, ensure_ascii=False, sort_keys=True)
+    meta = recordtype.replace(entry.meta, bib_source=old)
+    assert LONG_ABSTRACT in entry_for("smith2024bounds", meta)
+    changed = recordtype.replace(meta, abstract="Another abstract.")
+    written = entry_for("smith2024bounds", changed, include_abstract=True)
+    assert "Another abstract." in written and LONG_ABSTRACT not in written
+
+    citations.import_bib(lib, bib)
+    con = sqlite3.connect(lib.db_path)
+    try:
+        with con:
+            con.execute("UPDATE papers SET bib_source = ?", (old,))
+        before = con.execute("SELECT * FROM papers").fetchall()
+        citations.import_bib(lib, bib)  # the same file again, after an upgrade: nothing rewritten
+        assert con.execute("SELECT * FROM papers").fetchall() == before
+    finally:
+        con.close()
