@@ -88,6 +88,8 @@ def aliases_in(source: str | None) -> list[str]:
 
 def _with_aliases(key: str, meta: PaperMeta, links: list[str]) -> PaperMeta:
     """A merged or renamed paper stays citable by its old keys: they go out as ``ids``."""
+    if not links:
+        return meta  # its kept entry names its aliases already, if any (reading them costs a parse)
     kept = aliases_in(meta.bib_source)
     folded = {k.casefold() for k in kept} | {key.casefold()}
     more = [a for a in links if a.casefold() not in folded]
