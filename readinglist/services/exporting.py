@@ -6,6 +6,7 @@ Kept apart from :mod:`readinglist.services.citations` (which re-exports these na
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -32,9 +33,11 @@ LEFT_OUT = tuple(sorted(NOT_CITABLE))
 PAGE = 1000  # entries held at once while writing an export
 KEEP_BATCH = 20_000  # freshly rendered entries stored in one transaction
 AT_ONCE_MAX = 20_000  # kept entries an export may read in one pass (about 30 MB with abstracts)
-# A cold export this long (pages left after a first page that had to be rendered) gets a second
-# process rendering most of the other pages (services/export_helper.py): 100k papers 1.9 -> 1.3 s.
-HELPER_MIN_PAGES = 12
+# A cold export (its first page had to be rendered) whose other pages would take this long here,
+# judged by the first, gets a second process rendering most of them (services/export_helper.py):
+# 100k feed papers 1.9 -> 1.3 s. Entries imported from a .bib take six times as long each.
+HELPER_MIN_PAGES = 6  # the helper takes three pages of every five from the fifth on
+HELPER_MIN_S = 0.2  # a helper takes about 0.15 s to start
 ReadsFrom = Callable[[], AbstractContextManager[Reads]]
 
 
@@ -199,6 +202,7 @@ def export_chunks(
                 if trust_helper:
                     helped.update((pid, texts[pid].decode("utf-8")) for pid in new)
             else:
+                started = time.perf_counter()
                 texts, rendered = page_entries(lib._reads, page, version, kept=kept, ahead=ahead)
                 if seen is not None:
                     fresh.update(rendered)
@@ -206,6 +210,7 @@ def export_chunks(
                     n == 0
                     and 2 * len(rendered) > len(page)
                     and len(pages) > HELPER_MIN_PAGES
+                    and (len(pages) - 1) * (time.perf_counter() - started) > HELPER_MIN_S
                     and seen is not None
                 ):
                     helper = _start_helper(lib, version, pages)

@@ -47,6 +47,7 @@ def big(lib: Library, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
         ingest.ingest_feed_items(tx, day, items, make_key=lib.make_citekey)
     monkeypatch.setattr(exporting, "PAGE", 6)
     monkeypatch.setattr(exporting, "HELPER_MIN_PAGES", 3)
+    monkeypatch.setattr(exporting, "HELPER_MIN_S", 0.0)
     yield lib
 
 
@@ -201,3 +202,19 @@ def test_no_interpreter_to_start_means_no_helper(big: Library, monkeypatch: pyte
     _forget(big)
     assert exporting.export_text(big, _ids(big)) == reference
     assert helped == []
+
+
+def test_a_helper_starts_only_when_the_pages_left_would_take_long_here(
+    big: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page's time judges the rest: pages of entries imported from a .bib take
+    several times as long as a feed's, so fewer of them warrant a helper."""
+    started: list[int] = []
+    monkeypatch.setattr(exporting, "_start_helper", lambda lib, version, pages: started.append(len(pages)))
+    monkeypatch.setattr(exporting, "HELPER_MIN_S", 3600.0)
+    quick = exporting.export_text(big, _ids(big))
+    assert started == []
+    _forget(big)
+    monkeypatch.setattr(exporting, "HELPER_MIN_S", 0.0)
+    assert exporting.export_text(big, _ids(big)) == quick
+    assert started == [len(_ids(big)) // exporting.PAGE + (len(_ids(big)) % exporting.PAGE > 0)]
