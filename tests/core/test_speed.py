@@ -332,3 +332,43 @@ def test_a_search_with_id_sets_finds_what_each_filter_alone_allows(
             got = [h.paper_id for h in lib.search(query, f=PaperFilter(dismissed=dismissed), limit=None)]
             assert len(got) == len(set(got)) and set(got) == want, (query, dismissed)
             assert want or dismissed is True, query  # the fixture leaves something to find
+
+
+def test_creating_papers_never_reads_the_pdf_text_index_and_undo_still_removes_them(
+    lib: Library, tmp_path: Path
+) -> None:
+    """The text index has no index on ``paper_id``: each lookup there reads every page of every
+    PDF. A new paper has no pages until its PDF is indexed (which captures them itself), so an
+    import looks for none, and undoing it still leaves the other papers' pages alone."""
+    from sqlalchemy import event
+
+    from readinglist.services import citations, history
+
+    _fill(lib, 5)  # paper 1 has PDF text
+    on_file = lib._engine.dialect.name == "sqlite"
+    pages_before = _fts_rows(lib.db_path)[1] if on_file else None
+    bib = tmp_path / "new.bib"
+    bib.write_text(
+        "".join(
+            f"@article{{new{i},\n  title = {{Fresh paper {i}}},\n  author = {{Doe, Jane}},\n  year = {{2024}}\n}}\n"
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(lib._engine, "before_cursor_execute", seen)
+    try:
+        report = citations.import_bib(lib, bib)
+    finally:
+        event.remove(lib._engine, "before_cursor_execute", seen)
+    assert len(report.added) == 30
+    assert statements and not [s for s in statements if "pdf_fts" in s]
+    history.undo(lib)
+    assert len(lib.paper_ids(PaperFilter(dismissed=None))) == 5
+    assert [h.paper_id for h in lib.search("modular")] == [1]  # its PDF text is still found
+    if on_file:
+        assert _fts_rows(lib.db_path)[1] == pages_before
