@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from readinglist.db.schema import Attachment, Paper, utcnow
 from readinglist.errors import NotFoundError, PdfError
@@ -33,7 +33,7 @@ class AttachmentInfo:
     sha256: str
     page_count: int
     has_text: bool
-    text_pages: int
+    text_indexed: bool  # its pages are in the search index
 
 
 def safe_stem(citekey: str | None, paper_id: int) -> str:
@@ -76,10 +76,11 @@ def current_attachment(lib: Library, paper_id: int) -> AttachmentInfo | None:
         if a is None:
             return None
         path = lib.root / a.path
-        pages = s.execute(
-            text("SELECT count(*) FROM pdf_fts WHERE paper_id = :p"), {"p": paper_id}
-        ).scalar_one()
-        info = AttachmentInfo(paper_id, path, a.size, a.sha256, a.page_count, a.has_text, int(pages))
+        # As recorded with the attachment: counting its pages in the text index would read the
+        # whole index (``paper_id`` is not indexed there), for each paper a bulk fetch looks at.
+        info = AttachmentInfo(
+            paper_id, path, a.size, a.sha256, a.page_count, a.has_text, bool(a.text_indexed)
+        )
     if path.is_file() and path.stat().st_size == info.size:
         return info
     if lib.is_shared:  # a lab library: the lab's copy of what a colleague attached
@@ -153,9 +154,10 @@ def record_in(
     existing = s.execute(select(Attachment).where(Attachment.path == rel)).scalar_one_or_none()
     att = existing or Attachment(paper_id=paper_id, path=rel)
     att.size, att.sha256, att.page_count = size, sha256, page_count
-    att.has_text, att.text_indexed, att.source, att.added_at = (
-        content.has_text, bool(content.pages), source, utcnow()
-    )  # fmt: skip
+    indexed = content.has_text and any(
+        body.strip() for body in content.pages
+    )  # as index_pdf_text keeps pages
+    att.has_text, att.text_indexed, att.source, att.added_at = content.has_text, indexed, source, utcnow()
     if existing is None:
         s.add(att)
     if lib.is_shared:
@@ -164,13 +166,14 @@ def record_in(
         labfiles.publish(tx, path, sha256=sha256, size=size)
     s.flush()
     tx.created("attachments", [att.id])
-    n = tx.index_pdf_text(paper_id, content.pages) if content.has_text else 0
-    if not content.has_text:
+    if content.has_text:
+        tx.index_pdf_text(paper_id, content.pages)
+    else:
         tx.drop_pdf_text(paper_id)
     keep(tx, [paper_id])
     add_imported(tx, paper_id, content.annotations)
     tx.touched(papers=[paper_id], annotations=[paper_id] if content.annotations else ())
-    return AttachmentInfo(paper_id, path, size, sha256, page_count, content.has_text, n)
+    return AttachmentInfo(paper_id, path, size, sha256, page_count, content.has_text, indexed)
 
 
 def record_attachment(

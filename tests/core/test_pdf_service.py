@@ -57,7 +57,7 @@ def test_download_attaches_indexes_and_is_idempotent(
     assert path.parent == lib.pdf_dir and path.name == f"{lib.get(pid).citekey}.pdf"
     assert lib.get(pid).pdf == str(path)
     att = current_attachment(lib, pid)
-    assert att and att.page_count == 4 and att.has_text and att.text_pages >= 1
+    assert att and att.page_count == 4 and att.has_text and att.text_indexed
     hits = lib.search("zyxwordonlyinpdf")
     assert [h.paper_id for h in hits] == [pid] and hits[0].pages
     assert lib.search("jina-clip-v1")[0].paper_id == pid
@@ -133,7 +133,7 @@ def test_scan_without_text_layer_is_attached_and_flagged(lib: Library, tmp_path:
                           metadata={"title": "A Scanned Paper From The Library Archive"})  # fmt: skip
     report = import_files(lib, [scan])
     att = current_attachment(lib, report.added[0])
-    assert att and not att.has_text and att.text_pages == 0
+    assert att and not att.has_text and not att.text_indexed
 
 
 def test_check_finds_missing_changed_and_stray_and_fix_relinks(lib: Library, tmp_path: Path) -> None:
@@ -193,3 +193,25 @@ def test_cli_download_and_show(fixture_server: FixtureServer, pdf_server: dict[s
     assert main([*lib_args, "download", "2405.20341"]) == 1  # HTML page: a clear failure
     assert "web page" in capsys.readouterr().err
     assert main([*lib_args, "check"]) == 0
+
+
+def test_looking_up_a_papers_pdf_does_not_read_the_text_index(lib: Library, tmp_path: Path) -> None:
+    """A bulk fetch asks this of every paper it is given: the index has no index on
+    ``paper_id``, so counting a paper's pages there read every page of every PDF."""
+    from sqlalchemy import event
+
+    pdf = make_paper_pdf(tmp_path / "p.pdf", title="Indexed", authors=["Y"], body_words=["zyxindexedword"])
+    report = import_files(lib, [pdf])
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(lib._engine, "before_cursor_execute", seen)
+    try:
+        att = current_attachment(lib, report.added[0])
+    finally:
+        event.remove(lib._engine, "before_cursor_execute", seen)
+    assert att and att.has_text and att.text_indexed
+    assert statements and not [s for s in statements if "pdf_fts" in s]
+    assert [h.paper_id for h in lib.search("zyxindexedword")] == report.added
