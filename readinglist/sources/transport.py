@@ -31,7 +31,8 @@ _local = threading.local()
 
 
 class Deadline:
-    """``with Deadline(seconds):`` — sockets used inside are shut down when time is up."""
+    """``with Deadline(seconds):`` — sockets used inside are shut down when time is up. Each
+    deadline is entered once (:meth:`restart` makes the next)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
