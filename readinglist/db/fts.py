@@ -10,7 +10,7 @@ notes, annots; ``prefix='1 2 3'`` since 0016_search) and ``pdf_fts`` (body, pape
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -52,9 +52,15 @@ def rebuild_all(session: Session) -> None:
     )
 
 
-def replace_pdf_text(session: Session, paper_id: int, pages: Iterable[str]) -> int:
-    """Index a paper's PDF text, one row per page (1-based page numbers). Returns pages indexed."""
-    session.execute(text("DELETE FROM pdf_fts WHERE paper_id = :pid"), {"pid": paper_id})
+def replace_pdf_text(
+    session: Session, paper_id: int, pages: Iterable[str], *, rows_now: Sequence[int] | None = None
+) -> int:
+    """Index a paper's PDF text, one row per page (1-based page numbers). Returns pages indexed.
+
+    ``rows_now``, when the caller knows them, are the rowids of the paper's pages there now:
+    deleting by rowid spares reading the whole index (``paper_id`` is not indexed in an FTS5
+    table, so ``WHERE paper_id = ?`` reads every page of every PDF)."""
+    _drop_pages(session, paper_id, rows_now)
     rows = [
         {"body": body, "pid": paper_id, "page": n} for n, body in enumerate(pages, start=1) if body.strip()
     ]
@@ -63,5 +69,13 @@ def replace_pdf_text(session: Session, paper_id: int, pages: Iterable[str]) -> i
     return len(rows)
 
 
-def drop_pdf_text(session: Session, paper_id: int) -> None:
-    session.execute(text("DELETE FROM pdf_fts WHERE paper_id = :pid"), {"pid": paper_id})
+def drop_pdf_text(session: Session, paper_id: int, *, rows_now: Sequence[int] | None = None) -> None:
+    _drop_pages(session, paper_id, rows_now)
+
+
+def _drop_pages(session: Session, paper_id: int, rows_now: Sequence[int] | None) -> None:
+    if rows_now is None:
+        session.execute(text("DELETE FROM pdf_fts WHERE paper_id = :pid"), {"pid": paper_id})
+    elif rows_now:
+        marks = ",".join(str(int(r)) for r in rows_now)
+        session.execute(text(f"DELETE FROM pdf_fts WHERE rowid IN ({marks})"))

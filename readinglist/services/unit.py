@@ -169,12 +169,22 @@ class Transaction:
     # -- the search index ----------------------------------------------------------------------
     def index_pdf_text(self, paper_id: int, pages: Iterable[str]) -> int:
         """Replace the PDF text of a paper in the search index; returns the pages indexed."""
-        self.capture("pdf_fts", [paper_id], by="paper_id")
-        return fts.replace_pdf_text(self.session, paper_id, pages)
+        return fts.replace_pdf_text(self.session, paper_id, pages, rows_now=self._pdf_pages(paper_id))
 
     def drop_pdf_text(self, paper_id: int) -> None:
+        fts.drop_pdf_text(self.session, paper_id, rows_now=self._pdf_pages(paper_id))
+
+    def _pdf_pages(self, paper_id: int) -> list[int] | None:
+        """Capture the paper's pages in the text index before they change, and return their
+        rowids when that capture is what read them (the first time this change touches them),
+        else None (not undoable, or changed already in this change: they are looked up)."""
+        key = ("pdf_fts", "paper_id")
+        rs = self._sets.get(key)
+        first = self.undoable and (rs is None or paper_id not in rs.keys)
         self.capture("pdf_fts", [paper_id], by="paper_id")
-        fts.drop_pdf_text(self.session, paper_id)
+        if not first:
+            return None
+        return [k[0] for k, row in self._sets[key].before.items() if row["paper_id"] == paper_id]
 
     def rebuild_index(self) -> None:
         """Rebuild the whole paper index (``check --fix``)."""

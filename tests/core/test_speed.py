@@ -372,3 +372,35 @@ def test_creating_papers_never_reads_the_pdf_text_index_and_undo_still_removes_t
     assert [h.paper_id for h in lib.search("modular")] == [1]  # its PDF text is still found
     if on_file:
         assert _fts_rows(lib.db_path)[1] == pages_before
+
+
+def test_replacing_a_papers_pdf_text_deletes_its_pages_by_rowid(lib: Library) -> None:
+    """The pages the capture read are deleted by rowid (``paper_id`` is not indexed in the text
+    index); a second replacement in the same change, whose pages the capture never saw, looks
+    them up; undo brings the first pages back."""
+    from sqlalchemy import event
+
+    from readinglist.services import history
+
+    _fill(lib, 3)  # paper 1: two pages of text
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(lib._engine, "before_cursor_execute", seen)
+    try:
+        with lib.change("reindex") as tx:
+            assert tx.index_pdf_text(1, ["a fresh zyxfirstpass page", "another"]) == 2
+            first = list(statements)
+            assert tx.index_pdf_text(1, ["the zyxsecondpass page"]) == 1
+    finally:
+        event.remove(lib._engine, "before_cursor_execute", seen)
+    deletes = [s for s in first if s.startswith("DELETE FROM pdf_fts")]
+    assert deletes and all("rowid IN" in s for s in deletes), deletes
+    assert [s for s in statements[len(first) :] if "DELETE FROM pdf_fts WHERE paper_id" in s]
+    assert [h.paper_id for h in lib.search("zyxsecondpass")] == [1]
+    assert lib.search("zyxfirstpass") == [] and lib.search("modular") == []
+    history.undo(lib)
+    assert [h.paper_id for h in lib.search("modular")] == [1]
+    assert lib.search("zyxsecondpass") == []
