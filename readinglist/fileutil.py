@@ -39,10 +39,10 @@ def write_chunks_atomically(
     through a temporary file beside it (with ``only_if_changed``, only if the two differ).
     Returns whether the file was written.
 
-    With ``only_if_changed`` each piece is compared with the file there as it comes, and while they agree the pieces
-    are held (up to :data:`HOLD_MAX` bytes) instead of written: a file that stays the same (an
-    auto-export after a change outside its scope) is then only read, never written and read
-    back. The kernel is asked to start writing each MiB to disk as soon as it is written, so the
+    With ``only_if_changed`` each piece is compared with the file there as it comes, and while
+    they agree the pieces are held (up to :data:`HOLD_MAX` bytes) instead of written: a file
+    that stays the same (an auto-export after a change outside its scope) is then only read,
+    never written and read back. The kernel is asked to start writing each MiB to disk as soon as it is written, so the
     fsync before the rename waits for the last MiB, not for all of it (a 15 MB export spent 8 ms
     in its fsync)."""
     path = Path(path).expanduser()
@@ -95,8 +95,6 @@ class _Writer:
     where it is missing or refused, the fsync does all the work."""
 
     def __init__(self, f: BinaryIO) -> None:
-        import os
-
         self.f = f
         self.advise = getattr(os, "posix_fadvise", None)
         self.dontneed = getattr(os, "POSIX_FADV_DONTNEED", 0)

@@ -301,8 +301,15 @@ def assemble(scan: BibScan, decoded: Iterable[BibEntry | BibProblem | None]) -> 
             entries.append(d)
         elif d is not None:
             problems.append(d)
-    problems.sort(key=lambda p: p.line)
-    return BibImport(tuple(entries), tuple(problems))
+    return BibImport(tuple(entries), ordered_problems(problems))
+
+
+def ordered_problems(
+    problems: Iterable[BibProblem], notes: Sequence[tuple[int, str]] = ()
+) -> tuple[BibProblem, ...]:
+    """Problems by line, with the notes of decoding the file (:func:`decode_bib`) first among
+    those of a line; otherwise in the order found."""
+    return tuple(sorted((*(BibProblem(n, m) for n, m in notes), *problems), key=lambda p: p.line))
 
 
 def parse_bibtex(text: str) -> BibImport:
@@ -328,8 +335,7 @@ def with_notes(result: BibImport, notes: Sequence[tuple[int, str]]) -> BibImport
     """``result`` with the notes of decoding its file (:func:`decode_bib`) among its problems."""
     if not notes:
         return result
-    problems = sorted((*(BibProblem(n, m) for n, m in notes), *result.problems), key=lambda p: p.line)
-    return BibImport(result.entries, tuple(problems))
+    return BibImport(result.entries, ordered_problems(result.problems, notes))
 
 
 def parse_bibtex_file(path: Path) -> BibImport:

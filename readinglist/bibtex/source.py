@@ -3,9 +3,9 @@
 At import the entry's own fields (macros resolved, delimiters removed, TeX kept) are stored with a
 snapshot of the metadata derived from them. A long value (an abstract) is snapshotted as a digest
 of its text: the snapshot only ever answers "has this changed?", and a second copy of every
-abstract was 7% of a library imported from .bib. At export, a field whose metadata is unchanged since
-is written as it came; a field whose metadata changed (the user edited it, a sync filled it) is
-written from the metadata. Unknown fields (``howpublished``, ``note``, ``editor``, ``isbn`` …)
+abstract was 7% of a library imported from .bib. At export, a field whose metadata is unchanged
+since is written as it came; a field whose metadata changed (the user edited it, a sync filled
+it) is written from the metadata. Unknown fields (``howpublished``, ``note``, ``editor``, ``isbn`` …)
 always come back as they were.
 """
 

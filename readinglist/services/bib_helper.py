@@ -15,8 +15,9 @@ but its stdout. If it cannot start, runs other code, fails, dies or takes longer
 
 Protocol: stdin carries one JSON line ``{"version", "name", "share"}`` then the file's bytes;
 stdout carries a pickle of ``{"version", "entries", "results"}``, ``results`` being the decoded
-entries from the helper's first one on, in order: each one's metadata or problem, as plain tuples. Pickle is safe here: the data comes from a
-child this process started, running this same code (the version says so).
+entries from the helper's first one on, in order: each one's metadata or problem, as plain
+tuples. Pickle is safe here: the data comes from a child this process started, running this
+same code (the version says so).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from readinglist.bibtex.reader import (
     BibEntry,
     BibProblem,
     decode_entry,
+    ordered_problems,
     read_bib,
     scan_bibtex,
 )
@@ -106,8 +108,7 @@ def parse_bib_metas(path: Path) -> tuple[list[PaperMeta], tuple[BibProblem, ...]
             metas.append(d)
         elif d is not None:
             problems.append(d)
-    problems.sort(key=lambda p: p.line)  # as the reader orders them, then its decoding's notes
-    return metas, tuple(sorted((*(BibProblem(n, m) for n, m in notes), *problems), key=lambda p: p.line))
+    return metas, ordered_problems(problems, notes)  # as parse_bibtex_file orders them
 
 
 Slim = PaperMeta | BibProblem | None

@@ -46,19 +46,17 @@ def citable(lib: Library, papers: Sequence[int] | PaperFilter) -> list[tuple[str
     export order (standalone notes are left out)."""
     from readinglist.bibtex.order import key_order
 
-    out: list[tuple[str, int]] = []
-
-    def take(found: Iterable[tuple[int, str | None, str | None]]) -> None:
-        out.extend((key or f"paper{pid}", pid) for pid, key, kind in found if kind not in NOT_CITABLE)
-
+    found: list[tuple[int, str | None]] = []
     with lib._reads() as s:
         if isinstance(papers, PaperFilter):
-            out.extend((key or f"paper{pid}", pid) for pid, key in queries.export_keys(s, papers, LEFT_OUT))
+            found = queries.export_keys(s, papers, LEFT_OUT)
         else:
             ids = [int(i) for i in papers]
             for i in range(0, len(ids), 20_000):
                 marks = ",".join(map(str, ids[i : i + 20_000]))
-                take(s.execute(text(f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})")))
+                rows = s.execute(text(f"SELECT id, citekey, entry_type FROM papers WHERE id IN ({marks})"))
+                found.extend((pid, key) for pid, key, kind in rows if kind not in NOT_CITABLE)
+    out = [(key or f"paper{pid}", pid) for pid, key in found]
     out.sort(key=lambda item: key_order(item[0]))
     return out
 
