@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 if TYPE_CHECKING:
     from readinglist.config import Endpoints
+    from readinglist.services.library import Library
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -200,3 +202,20 @@ def cli(
         return code, out, err
 
     return run
+
+
+@contextlib.contextmanager
+def statements_of(lib: Library) -> Iterator[list[str]]:
+    """The SQL the library's engine runs inside the block (what a test says is never read)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(lib._engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(lib._engine, "before_cursor_execute", record)

@@ -19,7 +19,7 @@ from readinglist.services.check import run_check
 from readinglist.services.downloads import download_papers
 from readinglist.services.importer import import_files
 from readinglist.services.library import Library
-from tests.conftest import FixtureServer
+from tests.conftest import FixtureServer, statements_of
 from tests.pdfgen import make_corrupt_pdf, make_paper_pdf
 
 D31 = dt.date(2024, 5, 31)
@@ -198,20 +198,11 @@ def test_cli_download_and_show(fixture_server: FixtureServer, pdf_server: dict[s
 def test_looking_up_a_papers_pdf_does_not_read_the_text_index(lib: Library, tmp_path: Path) -> None:
     """A bulk fetch asks this of every paper it is given: the index has no index on
     ``paper_id``, so counting a paper's pages there read every page of every PDF."""
-    from sqlalchemy import event
 
     pdf = make_paper_pdf(tmp_path / "p.pdf", title="Indexed", authors=["Y"], body_words=["zyxindexedword"])
     report = import_files(lib, [pdf])
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(lib._engine, "before_cursor_execute", seen)
-    try:
+    with statements_of(lib) as statements:
         att = current_attachment(lib, report.added[0])
-    finally:
-        event.remove(lib._engine, "before_cursor_execute", seen)
     assert att and att.has_text and att.text_indexed
     assert statements and not [s for s in statements if "pdf_fts" in s]
     assert [h.paper_id for h in lib.search("zyxindexedword")] == report.added

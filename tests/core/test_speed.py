@@ -12,6 +12,7 @@ from readinglist.db import engine as dbengine
 from readinglist.records import FeedItem, PaperFilter, PaperMeta
 from readinglist.services import ingest
 from readinglist.services.library import Library
+from tests.conftest import statements_of
 
 WORDS = ("model", "modal", "mode", "transformer", "transport", "graph", "grammar", "müller")
 
@@ -340,7 +341,6 @@ def test_creating_papers_never_reads_the_pdf_text_index_and_undo_still_removes_t
     """The text index has no index on ``paper_id``: each lookup there reads every page of every
     PDF. A new paper has no pages until its PDF is indexed (which captures them itself), so an
     import looks for none, and undoing it still leaves the other papers' pages alone."""
-    from sqlalchemy import event
 
     from readinglist.services import citations, history
 
@@ -355,16 +355,8 @@ def test_creating_papers_never_reads_the_pdf_text_index_and_undo_still_removes_t
         ),
         encoding="utf-8",
     )
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(lib._engine, "before_cursor_execute", seen)
-    try:
+    with statements_of(lib) as statements:
         report = citations.import_bib(lib, bib)
-    finally:
-        event.remove(lib._engine, "before_cursor_execute", seen)
     assert len(report.added) == 30
     assert statements and not [s for s in statements if "pdf_fts" in s]
     history.undo(lib)
@@ -378,24 +370,14 @@ def test_replacing_a_papers_pdf_text_deletes_its_pages_by_rowid(lib: Library) ->
     """The pages the capture read are deleted by rowid (``paper_id`` is not indexed in the text
     index); a second replacement in the same change, whose pages the capture never saw, looks
     them up; undo brings the first pages back."""
-    from sqlalchemy import event
 
     from readinglist.services import history
 
     _fill(lib, 3)  # paper 1: two pages of text
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(lib._engine, "before_cursor_execute", seen)
-    try:
-        with lib.change("reindex") as tx:
-            assert tx.index_pdf_text(1, ["a fresh zyxfirstpass page", "another"]) == 2
-            first = list(statements)
-            assert tx.index_pdf_text(1, ["the zyxsecondpass page"]) == 1
-    finally:
-        event.remove(lib._engine, "before_cursor_execute", seen)
+    with statements_of(lib) as statements, lib.change("reindex") as tx:
+        assert tx.index_pdf_text(1, ["a fresh zyxfirstpass page", "another"]) == 2
+        first = list(statements)
+        assert tx.index_pdf_text(1, ["the zyxsecondpass page"]) == 1
     deletes = [s for s in first if s.startswith("DELETE FROM pdf_fts")]
     assert deletes and all("rowid IN" in s for s in deletes), deletes
     assert [s for s in statements[len(first) :] if "DELETE FROM pdf_fts WHERE paper_id" in s]
