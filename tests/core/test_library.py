@@ -49,6 +49,17 @@ def test_new_library_is_migrated_with_wal_and_foreign_keys(library_dir: Path) ->
 
 
 @pytest.mark.sqlite_file
+def test_a_change_writes_with_a_big_page_cache_and_rare_autocheckpoints(lib: Library) -> None:
+    # A read keeps SQLite's default cache; a change's connection holds a sync window's pages.
+    with lib.read() as s:
+        assert s.execute(text("PRAGMA cache_size")).scalar() == -2000
+        assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar() == dbengine.AUTOCHECKPOINT_PAGES
+    with lib.change("Look", undoable=False) as tx:
+        assert tx.session.execute(text("PRAGMA cache_size")).scalar() == -dbengine.WRITER_CACHE_KIB
+        assert tx.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == dbengine.AUTOCHECKPOINT_PAGES
+
+
+@pytest.mark.sqlite_file
 def test_migrated_schema_matches_the_orm_models(lib: Library) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
