@@ -12,8 +12,9 @@ the same run times on its own. Target: at most 100 ms per click.
 Scrolling (``scroll`` in the JSON): the same window on the whole library, scrolled with real
 wheel events sent to the list's viewport, one notch at a time (three rows), ``--scroll-steps``
 notches down from the top, then the same number of jumps of the scroll bar to random places
-(a drag through 100k rows). Each step is timed from the event to the end of the event-loop
-pass that painted the viewport (the paint Qt schedules, of the region it chooses, as in a
+(a drag through 100k rows, each with the mouse move a drag delivers, so background work waits
+for the user's pause as in a session). Each step is timed from the event to the end of the
+event-loop pass that painted the viewport (the paint Qt schedules, of the region it chooses, as in a
 session); between steps the loop runs 20 ms, so the rows fetched in a worker land as they
 would. A step that paints placeholders counts like any other (the paint is what the user
 sees). Target: p95 at most 16 ms per step (one frame at 60 Hz). A jump is also timed until
@@ -126,7 +127,7 @@ def scroll(big: Path, steps: int) -> dict[str, object]:
     import random
 
     from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtGui import QMouseEvent, QWheelEvent
     from PySide6.QtWidgets import QApplication
 
     from readinglist.records import PaperFilter
@@ -191,7 +192,20 @@ def scroll(big: Path, steps: int) -> dict[str, object]:
     wheel = [step(notch) for _ in range(steps)]
     moved = bar.value() - start
     rng = random.Random(7)
-    jumps = [step(lambda: bar.setValue(rng.randint(0, bar.maximum())), wait_rows=True) for _ in range(steps)]
+
+    def drag_to_random() -> None:
+        # A drag of the handle delivers mouse moves with the button held, then moves the bar:
+        # the moves are what tells the window the user is busy (ui/idle.py), so background
+        # work waits as it would in a session instead of running between the jumps.
+        at = QPointF(bar.width() / 2, bar.height() / 2)
+        move = QMouseEvent(
+            QEvent.Type.MouseMove, at, bar.mapToGlobal(at), Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        )  # fmt: skip
+        QApplication.sendEvent(bar, move)
+        bar.setValue(rng.randint(0, bar.maximum()))
+
+    jumps = [step(drag_to_random, wait_rows=True) for _ in range(steps)]
     rows = win.papers.rowCount()
     win.close()
     lib.close()
