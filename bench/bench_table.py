@@ -14,8 +14,8 @@ wheel events sent to the list's viewport, one notch at a time (three rows), ``--
 notches down from the top, then the same number of jumps of the scroll bar to random places
 (a drag through 100k rows, each with the mouse move a drag delivers, so background work waits
 for the user's pause as in a session). Each step is timed from the event to the end of the
-event-loop pass that painted the viewport (the paint Qt schedules, of the region it chooses, as in a
-session); between steps the loop runs 20 ms, so the rows fetched in a worker land as they
+event-loop pass that painted the viewport (the paint Qt schedules, of the region it chooses, as
+in a session); between steps the loop runs 20 ms, so the rows fetched in a worker land as they
 would. A step that paints placeholders counts like any other (the paint is what the user
 sees). Target: p95 at most 16 ms per step (one frame at 60 Hz). A jump is also timed until
 the rows themselves are painted (``jump_to_rows``: their fetch from the library included).
