@@ -401,12 +401,17 @@ class PaperTableModel(QAbstractTableModel):
         r = index.row()
         if not 0 <= r < len(self.ids):
             return None
-        col = COLUMNS[index.column()].key
         if role == IdRole:
             return self.ids[r]
+        return self.cell(r, index.column(), int(role))
+
+    def cell(self, r: int, column: int, role: int) -> object:
+        """What :meth:`data` answers for row ``r`` and ``column`` (``r`` in range), without a
+        model index: the list view paints its rows from this (``ui/views/row_paint.py``)."""
         row = self.row(r)
         if role == RowRole:
             return row
+        col = COLUMNS[column].key
         if row is None:
             return "…" if role == _DISPLAY and col == "title" else None
         if role in _CACHED_ROLES:
@@ -415,7 +420,7 @@ class PaperTableModel(QAbstractTableModel):
             cells = self._cells.get(row.id)
             if cells is None or cells[0] is not row:
                 cells = self._cells[row.id] = (row, {})
-            key = (index.column(), int(role))
+            key = (column, role)
             if key not in cells[1]:
                 cells[1][key] = self._cell(row, col, role)
             return cells[1][key]

@@ -75,45 +75,49 @@ class TagChipsDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         _background(painter, option, index)
-        tags = index.data(TagsRole) or []
-        if not tags:
-            return
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QApplication.font()
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
-        fm = QFontMetrics(font)
-        r = option.rect.adjusted(4, 0, -4, 0)
-        h = min(r.height() - 6, fm.height() + 4)
-        y = r.top() + (r.height() - h) / 2
-        x = float(r.left())
-        plain_font = font
-        for n, (name, color, *flags) in enumerate(tags):
-            auto = bool(flags and flags[0])
-            painter.setFont(auto_font(plain_font) if auto else plain_font)
-            fm = QFontMetrics(painter.font())
-            w = fm.horizontalAdvance(name) + 12 + (AUTO_MARK if auto else 0)
-            rest = len(tags) - n
-            more = f"+{rest}"
-            if n == 0 and x + w > r.right():  # not even one fits: the first, elided
-                name = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(8, int(r.right() - x - 12)))
-                w = fm.horizontalAdvance(name) + 12
-            elif n > 0 and x + w > r.right() - (fm.horizontalAdvance(more) + 6 if rest > 1 else 0):
-                painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.drawText(QRectF(x, y, r.right() - x, h), Qt.AlignmentFlag.AlignVCenter, more)
-                break
-            bg = QColor(color)
-            if auto:
-                paint_auto_chip(painter, QRectF(x, y, w, h), bg, name, option.palette)
-            else:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(bg)
-                painter.drawRoundedRect(QRectF(x, y, w, h), h / 2, h / 2)
-                painter.setPen(readable_on(bg))
-                painter.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, name)
-            x += w + 4
-        painter.restore()
+        paint_chips(painter, option.rect, index.data(TagsRole) or [], option.palette)
+
+
+def paint_chips(painter: QPainter, rect: QRect, tags: list[tuple[str, str, bool]], pal: QPalette) -> None:
+    """A cell's tags as chips, as many as fit in ``rect`` (then "+N")."""
+    if not tags:
+        return
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QApplication.font()
+    font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+    painter.setFont(font)
+    fm = QFontMetrics(font)
+    r = rect.adjusted(4, 0, -4, 0)
+    h = min(r.height() - 6, fm.height() + 4)
+    y = r.top() + (r.height() - h) / 2
+    x = float(r.left())
+    plain_font = font
+    for n, (name, color, *flags) in enumerate(tags):
+        auto = bool(flags and flags[0])
+        painter.setFont(auto_font(plain_font) if auto else plain_font)
+        fm = QFontMetrics(painter.font())
+        w = fm.horizontalAdvance(name) + 12 + (AUTO_MARK if auto else 0)
+        rest = len(tags) - n
+        more = f"+{rest}"
+        if n == 0 and x + w > r.right():  # not even one fits: the first, elided
+            name = fm.elidedText(name, Qt.TextElideMode.ElideRight, max(8, int(r.right() - x - 12)))
+            w = fm.horizontalAdvance(name) + 12
+        elif n > 0 and x + w > r.right() - (fm.horizontalAdvance(more) + 6 if rest > 1 else 0):
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(QRectF(x, y, r.right() - x, h), Qt.AlignmentFlag.AlignVCenter, more)
+            break
+        bg = QColor(color)
+        if auto:
+            paint_auto_chip(painter, QRectF(x, y, w, h), bg, name, pal)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(QRectF(x, y, w, h), h / 2, h / 2)
+            painter.setPen(readable_on(bg))
+            painter.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, name)
+        x += w + 4
+    painter.restore()
 
 
 class PdfDelegate(QStyledItemDelegate):
@@ -121,17 +125,8 @@ class PdfDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         _background(painter, option, index)
-        state = index.data(PdfRole)
-        if state not in ("present", "downloading"):
-            return
-        name = "pdf" if state == "present" else "downloading"
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        color = option.palette.color(role) if state == "present" or selected else QColor("#0ea5e9")
-        size = min(option.rect.height() - 6, 18)
-        r = QRect(0, 0, size, size)
-        r.moveCenter(option.rect.center())
-        icon(name, color).paint(painter, r)
+        paint_pdf(painter, option.rect, index.data(PdfRole), option.palette, selected)
 
     def helpEvent(self, event, view, option, index):  # type: ignore[no-untyped-def]
         state = index.data(PdfRole)
@@ -140,6 +135,19 @@ class PdfDelegate(QStyledItemDelegate):
         tips = {"present": "PDF in the library", "downloading": "Downloading…", "none": "No PDF yet"}
         QToolTip.showText(event.globalPos(), tips.get(state, ""), view)
         return True
+
+
+def paint_pdf(painter: QPainter, rect: QRect, state: object, pal: QPalette, selected: bool) -> None:
+    """A cell's PDF state: nothing, a downloading icon, or a document icon."""
+    if state not in ("present", "downloading"):
+        return
+    name = "pdf" if state == "present" else "downloading"
+    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+    color = pal.color(role) if state == "present" or selected else QColor("#0ea5e9")
+    size = min(rect.height() - 6, 18)
+    r = QRect(0, 0, size, size)
+    r.moveCenter(rect.center())
+    icon(name, color).paint(painter, r)
 
 
 def marked_pieces(text: str) -> list[tuple[str, bool]]:
@@ -179,34 +187,38 @@ class TitleDelegate(QStyledItemDelegate):
         text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
         opt.text = ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        painter.save()
-        painter.setFont(opt.font)
-        fm = QFontMetrics(opt.font)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         fg = opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        r = text_rect.adjusted(2, 0, -2, 0)
-        x, right = float(r.left()), float(r.right())
-        for piece, hit in marked_pieces(" ".join(marked.split())):
+        paint_marked(painter, text_rect.adjusted(2, 0, -2, 0), marked, opt.font, fg)
+
+
+def paint_marked(painter: QPainter, r: QRect, marked: str, font: QFont, fg: QColor) -> None:
+    """A title with a search's matches highlighted, elided at the right of ``r``."""
+    painter.save()
+    painter.setFont(font)
+    fm = QFontMetrics(font)
+    x, right = float(r.left()), float(r.right())
+    for piece, hit in marked_pieces(" ".join(marked.split())):
+        w = fm.horizontalAdvance(piece)
+        elided = x + w > right
+        if elided:
+            piece = fm.elidedText(piece, Qt.TextElideMode.ElideRight, int(right - x))
             w = fm.horizontalAdvance(piece)
-            elided = x + w > right
-            if elided:
-                piece = fm.elidedText(piece, Qt.TextElideMode.ElideRight, int(right - x))
-                w = fm.horizontalAdvance(piece)
-                if not piece:  # no room left: no sliver of a mark at the edge
-                    break
-            box = QRectF(x, r.top(), w, r.height())
-            if hit:
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(MARK_BG)
-                painter.drawRoundedRect(box.adjusted(-1, 3, 1, -3), 3, 3)
-                painter.setPen(MARK_FG)
-            else:
-                painter.setPen(fg)
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), piece)
-            x += w
-            if elided or x >= right:  # the rest is behind the "…"
+            if not piece:  # no room left: no sliver of a mark at the edge
                 break
-        painter.restore()
+        box = QRectF(x, r.top(), w, r.height())
+        if hit:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(MARK_BG)
+            painter.drawRoundedRect(box.adjusted(-1, 3, 1, -3), 3, 3)
+            painter.setPen(MARK_FG)
+        else:
+            painter.setPen(fg)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), piece)
+        x += w
+        if elided or x >= right:  # the rest is behind the "…"
+            break
+    painter.restore()
 
 
 class SidebarDelegate(QStyledItemDelegate):

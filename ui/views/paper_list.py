@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from ui.models.papers import COL, COLUMNS, FOR_YOU, FOR_YOU_COLUMNS, IdRole, PaperTableModel
 from ui.views.columns import ColumnFit
 from ui.views.delegates import PdfDelegate, TagChipsDelegate, TitleDelegate
+from ui.views.row_paint import RowPainter
 
 
 class PaperListView(QTableView):
@@ -83,6 +84,8 @@ class PaperListView(QTableView):
         self.setItemDelegateForColumn(COL["tags"], self._tags)
         self.setItemDelegateForColumn(COL["pdf"], self._pdf)
         self.setItemDelegateForColumn(COL["title"], self._title)
+        self.paints_rows = True  # False: Qt's cell-by-cell paint (a test compares the two)
+        self._rows = RowPainter(self)
         self._keep: tuple[int | None, int, list[int]] = (None, 0, [])
         self._keep_row = -1
         self._scroll_token = 0
@@ -103,6 +106,10 @@ class PaperListView(QTableView):
         vp = self.viewport()
         painter = QPainter(vp)
         painter.fillRect(event.rect(), vp.palette().color(vp.backgroundRole()))
+        if self.paints_rows and self.layoutDirection() == Qt.LayoutDirection.LeftToRight:
+            self._rows.paint(painter, event.rect())  # see ui/views/row_paint.py
+            painter.end()
+            return
         painter.end()
         super().paintEvent(event)
 
