@@ -91,6 +91,21 @@ def test_the_rows_paint_as_qt_paints_them_cell_by_cell(qtbot, window, theme: str
     own, qt = _both_ways(window)
     assert _differing(own, qt) == 0
 
+    from ui import settings as keys
+
+    size = view.font().pointSizeF()
+    window.ctx.settings.set(keys.FONT_SIZE, round(size) + 3)  # the text size, changed in a session
+    try:
+        apply_appearance(window.ctx.settings, theme)
+        qtbot.waitUntil(lambda: view.font().pointSizeF() == round(size) + 3)
+        own, qt = _both_ways(window)
+        # Nothing elided for the old size is reused (that was 28,000 pixels). At this size the
+        # two paths' text may round one glyph's antialiased edge apart: 2 pixels here.
+        assert _differing(own, qt) < 20
+    finally:
+        window.ctx.settings.set(keys.FONT_SIZE, 0)
+        apply_appearance(window.ctx.settings, theme)
+
     model._cache = {k: v for k, v in model._cache.items() if model.row_of(k) < 6}  # the rest are placeholders
     model._request_page = lambda page: None  # type: ignore[method-assign]
     own, qt = _both_ways(window)

@@ -42,10 +42,10 @@ ELIDED_LIMIT = 20_000  # elided texts kept; a paint reuses them until the column
 class RowPainter:
     def __init__(self, view: PaperListView) -> None:
         self.view = view
-        self._elided: dict[tuple[str, int, bool], str] = {}
+        self._elided: dict[tuple[str, int, str], str] = {}
 
-    def elide(self, text: str, width: int, font: QFont, bold: bool) -> str:
-        key = (text, width, bold)
+    def elide(self, text: str, width: int, font: QFont, font_key: str) -> str:
+        key = (text, width, font_key)  # the font's key: the app's font size can change
         out = self._elided.get(key)
         if out is None:
             if len(self._elided) > ELIDED_LIMIT:
@@ -86,6 +86,7 @@ class RowPainter:
         font = view.font()
         bold = QFont(font)
         bold.setWeight(QFont.Weight.DemiBold)
+        font_keys = {id(font): font.key(), id(bold): bold.key()}
         sm = view.selectionModel()
         root = view.rootIndex()
         height = view.verticalHeader().defaultSectionSize()
@@ -133,7 +134,7 @@ class RowPainter:
                 value = model.cell(r, c, _DISPLAY)
                 if value is None or value == "":
                     continue
-                text = self.elide(str(value), text_rect.width(), use, use is bold)
+                text = self.elide(str(value), text_rect.width(), use, font_keys[id(use)])
                 painter.setFont(use)
                 painter.setPen(fg)
                 painter.drawText(text_rect, _RIGHT if key in _RIGHT_ALIGNED else _LEFT, text)
