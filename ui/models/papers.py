@@ -53,6 +53,7 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _STARRED = int(Qt.ItemDataRole.UserRole)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RIGHT_ALIGNED = frozenset({"upvotes", "date", "score"})  # the columns of numbers
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 _ANSWERED = frozenset(
     {_DISPLAY, _TOOLTIP, _ALIGN, _FOREGROUND, _FONT, _STARRED}
@@ -448,7 +449,7 @@ class PaperTableModel(QAbstractTableModel):
             if row.id in self.downloading:
                 return "downloading"
             return "present" if row.pdf else "none"
-        if role == _ALIGN and col in ("upvotes", "date", "score"):
+        if role == _ALIGN and col in RIGHT_ALIGNED:
             return _RIGHT
         if role == _FOREGROUND and row.dismissed:
             return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

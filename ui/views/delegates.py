@@ -162,17 +162,26 @@ def marked_pieces(text: str) -> list[tuple[str, bool]]:
     return [(t, m) for t, m in out if t]
 
 
+def title_mark(starred: bool, new: bool, pal: QPalette) -> QIcon | None:
+    """The icon before a title: a star for a starred paper, else a bell for an alert's new match."""
+    if starred:
+        return icon("star-filled", "#f59e0b")
+    if new:
+        return icon("bell", pal.color(QPalette.ColorRole.Highlight).name())
+    return None
+
+
 class TitleDelegate(QStyledItemDelegate):
     """The title, with a star in front of starred papers and a search's matches highlighted."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         super().initStyleOption(option, index)
-        if index.data(Qt.ItemDataRole.UserRole):
-            option.icon = icon("star-filled", "#f59e0b")
-        elif index.data(NewRole):  # an alert's new match: the bell, in the accent colour
-            option.icon = icon("bell", option.palette.color(QPalette.ColorRole.Highlight).name())
-        else:
+        mark = title_mark(
+            bool(index.data(Qt.ItemDataRole.UserRole)), bool(index.data(NewRole)), option.palette
+        )
+        if mark is None:
             return
+        option.icon = mark
         option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
         option.decorationSize = QSize(14, 14)
 

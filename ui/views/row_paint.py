@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 
-from ui.models.papers import COLUMNS, MatchRole, NewRole, PdfRole, TagsRole
-from ui.views.delegates import paint_chips, paint_marked, paint_pdf
-from ui.views.icons import icon
+from ui.models.papers import COLUMNS, RIGHT_ALIGNED, MatchRole, NewRole, PdfRole, TagsRole
+from ui.views.delegates import paint_chips, paint_marked, paint_pdf, title_mark
 
 if TYPE_CHECKING:
     from ui.views.paper_list import PaperListView
@@ -32,7 +31,6 @@ _STARRED = int(Qt.ItemDataRole.UserRole)
 _TAGS, _PDF, _MATCH, _NEW = int(TagsRole), int(PdfRole), int(MatchRole), int(NewRole)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_RIGHT_ALIGNED = frozenset({"upvotes", "date", "score"})
 TEXT_INSET = 9  # the style sheet's item padding (6 px) and the style's text margin (3 px)
 ICON = 14  # the title's star or bell
 ICON_GAP = 6  # between it and the text, as the style lays a decoration out
@@ -118,17 +116,14 @@ class RowPainter:
                 use = font
                 if key == "title" and loaded:
                     use = bold if model.cell(r, c, _FONT) is not None else font
-                    mark = None
-                    if model.cell(r, c, _STARRED):
-                        mark = icon("star-filled", "#f59e0b")
-                    elif model.cell(r, c, _NEW):
-                        mark = icon("bell", pal.color(QPalette.ColorRole.Highlight).name())
+                    mark = title_mark(bool(model.cell(r, c, _STARRED)), bool(model.cell(r, c, _NEW)), pal)
                     if mark is not None:
                         box = QRect(text_rect.left(), y + (height - ICON) // 2, ICON, ICON)
                         mark.paint(painter, box)
                         text_rect.setLeft(box.right() + 1 + ICON_GAP)
                     marked = model.cell(r, c, _MATCH)
                     if marked:
+                        # The delegate marks inside the style's text rect less 2 px: 1 px wider than ours.
                         paint_marked(painter, text_rect.adjusted(-1, 0, 1, 0), str(marked), use, fg)
                         continue
                 value = model.cell(r, c, _DISPLAY)
@@ -137,6 +132,6 @@ class RowPainter:
                 text = self.elide(str(value), text_rect.width(), use, font_keys[id(use)])
                 painter.setFont(use)
                 painter.setPen(fg)
-                painter.drawText(text_rect, _RIGHT if key in _RIGHT_ALIGNED else _LEFT, text)
+                painter.drawText(text_rect, _RIGHT if key in RIGHT_ALIGNED else _LEFT, text)
             r += 1
             y += height
