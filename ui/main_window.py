@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -89,6 +89,17 @@ SYNC_START_LATEST_MS = 3000
 # first paint's Python calls (every cell's data) would wait for it at each step; and not while
 # the user clicks, types or scrolls (an IdleTimer).
 LOAD_DEFERRED_MS = 1000
+
+
+FIRST_SIZE = QSize(1400, 900)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on its first run: :data:`FIRST_SIZE`, shrunk to fit a smaller
+    screen's free area with room left for the window manager's frame (a 1024×700 screen got
+    a 1400 px window whose details pane was off its edge)."""
+    room = QSize(available.width() * 95 // 100, available.height() * 93 // 100)
+    return FIRST_SIZE.boundedTo(room)
 
 
 class MainWindow(QMainWindow):
@@ -707,9 +718,9 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         s = self.ctx.settings
         if not s.get(keys.GEOMETRY).isEmpty():
-            self.restoreGeometry(s.get(keys.GEOMETRY))
+            self.restoreGeometry(s.get(keys.GEOMETRY))  # Qt moves it back onto a screen
         else:
-            self.resize(1400, 900)
+            self.resize(first_size(self.screen().availableGeometry().size()))
         if not s.get(keys.WINDOW_STATE).isEmpty():
             self.restoreState(s.get(keys.WINDOW_STATE))
         if not s.get(keys.MAIN_SPLITTER).isEmpty():

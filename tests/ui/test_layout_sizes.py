@@ -69,3 +69,32 @@ def test_the_toolbar_overflows_into_a_menu(qtbot, window, width: int) -> None:  
     if width == 1024:
         save_search = window.actions_[next(a for a in window.actions_._actions if a.name == "SAVE_SEARCH")]
         assert tb.widgetForAction(save_search).isVisible()
+
+
+def test_the_first_window_fits_a_small_screen() -> None:
+    from PySide6.QtCore import QSize
+
+    from ui.main_window import FIRST_SIZE, first_size
+
+    assert first_size(QSize(2560, 1400)) == FIRST_SIZE
+    small = first_size(QSize(1024, 672))  # 1024×700 less a 28 px panel
+    # the window manager's frame (a title bar of ~25 px, borders) still fits around it
+    assert small.width() <= 1024 - 40 and small.height() <= 672 - 40
+    assert small.width() >= 900 and small.height() >= 600  # and it is not needlessly small
+
+
+def test_short_details_pane_scrolls_instead_of_squeezing(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    _at(qtbot, window, 1024, 700)
+    d = window.details
+    qtbot.waitUntil(lambda: d.row is not None, timeout=5000)
+    d.splitter.setSizes([300, 400])  # a short top, as on a 700 px screen
+    qtbot.wait(50)
+    top = d.top_scroll.widget()
+    assert top.height() > d.top_scroll.viewport().height()  # it scrolls
+    lay = top.layout()
+    for i in range(lay.count()):
+        w = lay.itemAt(i).widget()
+        if w is None or not w.isVisible() or w is d.abstract:
+            continue
+        need = w.heightForWidth(w.width()) if w.hasHeightForWidth() else w.minimumSizeHint().height()
+        assert w.height() >= need, (w.objectName() or type(w).__name__, w.height(), need)

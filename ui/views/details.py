@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMenu,
+    QScrollArea,
     QStackedWidget,
     QTextBrowser,
     QToolButton,
@@ -115,7 +116,16 @@ class DetailsPane(QWidget):
         self.abstract.setAccessibleName("Abstract")
         self.abstract.setFrameShape(QTextBrowser.Shape.NoFrame)
         lay.addWidget(self.abstract, 1)
-        self.splitter.addWidget(top)
+        self.abstract.setMinimumHeight(60)
+        # On a short screen the rows above the abstract scroll instead of being squeezed
+        # into each other (a 700 px screen cut the buttons and tag chips in half).
+        self.top_scroll = QScrollArea()
+        self.top_scroll.setObjectName("detailsTopScroll")
+        self.top_scroll.setWidget(top)
+        self.top_scroll.setWidgetResizable(True)
+        self.top_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.top_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter.addWidget(self.top_scroll)
 
         self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text), member=member)
         notes_layout = self.notes.layout()
