@@ -98,3 +98,12 @@ def test_short_details_pane_scrolls_instead_of_squeezing(qtbot, window) -> None:
             continue
         need = w.heightForWidth(w.width()) if w.hasHeightForWidth() else w.minimumSizeHint().height()
         assert w.height() >= need, (w.objectName() or type(w).__name__, w.height(), need)
+
+
+def test_the_details_scroll_area_is_not_a_tab_stop(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    d = window.details
+    qtbot.mouseClick(d.top_scroll.viewport(), Qt.MouseButton.LeftButton)
+    assert not d.top_scroll.hasFocus()
+    assert d.top_scroll.focusPolicy() == Qt.FocusPolicy.NoFocus
