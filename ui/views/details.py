@@ -125,9 +125,8 @@ class DetailsPane(QWidget):
         self.top_scroll.setWidgetResizable(True)
         self.top_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.top_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.top_scroll.setFocusPolicy(
-            Qt.FocusPolicy.NoFocus
-        )  # no extra tab stop; a click keeps the list's keys
+        # No tab stop of its own, and a click on it leaves the list's triage keys working.
+        self.top_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.splitter.addWidget(self.top_scroll)
 
         self.notes = NotesEditor(lambda pid, text: self.note_edited.emit(pid, text), member=member)
