@@ -50,10 +50,9 @@ def demo_lib(open_demo: Callable[..., Library]) -> Library:
 @pytest.fixture
 def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
     """Build a main window on a library; waits until it shows data. Closed at teardown."""
-    from ui import settings as keys
     from ui.app import apply_appearance, build_context, open_window
     from ui.main_window import FIRST_SIZE
-    from ui.settings import Settings
+    from ui.settings import GEOMETRY, Settings
     from ui.views.icons import register_search_paths
 
     windows = []
@@ -63,7 +62,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:  # ty
         settings = Settings(settings_path or tmp_path / "ui.ini")
         apply_appearance(settings, "light")
         ctx = build_context(lib, settings)
-        first_run = settings.get(keys.GEOMETRY).isEmpty()
+        first_run = settings.get(GEOMETRY).isEmpty()
         win = open_window(ctx, sync=sync)
         if first_run:
             # The offscreen screen is 800×600, which would shrink a first window (first_size):
